@@ -1,0 +1,87 @@
+"""The whole flow for one file: load -> extract -> rules -> findings. Batch and CLI both call this.
+
+A file that cannot be read becomes a finding; a fault in our own code becomes that file's
+INTERNAL-ERROR finding. Nothing here raises for a bad input file.
+"""
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from .engine import RunConfig, run_rules
+from .extract import extract
+from .findings import AuditResult, Finding, Severity
+from .load import LoadError, load_bytes, load_path
+from .model import Report
+from .problems import problem_finding
+
+REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml",
+                   ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".png", ".jpg", ".jpeg"}
+
+
+def extraction_findings(report: Report, config: RunConfig) -> list[Finding]:
+    findings = []
+    if report.template.overall == "pre-2019":
+        findings.append(problem_finding(
+            "PRE-2019",
+            f"{report.year}年度报告早于2019年国家统一模板，按旧式报告处理，不套用表二至表四的勾稽关系",
+            f"{report.year} report predates the 2019 national template; the table relations do not apply",
+            config.lang, file=report.file))
+    for note in report.notes:
+        finding = problem_finding(note.code, note.message_zh, note.message_en, config.lang,
+                                  file=report.file, source=note.source)
+        finding.severity = config.severity(finding.code, finding.severity)
+        findings.append(finding)
+    return findings
+
+
+def audit_report(report: Report, rules, config: RunConfig) -> AuditResult:
+    findings, stats = run_rules(report, rules, config)
+    findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
+    return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
+                       findings=findings, stats=stats)
+
+
+def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:
+    return AuditResult(file=file, findings=[problem_finding(code, zh, en, config.lang, file=file)])
+
+
+def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes] = None) -> AuditResult:
+    """Audit one file; always returns a result, never raises for the file's sake."""
+    file = str(path)
+    try:
+        document = load_bytes(data, file) if data is not None else load_path(path)
+        report = extract(document)
+        return audit_report(report, rules, config)
+    except LoadError as error:
+        return _failure(file, error.code, error.message_zh, error.message_en, config)
+    except RecursionError:
+        return _failure(file, "INTERNAL-ERROR", f"文件结构嵌套过深，无法处理：{file}",
+                        f"document nesting too deep to process: {file}", config)
+    except Exception as error:  # our own fault: recorded as the file's finding, the batch goes on
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return _failure(file, "INTERNAL-ERROR", f"审核 {file} 时程序内部出错：{detail}",
+                        f"internal error while auditing {file}: {detail}", config)
+
+
+def is_internal_error(result: AuditResult) -> bool:
+    return any(f.code == "INTERNAL-ERROR" for f in result.findings)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files as given, directories walked (sorted) for report files; hidden files skipped."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not child.name.startswith(".") and child.suffix.lower() in REPORT_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+def fails(result: AuditResult, fail_on: Optional[Severity]) -> bool:
+    if fail_on is None:
+        return False
+    return any(f.severity.rank >= fail_on.rank for f in result.findings)

@@ -1,0 +1,74 @@
+"""Reads one printed cell: a number (with precision, unit, note), a blank, a dash, or text.
+
+One function serves every format, so "0", "" , "/" and "无" mean the same wherever they appear.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from .model import Cell, CellState, Source
+
+DASHES = frozenset({"/", "／", "-", "－", "—", "——", "–", "一", "无", "\\", "、"})
+MAX_DIGITS = 30  # longer digit runs are not counts; keep them as text
+
+_NUMBER = re.compile(
+    r"""^(?P<sign>[+\-])?
+        (?P<int>\d{1,3}(?:,\d{3})+|\d+)
+        (?P<frac>\.\d+)?
+        \s*(?P<unit>万元|亿元|元|件|个|条|项|次|人次|份|家|%)?
+        \s*(?P<note>（[^（）]*）)?$""",
+    re.VERBOSE,
+)
+_ITEM_NUMBER = re.compile(r"^(?:\d{1,2}[.、]|（\d{1,2}）|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)$")
+
+
+def _fold(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw).strip()
+    text = text.replace("(", "（").replace(")", "）").replace("，", ",")
+    return re.sub(r"\s+", " ", text)
+
+
+def is_item_number(raw: str) -> bool:
+    """"1.", "（三）", "二、": numbering, never a value."""
+    return bool(_ITEM_NUMBER.match(_fold(raw).replace(" ", "")))
+
+
+def parse_cell(raw: str, source: Optional[Source] = None) -> Cell:
+    """Type a printed cell. Never guesses: anything not plainly a number is blank, dash or text."""
+    text = _fold(raw)
+    if not text:
+        return Cell(state=CellState.blank, raw=raw, source=source)
+    if text in DASHES:
+        return Cell(state=CellState.dash, raw=raw, source=source)
+    if is_item_number(text):
+        return Cell(state=CellState.text, raw=raw, source=source)
+    match = _NUMBER.match(text.replace(" ", "", 1) if text.count(" ") == 1 and text[0] in "+-" else text)
+    if not match or len(match.group("int")) > MAX_DIGITS + 8:
+        return Cell(state=CellState.text, raw=raw, source=source)
+    digits = match.group("int").replace(",", "")
+    if len(digits) > MAX_DIGITS:
+        return Cell(state=CellState.text, raw=raw, source=source)
+    fraction = match.group("frac") or ""
+    try:
+        value = Decimal((match.group("sign") or "") + digits + fraction)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
+        return Cell(state=CellState.text, raw=raw, source=source)
+    note = match.group("note")
+    return Cell(
+        state=CellState.number,
+        value=value,
+        decimals=len(fraction) - 1 if fraction else 0,
+        raw=raw,
+        unit=match.group("unit"),
+        note=note[1:-1] if note else None,
+        source=source,
+    )
+
+
+def looks_like_value(raw: str) -> bool:
+    """True for what belongs in a value slot of a table: number, dash (not blank, not text)."""
+    cell = parse_cell(raw)
+    return cell.state in (CellState.number, CellState.dash)

@@ -1,0 +1,153 @@
+"""The ``auditor`` command: click commands only — parse options, call audit, pick a formatter.
+
+Exit codes: 0 no finding at or above the fail level · 1 such findings (unreadable files included)
+· 2 usage error, a rule file that does not load, or a fault in our own code.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import __version__
+from .audit import audit_file, expand_paths, fails, is_internal_error
+from .engine import RunConfig
+from .findings import Severity
+from .ruleset import RuleError, lint_rule_files, load_default_rules, load_rule_files
+from .write import FORMATTERS, get_formatter
+
+FAIL_LEVELS = ["error", "warning", "review", "info", "never"]
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _load_rules(extra_dirs: tuple[str, ...]):
+    rules = list(load_default_rules())
+    extra_files: list[Path] = []
+    for directory in extra_dirs:
+        path = Path(directory)
+        if path.is_dir():
+            extra_files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml"))
+        else:
+            extra_files.append(path)
+    if extra_files:
+        rules += list(load_rule_files(extra_files, existing=rules))
+    return rules
+
+
+def _emit(text: str, output: Optional[str]) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _usage_error(message_zh: str, message_en: str, lang: str) -> None:
+    click.echo(("错误：" + message_zh) if lang == "zh" else ("error: " + message_en), err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def main() -> None:
+    """auditor：政府信息公开工作年度报告审核工具 / audits government information-disclosure annual reports."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", default="text", show_default=True, help="Output format: " + ", ".join(sorted(FORMATTERS)))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
+@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default="error", show_default=True,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
+              help="Extra rule files or directories (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable).")
+@click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
+              help="Override a code's severity, e.g. T2-ISSUED-LE-IN-FORCE=info (repeatable).")
+def check(paths, fmt, output, fail_on, rule_dirs, lang, disable, severity_overrides):
+    """审核报告 / Audit reports (files or directories)."""
+    try:
+        formatter = get_formatter(fmt)
+    except KeyError:
+        _usage_error(f"未知的输出格式 {fmt}", f"unknown format {fmt}", lang)
+    overrides = {}
+    for item in severity_overrides:
+        code, _, level = item.partition("=")
+        if level not in {s.value for s in Severity}:
+            _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
+        overrides[code.strip()] = Severity(level)
+    try:
+        rules = _load_rules(rule_dirs)
+    except RuleError as error:
+        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=frozenset(disable))
+    files = list(expand_paths(paths))
+    if not files:
+        _usage_error("没有找到要审核的文件", "no report files found", lang)
+    results = [audit_file(path, rules, config) for path in files]
+    _emit(formatter(results, lang=lang), output)
+    if any(is_internal_error(r) for r in results):
+        sys.exit(EXIT_USAGE)
+    threshold = None if fail_on == "never" else Severity(fail_on)
+    sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)
+
+
+@main.command()
+@click.argument("path")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def extract(path, fmt, output, lang):
+    """读出表格 / Print the parsed tables: every cell with value, state, raw text and source."""
+    from .extract import extract as extract_report
+    from .load import LoadError, load_path
+    from .write.extract_format import extract_json, extract_text
+
+    try:
+        report = extract_report(load_path(path))
+    except LoadError as error:
+        click.echo((error.message_zh if lang == "zh" else error.message_en), err=True)
+        sys.exit(EXIT_FINDINGS)
+    _emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output)
+
+
+@main.group()
+def rules() -> None:
+    """规则 / Rule files: list and lint."""
+
+
+@rules.command("list")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_list(rule_dirs, lang, fmt):
+    """列出规则 / List the rules in force."""
+    from .write.rules_format import rules_json, rules_text
+
+    try:
+        loaded = _load_rules(rule_dirs)
+    except RuleError as error:
+        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+    _emit(rules_json(loaded) if fmt == "json" else rules_text(loaded, lang), None)
+
+
+@rules.command("lint")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def rules_lint(paths):
+    """检查规则文件 / Check rule files: syntax, cell names, duplicate codes (file:line)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml")) \
+            if path.is_dir() else [path]
+    messages = lint_rule_files(files)
+    for message in messages:
+        click.echo(f"{message.file}:{message.line}: {message.code}: {message.message}")
+    click.echo(f"{len(files)} 个文件，{len(messages)} 个问题 / {len(files)} file(s), {len(messages)} problem(s)")
+    sys.exit(EXIT_USAGE if messages else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,296 @@
+"""Report + rules -> findings. Evaluates each rule instance over typed cells.
+
+Blank and dash operands are read as 0 by default ("flag"): a relation that then holds passes and
+is counted as resting on blanks; one that fails only because of a blank is "not filled" (warning)
+with the value the blank would need; one with missing or text operands is "not assessable"
+(info). Decimals are compared as intervals of their printed precision; integers exactly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Iterable, Optional
+
+from .findings import AuditStats, Finding, FindingCell, Severity, Status
+from .model import Cell, CellState, Report
+from .ruleset.expr import CellKey, IntegerCheck, LinearRelation, MetaCondition
+from .templates import TEMPLATE_IDS, template_view
+
+_UNCERTAIN = (CellState.uncertain, CellState.inferred)
+_BLANKISH = (CellState.blank, CellState.dash)
+_TABLE_ZH = {"table2": "表二", "table3": "表三", "table4": "表四"}
+_STATUS_ZH = {"failed": "不成立", "not_filled": "未填写", "not_assessable": "无法核对"}
+
+
+@dataclass
+class RunConfig:
+    """What the run decides rather than the rule: language, severities, disabled codes."""
+
+    lang: str = "zh"
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+
+    def severity(self, code: str, default: Severity) -> Severity:
+        return self.severity_overrides.get(code, default)
+
+
+# ------------------------------------------------------------------ cell labels
+
+
+def cell_label(key: CellKey, template: str, lang: str = "zh") -> str:
+    view = template_view(key.table, template if template in TEMPLATE_IDS else "2021")
+    row, column = view.row(key.row), view.column(key.column)
+    if lang == "zh":
+        row_name = (row.zh if row else key.row).split(" ")[-1]
+        column_name = column.zh if column else key.column
+        return f"{_TABLE_ZH.get(key.table, key.table)}“{row_name}”行“{column_name}”列"
+    return f"{key.table} {key.row}/{key.column}"
+
+
+def _finding_cell(key: CellKey, cell: Cell, template: str) -> FindingCell:
+    return FindingCell(table=key.table, row=key.row, column=key.column, label=cell_label(key, template),
+                       raw=cell.raw, value=cell.value, state=cell.state.value, source=cell.source)
+
+
+def _fmt(value: Optional[Decimal]) -> str:
+    if value is None:
+        return "—"
+    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+@dataclass
+class Operand:
+    key: CellKey
+    coef: Decimal
+    cell: Cell
+    side: int  # +1 left, -1 right
+
+    @property
+    def half_width(self) -> Decimal:
+        if self.cell.decimals <= 0:
+            return Decimal(0)
+        return abs(self.coef) * Decimal(5) * Decimal(10) ** (-(self.cell.decimals + 1))
+
+
+def _holds(op: str, diff: Decimal, tolerance: Decimal) -> bool:
+    if op == "==":
+        return abs(diff) <= tolerance
+    if op == "!=":
+        return abs(diff) > tolerance
+    if op in ("<=", "<"):
+        return diff <= tolerance if op == "<=" else diff < tolerance
+    return diff >= -tolerance if op == ">=" else diff > -tolerance
+
+
+def _fillable(op: str, diff: Decimal, blanks: list[Operand]) -> Optional[Decimal]:
+    """Whether non-negative values in the blank cells could make the relation hold; returns the
+    value needed when there is exactly one blank (else Decimal(-1) meaning 'possible')."""
+    needed = -diff  # sum(side*coef*x) must move diff to 0 (==) or across it (inequalities)
+    if op == "==":
+        usable = [b for b in blanks if (b.side * b.coef > 0) == (needed > 0)]
+    elif op in ("<=", "<"):
+        usable = [b for b in blanks if b.side * b.coef < 0]
+    elif op in (">=", ">"):
+        usable = [b for b in blanks if b.side * b.coef > 0]
+    else:
+        usable = []
+    if not usable:
+        return None
+    if len(blanks) == 1 and op == "==":
+        only = blanks[0]
+        return needed / (only.side * only.coef)
+    return Decimal(-1)
+
+
+class Evaluator:
+    def __init__(self, report: Report, config: RunConfig):
+        self.report = report
+        self.config = config
+        self.template = report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021"
+        self.stats = AuditStats()
+
+    def cell(self, key: CellKey) -> Cell:
+        return self.report.table(key.table).cell(key.row, key.column)
+
+    def _message(self, rule, status: Status, relation: LinearRelation, left: Decimal, right: Decimal,
+                 cells: list[FindingCell], required: Optional[Decimal], blank_cells: list[Operand]) -> tuple[str, str]:
+        where = cells[0].label if cells else ""
+        diff = left - right
+        if status == Status.not_filled:
+            target = "、".join(b.key.row + "/" + b.key.column for b in blank_cells)
+            need_zh = f"，按勾稽关系应为 {_fmt(required)}" if required is not None and required >= 0 else ""
+            need_en = f"; the relations require {_fmt(required)}" if required is not None and required >= 0 else ""
+            zh = (f"{rule.title_zh}：{where}等单元格未填写（空白按 0 计时左边 {_fmt(left)}，右边 {_fmt(right)}）"
+                  f"{need_zh}")
+            en = (f"{rule.title_en}: blank cell(s) {target} not filled (with blanks as 0: left {_fmt(left)}, "
+                  f"right {_fmt(right)}){need_en}")
+            return zh, en
+        zh = (f"{rule.title_zh}不成立：{where}等，左边 {_fmt(left)}，右边 {_fmt(right)}，相差 {_fmt(diff)}")
+        en = f"{rule.title_en} fails: left {_fmt(left)}, right {_fmt(right)}, difference {_fmt(diff)}"
+        if any(c.state in ("uncertain", "inferred") for c in cells):
+            zh += "（涉及识别不确定的单元格，请先核对原件）"
+            en += " (rests on cells read with doubt: check the source first)"
+        elif blank_cells:
+            zh += "（含空白单元格，按 0 计）"
+            en += " (blank cells read as 0)"
+        return zh, en
+
+    def relation(self, rule, relation: LinearRelation) -> Optional[Finding]:
+        self.stats.relations += 1
+        operands = [Operand(t.cell, Decimal(t.coef), self.cell(t.cell), +1) for t in relation.lhs] + \
+                   [Operand(t.cell, Decimal(t.coef), self.cell(t.cell), -1) for t in relation.rhs]
+        cells = [_finding_cell(o.key, o.cell, self.template) for o in operands]
+        unusable = [o for o in operands if o.cell.state in (CellState.missing, CellState.text)]
+        blanks = [o for o in operands if o.cell.state in _BLANKISH]
+        if blanks and rule.on_blank == "skip":
+            unusable += blanks
+        if unusable:
+            mode = rule.on_missing
+            if all(o.cell.state in _BLANKISH for o in unusable):
+                mode = "skip"
+            if mode == "skip":
+                self.stats.not_assessable += 1
+                if len(operands) == 1:
+                    return None  # a single-cell check on an absent cell says nothing new
+                names = [f"{o.key.table}.{o.key.row}.{o.key.column}" for o in unusable]
+                zh = f"{rule.title_zh}无法核对：缺少 {'、'.join(cell_label(o.key, self.template) for o in unusable[:4])}"
+                en = f"{rule.title_en} not assessable: missing {', '.join(names[:4])}"
+                return self._finding(rule, Status.not_assessable, Severity.info, relation, None, None, cells, zh, en,
+                                     missing=names)
+        left = sum((o.coef * (o.cell.value or 0) for o in operands if o.side > 0), Decimal(0)) + relation.lhs_const
+        right = sum((o.coef * (o.cell.value or 0) for o in operands if o.side < 0), Decimal(0)) + relation.rhs_const
+        tolerance = sum((o.half_width for o in operands), Decimal(0)) if rule.tolerance == "printed" else Decimal(0)
+        flagged = [o for o in blanks if rule.on_blank == "flag"]
+        if blanks and rule.on_blank == "fail":
+            zh = f"{rule.title_zh}：存在空白单元格，本规则要求填写"
+            en = f"{rule.title_en}: blank cells where this rule requires a value"
+            return self._finding(rule, Status.failed, None, relation, left, right, cells, zh, en)
+        if _holds(relation.op, left - right, tolerance):
+            self.stats.passed += 1
+            if flagged:
+                self.stats.passed_on_blank += 1
+            return None
+        if flagged:
+            required = _fillable(relation.op, left - right, flagged)
+            if required is not None:
+                self.stats.not_filled += 1
+                value = required if required >= 0 else None
+                zh, en = self._message(rule, Status.not_filled, relation, left, right, cells, value, flagged)
+                severity = min((self.config.severity(rule.code, Severity(rule.severity)), Severity.warning),
+                               key=lambda s: s.rank)
+                finding = self._finding(rule, Status.not_filled, severity, relation, left, right, cells, zh, en)
+                finding.required = value
+                finding.rests_on_blank = True
+                return finding
+        self.stats.failed += 1
+        zh, en = self._message(rule, Status.failed, relation, left, right, cells, None, flagged)
+        finding = self._finding(rule, Status.failed, None, relation, left, right, cells, zh, en)
+        finding.rests_on_blank = bool(flagged)
+        return finding
+
+    def integer(self, rule, check: IntegerCheck) -> Optional[Finding]:
+        cell = self.cell(check.cell)
+        if not cell.has_value:
+            return None
+        self.stats.relations += 1
+        if cell.value == cell.value.to_integral_value():
+            self.stats.passed += 1
+            return None
+        self.stats.failed += 1
+        cells = [_finding_cell(check.cell, cell, self.template)]
+        zh = f"{rule.title_zh}不成立：{cells[0].label}为 {cell.raw}，应为整数"
+        en = f"{rule.title_en} fails: {check.cell.table}.{check.cell.row}.{check.cell.column} is {cell.raw}, not an integer"
+        return self._finding(rule, Status.failed, None, None, cell.value, None, cells, zh, en)
+
+    def meta(self, rule, condition: MetaCondition) -> Optional[Finding]:
+        template = self.report.template
+        meta = {
+            "year": self.report.year,
+            "template.table2": int(template.table2) if template.table2 in TEMPLATE_IDS else None,
+            "template.table3": int(template.table3) if template.table3 in TEMPLATE_IDS else None,
+        }
+        outcome = condition.evaluate(meta)
+        if outcome is None:
+            return None
+        self.stats.relations += 1
+        if outcome:
+            self.stats.passed += 1
+            return None
+        self.stats.failed += 1
+        table = "table2" if "table2" in rule.code else "table3"
+        used = getattr(template, table, "unknown")
+        zh = f"{rule.title_zh}：{self.report.year}年度报告的{_TABLE_ZH[table]}使用了{used}版模板"
+        en = f"{rule.title_en}: the {self.report.year} report's {table} follows the {used} template"
+        return self._finding(rule, Status.failed, None, None, None, None, [], zh, en)
+
+    def _finding(self, rule, status: Status, severity: Optional[Severity], relation: Optional[LinearRelation],
+                 left: Optional[Decimal], right: Optional[Decimal], cells: list[FindingCell], zh: str, en: str,
+                 missing: Iterable[str] = ()) -> Finding:
+        severity = severity or self.config.severity(rule.code, Severity(rule.severity))
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            severity=severity,
+            status=status,
+            kind="template" if rule.code.startswith("TPL") else "table",
+            message=zh if self.config.lang == "zh" else en,
+            message_zh=zh,
+            message_en=en,
+            relation=relation.text if relation else None,
+            reported=left,
+            computed=right,
+            difference=(left - right) if left is not None and right is not None else None,
+            cells=cells,
+            missing=list(missing),
+            rests_on_uncertain=any(c.state in ("uncertain", "inferred") for c in cells),
+            file=self.report.file,
+            source=cells[0].source if cells else None,
+        )
+
+
+def applies(rule, report: Report) -> bool:
+    """A rule runs when its templates include the report's and every table it reads was found."""
+    template = report.template
+    if template.overall == "pre-2019":
+        return False
+    tables = rule.tables or ()
+    if any(not report.table(t).found for t in tables if t.startswith("table")):
+        return False
+    for table in tables:
+        used = getattr(template, table, None) if table in ("table2", "table3") else template.table3
+        if used in TEMPLATE_IDS and used not in rule.templates:
+            return False
+    return True
+
+
+def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], AuditStats]:
+    evaluator = Evaluator(report, config)
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.code in config.disabled or not applies(rule, report):
+            continue
+        for _, instance in rule.instances(_resolver(report)):
+            if isinstance(instance, LinearRelation):
+                finding = evaluator.relation(rule, instance)
+            elif isinstance(instance, IntegerCheck):
+                finding = evaluator.integer(rule, instance)
+            elif isinstance(instance, MetaCondition):
+                finding = evaluator.meta(rule, instance)
+            else:  # pragma: no cover - the loader produces only these
+                continue
+            if finding is not None:
+                findings.append(finding)
+    return findings, evaluator.stats
+
+
+def _resolver(report: Report) -> Callable:
+    def view(table: str):
+        if table == "table2":
+            used = report.template.table2
+        else:
+            used = report.template.table3
+        return template_view(table, used if used in TEMPLATE_IDS else "2021")
+    return view

@@ -1,0 +1,364 @@
+"""Document + templates -> Report: finds tables 2, 3 and 4, maps them onto template ids,
+detects the template and says how sure it is.
+
+Rows are matched by the template's label lists first and the template's row order second
+(a monotone alignment, so unlabeled rows between two recognised ones still land right);
+fuzzy matching is only a fallback that must beat the runner-up clearly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from .identity import read_identity
+from .model import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
+from .normalize import label_key, normalize
+from .templates import TEMPLATE_IDS, LabelSpec, TableView, best_match, template_view
+from .tokens import Record, build_records
+
+HEADING_SLACK = 26  # a heading is a short row: its keyword plus at most this many characters
+FUZZY_MIN, FUZZY_MARGIN = 78, 10
+END_KEYWORDS = tuple(normalize(k) for k in (
+    "存在的主要问题", "主要问题及改进情况", "其他需要报告的事项", "存在问题和改进", "工作存在的主要问题"))
+
+
+# ------------------------------------------------------------------ locating sections
+
+def _row_keys(document: Document) -> list[str]:
+    return [normalize(" ".join(p.text for p in row.pieces)) for row in document.rows]
+
+
+def _heading_rows(keys: list[str], keywords: tuple[str, ...], start: int = 0, end: Optional[int] = None) -> list[int]:
+    found = []
+    for index in range(start, len(keys) if end is None else min(end, len(keys))):
+        key = keys[index]
+        for keyword in keywords:
+            if keyword in key and len(key) <= len(keyword) + HEADING_SLACK:
+                found.append(index)
+                break
+    return found
+
+
+def _first_end_heading(keys: list[str], start: int) -> Optional[int]:
+    hits = _heading_rows(keys, END_KEYWORDS, start)
+    return hits[0] if hits else None
+
+
+# ------------------------------------------------------------------ label matching
+
+@dataclass
+class LabelMatch:
+    row: Optional[str]  # template row id, or None
+    heading: bool = False  # the nearest label names a group heading, not a row
+    fuzzy: bool = False
+
+
+def _fuzzy_row(view: TableView, key: str) -> Optional[str]:
+    if len(key) < 4:
+        return None
+    scored = []
+    for spec in view.rows:
+        names = [label_key(spec.zh)] + list(spec.labels) + list(spec.keywords)
+        scored.append((max(fuzz.ratio(key, n) for n in names if n), spec.id))
+    scored.sort(reverse=True)
+    if not scored:
+        return None
+    best, runner_up = scored[0][0], (scored[1][0] if len(scored) > 1 else 0)
+    if best >= FUZZY_MIN and best - runner_up >= FUZZY_MARGIN:
+        return scored[0][1]
+    return None
+
+
+def match_record_label(view: TableView, record: Record) -> LabelMatch:
+    """The row a record's labels name, trying the label nearest the values first and wrapped
+    labels (two or three pieces joined) next."""
+    texts = [t.text for t in record.labels]
+    for end in range(len(texts), 0, -1):
+        for span in (1, 2, 3):
+            if end - span < 0:
+                break
+            key = label_key("".join(texts[end - span:end]))
+            if not key:
+                continue
+            row_id, strength = best_match(view.rows, key)
+            heading_id, heading_strength = best_match(view.headings, key)
+            if row_id and strength >= heading_strength:
+                return LabelMatch(row_id)
+            if heading_strength:
+                return LabelMatch(None, heading=True)
+        key = label_key(texts[end - 1])
+        fuzzy = _fuzzy_row(view, key)
+        if fuzzy:
+            return LabelMatch(fuzzy, fuzzy=True)
+        if key and end == len(texts):
+            # the nearest label is unknown text (a column header, a note): keep looking back
+            continue
+    return LabelMatch(None)
+
+
+# ------------------------------------------------------------------ alignment
+
+SKIP_RECORD, SKIP_ROW = -3.0, -2.0
+
+
+def _match_score(view: TableView, record: Record, label: LabelMatch, row_id: str) -> float:
+    width = view.width
+    score = 0.0
+    if label.row is not None:
+        good, bad = (10.0, -15.0) if record.strong else (3.0, -2.0)
+        if label.fuzzy:
+            good, bad = good * 0.6, bad * 0.6
+        score += good if label.row == row_id else bad
+    count = len(record.values)
+    if width:
+        if count == width:
+            score += 1.0
+        elif count < width:
+            score -= 0.5 * (width - count)
+        else:
+            extra = record.values[width:]
+            score -= sum(1.0 for t in extra if t.cell.state != CellState.blank)
+    return score
+
+
+def align(view: TableView, records: list[Record], labels: list[LabelMatch]) -> tuple[float, dict[str, int]]:
+    """Monotone alignment of records to the template's rows maximising label agreement."""
+    n, m = len(records), len(view.rows)
+    row_ids = view.row_ids
+    NEG = float("-inf")
+    score = [[NEG] * (m + 1) for _ in range(n + 1)]
+    back: list[list[Optional[str]]] = [[None] * (m + 1) for _ in range(n + 1)]
+    score[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = score[i][j]
+            if here == NEG:
+                continue
+            if i < n and here + SKIP_RECORD > score[i + 1][j]:
+                score[i + 1][j], back[i + 1][j] = here + SKIP_RECORD, "record"
+            if j < m and here + SKIP_ROW > score[i][j + 1]:
+                score[i][j + 1], back[i][j + 1] = here + SKIP_ROW, "row"
+            if i < n and j < m:
+                value = here + _match_score(view, records[i], labels[i], row_ids[j])
+                if value > score[i + 1][j + 1]:
+                    score[i + 1][j + 1], back[i + 1][j + 1] = value, "match"
+    assignment: dict[str, int] = {}
+    i, j = n, m
+    while i > 0 or j > 0:
+        step = back[i][j]
+        if step == "match":
+            assignment[row_ids[j - 1]] = i - 1
+            i, j = i - 1, j - 1
+        elif step == "record":
+            i -= 1
+        else:
+            j -= 1
+    return score[n][m], assignment
+
+
+# ------------------------------------------------------------------ tables
+
+@dataclass
+class TableResult:
+    table: Table
+    template: str
+    score: float
+    confidence: float
+    notes: list[ExtractionNote]
+
+
+def _fill_row(table: Table, view: TableView, row_id: str, record: Record, columns: tuple[str, ...],
+              notes: list[ExtractionNote]) -> None:
+    values = record.values
+    data = values[: len(columns)]
+    extra = [t for t in values[len(columns):] if t.cell.state != CellState.blank]
+    table.rows[row_id] = {column: token.cell for column, token in zip(columns, data)}
+    if len(values) < len(columns) or extra:
+        spec = view.row(row_id)
+        notes.append(ExtractionNote(
+            code="row-width",
+            table=view.table,
+            message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行有 {len(values)} 个数值，应为 {len(columns)} 个",
+            message_en=f"{view.table} row {row_id} has {len(values)} values, expected {len(columns)}",
+            details={"row": row_id, "found": len(values), "expected": len(columns)},
+            source=(record.labels or record.values)[0].source,
+        ))
+
+
+def _table_zh(table: str) -> str:
+    return {"table2": "表二", "table3": "表三", "table4": "表四"}.get(table, table)
+
+
+def _extract_table3(document: Document, keys: list[str], year: Optional[int]) -> tuple[Optional[TableResult], int, int]:
+    """Returns the best table-3 reading over both templates, and the region it came from."""
+    probe = template_view("table3", "2021")
+    headings = _heading_rows(keys, probe.section_keywords)
+    new_spec = probe.row("new")
+    anchors = [i for i, key in enumerate(keys) if new_spec.match_length(label_key(key)) or
+               any(k in key for k in new_spec.keywords)]
+    anchors = [i for i in anchors if len(keys[i]) < 200]
+    if anchors:
+        before = [h for h in headings if h <= anchors[0]]
+        start = before[-1] if before else max(0, anchors[0] - 30)
+    elif headings:
+        start = headings[-1]
+    else:
+        return None, -1, -1
+    t4 = _heading_rows(keys, template_view("table4", "2021").section_keywords, start + 1)
+    end_heading = _first_end_heading(keys, start + 1)
+    ends = [x for x in (t4[0] if t4 else None, end_heading) if x is not None]
+    end = min(ends) if ends else min(len(keys), start + 800)
+    records = [r for r in build_records(document.rows, start, end, probe.width)]
+    best: Optional[TableResult] = None
+    for template in TEMPLATE_IDS:
+        view = template_view("table3", template)
+        labels = [match_record_label(view, r) for r in records]
+        kept = [(r, lab) for r, lab in zip(records, labels) if r.has_data or lab.row]
+        recs, labs = [k[0] for k in kept], [k[1] for k in kept]
+        if not recs:
+            continue
+        score, assignment = align(view, recs, labs)
+        table = Table(id="table3", found=bool(assignment), title=view.title_zh,
+                      source=document.rows[start].pieces[0].source if document.rows[start].pieces else None)
+        notes: list[ExtractionNote] = []
+        for row_id, index in assignment.items():
+            _fill_row(table, view, row_id, recs[index], view.column_ids, notes)
+        labelled = sum(1 for row_id, index in assignment.items() if labs[index].row == row_id)
+        coverage = len(assignment) / len(view.rows)
+        confidence = round(min(1.0, coverage * (0.5 + 0.5 * labelled / max(1, len(assignment)))), 3)
+        result = TableResult(table, template, score, confidence, notes)
+        if best is None or score > best.score or (score == best.score and year and
+                                                  (template == "2019") == (year <= 2020)):
+            best = result
+    return best, start, end
+
+
+def _extract_table4(document: Document, keys: list[str], after: int) -> Optional[TableResult]:
+    view = template_view("table4", "2021")
+    headings = _heading_rows(keys, view.section_keywords, max(after, 0))
+    if not headings:
+        return None
+    start = headings[0]
+    end_heading = _first_end_heading(keys, start + 1)
+    end = end_heading if end_heading is not None else min(len(keys), start + 200)
+    records = build_records(document.rows, start, end, 15)
+    records = [r for r in records if r.has_data]
+    table = Table(id="table4", title=view.title_zh, source=document.rows[start].pieces[0].source)
+    notes: list[ExtractionNote] = []
+    flat = next((r for r in records if len(r.values) >= 15), None)
+    if flat is not None:
+        for k, row_id in enumerate(view.row_ids):
+            part = Record(flat.labels, flat.values[5 * k: 5 * k + 5], flat.strong, flat.row)
+            _fill_row(table, view, row_id, part, view.column_ids, notes)
+        confidence = 0.9
+    else:
+        labels = [match_record_label(view, r) for r in records]
+        _, assignment = align(view, records, labels)
+        for row_id, index in assignment.items():
+            _fill_row(table, view, row_id, records[index], view.column_ids, notes)
+        confidence = round(0.8 * len(assignment) / 3, 3)
+    table.found = bool(table.rows)
+    if not table.found:
+        return None
+    return TableResult(table, "2021", 0.0, confidence, notes)
+
+
+def _table2_template(keys: list[str], start: int, end: int) -> tuple[str, int, int]:
+    votes = {}
+    for template in TEMPLATE_IDS:
+        view = template_view("table2", template)
+        only = [c for c in view.columns if c.templates == (template,)]
+        votes[template] = sum(1 for key in keys[start:end] for c in only if c.match_length(label_key(key)))
+    if votes["2019"] == votes["2021"]:
+        return "unknown", votes["2019"], votes["2021"]
+    return ("2019" if votes["2019"] > votes["2021"] else "2021"), votes["2019"], votes["2021"]
+
+
+def _extract_table2(document: Document, keys: list[str], before: int) -> Optional[TableResult]:
+    probe = template_view("table2", "2021")
+    limit = before if before > 0 else len(keys)
+    headings = _heading_rows(keys, probe.section_keywords, 0, limit)
+    if not headings:
+        return None
+    start = headings[-1]
+    end = limit if before > 0 else min(len(keys), start + 200)
+    template, votes_2019, votes_2021 = _table2_template(keys, start, end)
+    view = template_view("table2", "2019" if template == "unknown" else template)
+    table = Table(id="table2", title=view.title_zh, source=document.rows[start].pieces[0].source)
+    notes: list[ExtractionNote] = []
+    for record in build_records(document.rows, start, end, None):
+        if not record.labels or not record.has_data:
+            continue
+        row_id, _ = best_match(view.rows, label_key(record.labels[-1].text))
+        if row_id and row_id in view.layout and row_id not in table.rows:
+            _fill_row(table, view, row_id, record, view.layout[row_id], notes)
+    table.found = bool(table.rows)
+    if not table.found:
+        return None
+    total = votes_2019 + votes_2021
+    confidence = round(max(votes_2019, votes_2021) / total, 3) if total else 0.3
+    return TableResult(table, template, 0.0, confidence, notes)
+
+
+# ------------------------------------------------------------------ report
+
+def _absent_note(table: str, heading_found: bool, images: list[str]) -> ExtractionNote:
+    name = _table_zh(table)
+    if images:
+        shown = "、".join(images[:5])
+        zh = f"未找到{name}的数据；文中只有图片（{shown}），表格可能以图片形式发布，无法核对"
+        en = f"{table} not found; the text holds only images ({', '.join(images[:5])}): the table may be published as an image"
+    elif heading_found:
+        zh, en = f"找到{name}的标题，但没有数据", f"{table} heading found but no data under it"
+    else:
+        zh, en = f"未找到{name}", f"{table} not found"
+    return ExtractionNote(code="table-absent", table=table, message_zh=zh, message_en=en,
+                          details={"images": images[:20], "heading_found": heading_found})
+
+
+def extract(document: Document) -> Report:
+    keys = _row_keys(document)
+    identity = read_identity(document, keys)
+    report = Report(file=document.file, agency=identity.agency, year=identity.year, images=list(document.images))
+    guess = TemplateGuess()
+
+    table3, t3_start, t3_end = _extract_table3(document, keys, identity.year)
+    table4 = _extract_table4(document, keys, t3_end if table3 else max(t3_start, 0))
+    table2 = _extract_table2(document, keys, t3_start if table3 else -1)
+
+    for result in (table2, table3, table4):
+        if result:
+            report.tables[result.table.id] = result.table
+            report.notes.extend(result.notes)
+    if table3:
+        guess.table3 = table3.template
+        guess.reasons.append(f"table3: {table3.template} (score {table3.score:.0f})")
+    if table2:
+        guess.table2 = table2.template
+    pre_2019 = identity.year is not None and identity.year <= 2018 and table3 is None
+    if pre_2019:
+        guess.overall, guess.table2, guess.table3 = "pre-2019", "pre-2019", "pre-2019"
+        guess.confidence = 0.9 if identity.year_source == "title" else 0.6
+        guess.reasons.append(f"report year {identity.year} predates the 2019 template; no table 3 found")
+    else:
+        known = {t for t in (guess.table2, guess.table3) if t in TEMPLATE_IDS}
+        guess.overall = "hybrid" if len(known) == 2 else (known.pop() if known else "unknown")
+        parts = [r.confidence for r in (table2, table3, table4) if r]
+        guess.confidence = round(sum(parts) / 3, 3) if parts else 0.0
+        heading3 = bool(_heading_rows(keys, template_view("table3", "2021").section_keywords))
+        heading4 = bool(_heading_rows(keys, template_view("table4", "2021").section_keywords))
+        if table3 is None:
+            report.notes.append(_absent_note("table3", heading3, document.images))
+        if table4 is None:
+            report.notes.append(_absent_note("table4", heading4, document.images))
+    report.template = guess
+    return report
+
+
+def missing_cell() -> Cell:
+    return Cell(state=CellState.missing)
+
+
+__all__ = ["extract", "align", "match_record_label", "LabelSpec"]

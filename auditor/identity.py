@@ -1,0 +1,78 @@
+"""Reads who published a report and for which year: from its title, metadata and statistics period."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Optional
+
+from .model import Document
+from .normalize import to_simplified
+
+_TITLE = re.compile(r"政府信息公开(?:工作)?(?:年度)?报告|政务公开(?:工作)?年度报告|信息公开年报")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_AGENCY_BEFORE = re.compile(r"^(?:标题[:：]\s*)?(?P<agency>[^\s:：，,。（(]{2,40}?)\s*(?:(?:19|20)\d{2})\s*年(?:度)?")
+_AGENCY_AFTER = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?\s*(?P<agency>[^\s，,。]{2,40}?)(?:政府信息公开|政务公开|信息公开)")
+_AGENCY_ONLY = re.compile(r"^(?:标题[:：]\s*)?(?P<agency>[^\s:：，,。（(\d]{2,40}?)(?:政府信息公开|政务公开)")
+_META_AGENCY = re.compile(r"(?:发文机关|发布机构|发布单位|来源)[:：]\s*(?P<agency>[^\s|]{2,40})")
+TITLE_SEARCH_ROWS = 60
+
+
+@dataclass
+class Identity:
+    agency: Optional[str] = None
+    year: Optional[int] = None
+    year_source: str = "none"  # title | period | text | none
+
+
+def _title_lines(document: Document, keys: list[str]) -> list[str]:
+    lines = [to_simplified(v) for k, v in document.metadata.items() if "title" in k.lower()]
+    for index, (text, _) in enumerate(document.text_lines()):
+        if index >= TITLE_SEARCH_ROWS:
+            break
+        simplified = to_simplified(text)
+        if _TITLE.search(simplified) and len(simplified) <= 80:
+            lines.append(simplified)
+    return lines
+
+
+def _clean_agency(name: str) -> str:
+    name = re.sub(r"^(?:关于)?", "", name).strip(" ：:")
+    return name.rstrip("的")
+
+
+def read_identity(document: Document, keys: list[str]) -> Identity:
+    identity = Identity()
+    titles = _title_lines(document, keys)
+    for title in titles:
+        match = _YEAR_IN_TITLE.search(title)
+        if match:
+            identity.year, identity.year_source = int(match.group(1)), "title"
+            break
+    head = [to_simplified(t) for t, _ in list(document.text_lines())[:200]]
+    if identity.year is None:
+        for line in head:
+            match = _PERIOD.search(line)
+            if match:
+                identity.year, identity.year_source = int(match.group(1)), "period"
+                break
+    if identity.year is None:
+        counts = Counter(int(y) for line in head for y in re.findall(r"((?:19|20)\d{2})\s*年", line))
+        if counts:
+            identity.year, identity.year_source = counts.most_common(1)[0][0], "text"
+    for title in titles:
+        for pattern in (_AGENCY_BEFORE, _AGENCY_AFTER, _AGENCY_ONLY):
+            match = pattern.search(title)
+            if match and not re.search(r"\d", match.group("agency")):
+                identity.agency = _clean_agency(match.group("agency"))
+                break
+        if identity.agency:
+            break
+    if identity.agency is None:
+        for line in head[:40]:
+            match = _META_AGENCY.search(line)
+            if match:
+                identity.agency = match.group("agency")
+                break
+    return identity

@@ -1,0 +1,130 @@
+"""Turns document rows into label and value tokens, and tokens into records (a label + its values).
+
+Format-independent: a <tr>, a pipe row, a line of text and a one-cell-per-line run all end up as
+records, which extraction then aligns with a template's rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .cells import parse_cell
+from .model import Cell, CellState, Row, Source
+
+WIDE_ROW_VALUES = 3  # a row with this many values carries its own record
+
+
+@dataclass
+class Token:
+    kind: str  # "label" | "value"
+    text: str
+    source: Source
+    row: int
+    cell: Optional[Cell] = None
+
+
+@dataclass
+class Record:
+    labels: list[Token] = field(default_factory=list)
+    values: list[Token] = field(default_factory=list)
+    strong: bool = True  # the labels stand beside the values (same row, or one-cell-per-line)
+    row: int = 0
+
+    @property
+    def has_data(self) -> bool:
+        return any(v.cell.state in (CellState.number, CellState.dash) for v in self.values)
+
+
+def _line_tokens(text: str, source: Source, row: int) -> list[Token]:
+    """Split a text piece on single spaces: numbers become values, runs of words one label."""
+    tokens: list[Token] = []
+    words: list[str] = []
+    column = source.column or 1
+
+    def flush_words():
+        if words:
+            tokens.append(Token("label", " ".join(words), source, row))
+            words.clear()
+
+    offset = 0
+    for part in text.split(" "):
+        if not part:
+            offset += 1
+            continue
+        cell = parse_cell(part)
+        if cell.state in (CellState.number, CellState.dash):
+            flush_words()
+            here = source.model_copy(update={"column": column + offset}) if source.line else source
+            tokens.append(Token("value", part, here, row, parse_cell(part, here)))
+        else:
+            words.append(part)
+        offset += len(part) + 1
+    flush_words()
+    return tokens
+
+
+def row_tokens(row: Row, index: int) -> list[Token]:
+    tokens: list[Token] = []
+    for piece in row.pieces:
+        if row.kind == "cells":
+            cell = parse_cell(piece.text, piece.source)
+            if cell.state in (CellState.number, CellState.dash, CellState.blank):
+                tokens.append(Token("value", piece.text, piece.source, index, cell))
+            else:
+                tokens.append(Token("label", piece.text, piece.source, index))
+        else:
+            tokens.extend(_line_tokens(piece.text, piece.source, index))
+    return tokens
+
+
+def build_records(rows: list[Row], start: int, end: int, width: Optional[int]) -> list[Record]:
+    """Group the tokens of rows[start:end] into records.
+
+    A row with several values is a record of its own (its labels are strong; labels from rows
+    before it are weak, used only when it has none). Rows of one token at a time accumulate:
+    labels then values, closed by the next label or when ``width`` values are reached.
+    """
+    records: list[Record] = []
+    accumulated: list[Record] = []  # records built from one-token rows
+    pending_labels: list[Token] = []
+    pending_values: list[Token] = []
+
+    def close_pending():
+        nonlocal pending_labels, pending_values
+        if pending_values:
+            record = Record(list(pending_labels), list(pending_values), True,
+                            pending_labels[0].row if pending_labels else pending_values[0].row)
+            records.append(record)
+            accumulated.append(record)
+            pending_labels = []
+        pending_values = []
+
+    for index in range(start, min(end, len(rows))):
+        tokens = row_tokens(rows[index], index)
+        values = [t for t in tokens if t.kind == "value"]
+        labels = [t for t in tokens if t.kind == "label"]
+        wide = len(values) >= WIDE_ROW_VALUES or (rows[index].kind == "cells" and len(values) >= 1)
+        if wide:
+            strong = bool(labels)
+            close_pending()
+            records.append(Record(labels if strong else list(pending_labels), values, strong, index))
+            pending_labels = []
+            continue
+        for token in tokens:
+            if token.kind == "label":
+                if pending_values:
+                    close_pending()
+                pending_labels.append(token)
+            else:
+                pending_values.append(token)
+                if width and len(pending_values) >= width:
+                    close_pending()
+    close_pending()
+    # Where most values stand in rows of their own, the table is laid out by rows and a run of
+    # one-token rows is debris (detached labels, page numbers): its labels are only weak evidence.
+    accumulated_values = sum(len(r.values) for r in accumulated)
+    total_values = sum(len(r.values) for r in records)
+    if accumulated and accumulated_values * 2 < total_values:
+        for record in accumulated:
+            record.strong = False
+    return records

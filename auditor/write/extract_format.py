@@ -1,0 +1,68 @@
+"""Output of ``auditor extract``: the parsed tables, every cell with value, state, raw text, source."""
+from __future__ import annotations
+
+import json
+
+import tabulate as tabulate_module
+from tabulate import tabulate
+
+from ..model import Report
+from ..templates import TEMPLATE_IDS, template_view
+
+tabulate_module.WIDE_CHARS_MODE = True
+
+_SHOWN = {"blank": "(空)", "missing": "(缺)", "dash": None, "text": None}
+
+
+def extract_document(report: Report) -> dict:
+    """The JSON shape: {"file", "agency", "year", "template": {...}, "tables": {...}, "notes"}."""
+    data = report.model_dump(mode="json")
+    return {
+        "file": data["file"],
+        "agency": data["agency"],
+        "year": data["year"],
+        "template": data["template"],
+        "tables": {tid: {"found": t["found"], "title": t["title"], "source": t["source"], "rows": t["rows"]}
+                   for tid, t in data["tables"].items()},
+        "notes": data["notes"],
+        "images": data["images"],
+    }
+
+
+def extract_json(report: Report) -> str:
+    return json.dumps(extract_document(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def _shown(cell) -> str:
+    if cell.state.value in ("blank", "missing"):
+        return _SHOWN[cell.state.value]
+    if cell.has_value:
+        mark = "?" if cell.state.value in ("uncertain", "inferred") else ""
+        return (cell.raw.strip() or str(cell.value)) + mark
+    return cell.raw.strip()
+
+
+def extract_text(report: Report, lang: str = "zh") -> str:
+    out = [f"== {report.file} · {report.agency or '?'} · {report.year or '?'} · "
+           f"table2 {report.template.table2} · table3 {report.template.table3} · {report.template.confidence:.2f}"]
+    for table_id in ("table2", "table3", "table4"):
+        table = report.tables.get(table_id)
+        if table is None:
+            out.append(f"\n[{table_id}] 未找到 / not found")
+            continue
+        used = report.template.table2 if table_id == "table2" else report.template.table3
+        view = template_view(table_id, used if used in TEMPLATE_IDS else "2021")
+        columns = list(dict.fromkeys(c for row in table.rows.values() for c in row)) if table_id == "table2" \
+            else list(view.column_ids)
+        rows = []
+        for row_id in (view.row_ids if table_id != "table2" else table.rows.keys()):
+            if row_id not in table.rows:
+                continue
+            spec = view.row(row_id)
+            label = (spec.zh.split(" ")[-1] if spec and lang == "zh" else row_id)
+            rows.append([label] + [_shown(table.cell(row_id, c)) if c in table.rows[row_id] else "" for c in columns])
+        out.append(f"\n[{table_id}]")
+        out.append(tabulate(rows, headers=[""] + columns, tablefmt="simple"))
+    for note in report.notes:
+        out.append(f"! {note.message_zh if lang == 'zh' else note.message_en}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,64 @@
+"""Human-readable output: per report a header and a CJK-aligned table of findings."""
+from __future__ import annotations
+
+import tabulate as tabulate_module
+from tabulate import tabulate
+
+from ..findings import AuditResult, Severity
+from . import register
+
+tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (uses wcwidth)
+
+_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "review": "复核", "info": "提示"},
+             "en": {"error": "error", "warning": "warning", "review": "review", "info": "info"}}
+_HEAD = {"zh": ["级别", "代码", "位置", "说明"], "en": ["severity", "code", "where", "message"]}
+_TEMPLATE = {"zh": "模板", "en": "template"}
+
+
+def _where(finding) -> str:
+    source = finding.source
+    if source is None:
+        return ""
+    if source.page is not None:
+        return f"p.{source.page}"
+    if source.line is not None:
+        return f"{source.line}" + (f":{source.column}" if source.column else "")
+    return ""
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or ""
+
+
+def summary_counts(results: list[AuditResult]) -> dict[str, int]:
+    counts = {s.value: 0 for s in Severity}
+    for result in results:
+        for finding in result.findings:
+            counts[finding.severity.value] += 1
+    return counts
+
+
+@register("text")
+def write_text(results: list[AuditResult], lang: str = "zh") -> str:
+    lang = lang if lang in _SEVERITY else "zh"
+    out: list[str] = []
+    for result in results:
+        guess = result.template
+        identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
+        template = f"{_TEMPLATE[lang]} {guess.overall} ({guess.confidence:.2f})"
+        out.append(f"== {result.file}" + (f" · {identity}" if identity else "") + f" · {template}")
+        rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), _wrap(f.message)]
+                for f in sorted(result.findings, key=lambda f: -f.severity.rank)]
+        if rows:
+            out.append(tabulate(rows, headers=_HEAD[lang], tablefmt="simple"))
+        else:
+            out.append("未发现问题" if lang == "zh" else "no findings")
+        out.append("")
+    counts = summary_counts(results)
+    if lang == "zh":
+        out.append(f"共 {len(results)} 份报告：错误 {counts['error']}，警告 {counts['warning']}，"
+                   f"复核 {counts['review']}，提示 {counts['info']}")
+    else:
+        out.append(f"{len(results)} report(s): {counts['error']} error(s), {counts['warning']} warning(s), "
+                   f"{counts['review']} review, {counts['info']} info")
+    return "\n".join(out) + "\n"
