@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Optional
 
 from .model import Cell, CellState, Source
@@ -36,39 +37,42 @@ def is_item_number(raw: str) -> bool:
     return bool(_ITEM_NUMBER.match(_fold(raw).replace(" ", "")))
 
 
-def parse_cell(raw: str, source: Optional[Source] = None) -> Cell:
-    """Type a printed cell. Never guesses: anything not plainly a number is blank, dash or text."""
+@lru_cache(maxsize=65536)
+def _read(raw: str) -> tuple:
+    """(state, value, decimals, unit, note) of a printed cell; cached, cells repeat a lot."""
     text = _fold(raw)
     if not text:
-        return Cell(state=CellState.blank, raw=raw, source=source)
+        return CellState.blank, None, 0, None, None
     if text in DASHES:
-        return Cell(state=CellState.dash, raw=raw, source=source)
+        return CellState.dash, None, 0, None, None
     if is_item_number(text):
-        return Cell(state=CellState.text, raw=raw, source=source)
+        return CellState.text, None, 0, None, None
     match = _NUMBER.match(text.replace(" ", "", 1) if text.count(" ") == 1 and text[0] in "+-" else text)
-    if not match or len(match.group("int")) > MAX_DIGITS + 8:
-        return Cell(state=CellState.text, raw=raw, source=source)
+    if not match:
+        return CellState.text, None, 0, None, None
     digits = match.group("int").replace(",", "")
     if len(digits) > MAX_DIGITS:
-        return Cell(state=CellState.text, raw=raw, source=source)
+        return CellState.text, None, 0, None, None
     fraction = match.group("frac") or ""
     try:
         value = Decimal((match.group("sign") or "") + digits + fraction)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
-        return Cell(state=CellState.text, raw=raw, source=source)
+        return CellState.text, None, 0, None, None
     note = match.group("note")
-    return Cell(
-        state=CellState.number,
-        value=value,
-        decimals=len(fraction) - 1 if fraction else 0,
-        raw=raw,
-        unit=match.group("unit"),
-        note=note[1:-1] if note else None,
-        source=source,
-    )
+    return (CellState.number, value, len(fraction) - 1 if fraction else 0, match.group("unit"),
+            note[1:-1] if note else None)
+
+
+def parse_cell(raw: str, source: Optional[Source] = None) -> Cell:
+    """Type a printed cell. Never guesses: anything not plainly a number is blank, dash or text."""
+    state, value, decimals, unit, note = _read(raw)
+    return Cell(state=state, value=value, decimals=decimals, raw=raw, unit=unit, note=note, source=source)
+
+
+def cell_state(raw: str) -> CellState:
+    return _read(raw)[0]
 
 
 def looks_like_value(raw: str) -> bool:
     """True for what belongs in a value slot of a table: number, dash (not blank, not text)."""
-    cell = parse_cell(raw)
-    return cell.state in (CellState.number, CellState.dash)
+    return cell_state(raw) in (CellState.number, CellState.dash)

@@ -15,7 +15,7 @@ from . import __version__
 from .audit import audit_file, expand_paths, fails, is_internal_error
 from .engine import RunConfig
 from .findings import Severity
-from .ruleset import RuleError, lint_rule_files, load_default_rules, load_rule_files
+from .ruleset import RuleError, default_rule_paths, lint_rule_files, load_default_rules, load_rule_files
 from .write import FORMATTERS, get_formatter
 
 FAIL_LEVELS = ["error", "warning", "review", "info", "never"]
@@ -32,7 +32,7 @@ def _load_rules(extra_dirs: tuple[str, ...]):
         else:
             extra_files.append(path)
     if extra_files:
-        rules += list(load_rule_files(extra_files, existing=rules))
+        rules = list(load_rule_files(default_rule_paths() + extra_files))
     return rules
 
 

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 from .findings import AuditStats, Finding, FindingCell, Severity, Status
 from .model import Cell, CellState, Report
-from .ruleset.expr import CellKey, IntegerCheck, LinearRelation, MetaCondition
+from .ruleset.expr import CellKey, IntegerCheck, LinearRelation, MetaCondition, meta_from_report
 from .templates import TEMPLATE_IDS, template_view
 
 _UNCERTAIN = (CellState.uncertain, CellState.inferred)
@@ -112,6 +112,9 @@ class Evaluator:
         self.template = report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021"
         self.stats = AuditStats()
 
+    def _cells(self, operands: list[Operand]) -> list[FindingCell]:
+        return [_finding_cell(o.key, o.cell, self.template) for o in operands]
+
     def cell(self, key: CellKey) -> Cell:
         return self.report.table(key.table).cell(key.row, key.column)
 
@@ -142,7 +145,6 @@ class Evaluator:
         self.stats.relations += 1
         operands = [Operand(t.cell, Decimal(t.coef), self.cell(t.cell), +1) for t in relation.lhs] + \
                    [Operand(t.cell, Decimal(t.coef), self.cell(t.cell), -1) for t in relation.rhs]
-        cells = [_finding_cell(o.key, o.cell, self.template) for o in operands]
         unusable = [o for o in operands if o.cell.state in (CellState.missing, CellState.text)]
         blanks = [o for o in operands if o.cell.state in _BLANKISH]
         if blanks and rule.on_blank == "skip":
@@ -155,6 +157,7 @@ class Evaluator:
                 self.stats.not_assessable += 1
                 if len(operands) == 1:
                     return None  # a single-cell check on an absent cell says nothing new
+                cells = self._cells(operands)
                 names = [f"{o.key.table}.{o.key.row}.{o.key.column}" for o in unusable]
                 zh = f"{rule.title_zh}无法核对：缺少 {'、'.join(cell_label(o.key, self.template) for o in unusable[:4])}"
                 en = f"{rule.title_en} not assessable: missing {', '.join(names[:4])}"
@@ -164,15 +167,16 @@ class Evaluator:
         right = sum((o.coef * (o.cell.value or 0) for o in operands if o.side < 0), Decimal(0)) + relation.rhs_const
         tolerance = sum((o.half_width for o in operands), Decimal(0)) if rule.tolerance == "printed" else Decimal(0)
         flagged = [o for o in blanks if rule.on_blank == "flag"]
-        if blanks and rule.on_blank == "fail":
-            zh = f"{rule.title_zh}：存在空白单元格，本规则要求填写"
-            en = f"{rule.title_en}: blank cells where this rule requires a value"
-            return self._finding(rule, Status.failed, None, relation, left, right, cells, zh, en)
-        if _holds(relation.op, left - right, tolerance):
+        if _holds(relation.op, left - right, tolerance) and not (blanks and rule.on_blank == "fail"):
             self.stats.passed += 1
             if flagged:
                 self.stats.passed_on_blank += 1
             return None
+        cells = self._cells(operands)
+        if blanks and rule.on_blank == "fail":
+            zh = f"{rule.title_zh}：存在空白单元格，本规则要求填写"
+            en = f"{rule.title_en}: blank cells where this rule requires a value"
+            return self._finding(rule, Status.failed, None, relation, left, right, cells, zh, en)
         if flagged:
             required = _fillable(relation.op, left - right, flagged)
             if required is not None:
@@ -207,11 +211,7 @@ class Evaluator:
 
     def meta(self, rule, condition: MetaCondition) -> Optional[Finding]:
         template = self.report.template
-        meta = {
-            "year": self.report.year,
-            "template.table2": int(template.table2) if template.table2 in TEMPLATE_IDS else None,
-            "template.table3": int(template.table3) if template.table3 in TEMPLATE_IDS else None,
-        }
+        meta = meta_from_report(self.report)
         outcome = condition.evaluate(meta)
         if outcome is None:
             return None
@@ -266,13 +266,26 @@ def applies(rule, report: Report) -> bool:
     return True
 
 
+_INSTANCES: dict[tuple[int, str, str], list] = {}
+
+
+def _instances(rule, report: Report) -> list:
+    """A rule's instances depend only on the templates in use: expand once per combination."""
+    key = (id(rule), report.template.table2, report.template.table3)
+    cached = _INSTANCES.get(key)
+    if cached is None or cached[0] is not rule:
+        cached = (rule, rule.instances(_resolver(report)))
+        _INSTANCES[key] = cached
+    return cached[1]
+
+
 def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], AuditStats]:
     evaluator = Evaluator(report, config)
     findings: list[Finding] = []
     for rule in rules:
         if rule.code in config.disabled or not applies(rule, report):
             continue
-        for _, instance in rule.instances(_resolver(report)):
+        for _, instance in _instances(rule, report):
             if isinstance(instance, LinearRelation):
                 finding = evaluator.relation(rule, instance)
             elif isinstance(instance, IntegerCheck):

@@ -103,30 +103,35 @@ def match_record_label(view: TableView, record: Record) -> LabelMatch:
 SKIP_RECORD, SKIP_ROW = -3.0, -2.0
 
 
-def _match_score(view: TableView, record: Record, label: LabelMatch, row_id: str) -> float:
+def _record_scores(view: TableView, record: Record, label: LabelMatch) -> tuple[float, float, float]:
+    """(completeness, gain if the label names the row, loss if it names another row)."""
     width = view.width
-    score = 0.0
-    if label.row is not None:
-        good, bad = (10.0, -15.0) if record.strong else (3.0, -2.0)
-        if label.fuzzy:
-            good, bad = good * 0.6, bad * 0.6
-        score += good if label.row == row_id else bad
+    completeness = 0.0
     count = len(record.values)
     if width:
         if count == width:
-            score += 1.0
+            completeness = 1.0
         elif count < width:
-            score -= 0.5 * (width - count)
+            completeness = -0.5 * (width - count)
         else:
-            extra = record.values[width:]
-            score -= sum(1.0 for t in extra if t.cell.state != CellState.blank)
-    return score
+            completeness = -sum(1.0 for t in record.values[width:] if t.state != CellState.blank)
+    if label.row is None:
+        return completeness, 0.0, 0.0
+    good, bad = (10.0, -15.0) if record.strong else (3.0, -2.0)
+    if label.fuzzy:
+        good, bad = good * 0.6, bad * 0.6
+    return completeness, good, bad
 
 
 def align(view: TableView, records: list[Record], labels: list[LabelMatch]) -> tuple[float, dict[str, int]]:
     """Monotone alignment of records to the template's rows maximising label agreement."""
     n, m = len(records), len(view.rows)
     row_ids = view.row_ids
+    gain = []
+    for record, label in zip(records, labels):
+        completeness, good, bad = _record_scores(view, record, label)
+        gain.append([completeness + (good if label.row == row_id else bad if label.row else 0.0)
+                     for row_id in row_ids])
     NEG = float("-inf")
     score = [[NEG] * (m + 1) for _ in range(n + 1)]
     back: list[list[Optional[str]]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -141,7 +146,7 @@ def align(view: TableView, records: list[Record], labels: list[LabelMatch]) -> t
             if j < m and here + SKIP_ROW > score[i][j + 1]:
                 score[i][j + 1], back[i][j + 1] = here + SKIP_ROW, "row"
             if i < n and j < m:
-                value = here + _match_score(view, records[i], labels[i], row_ids[j])
+                value = here + gain[i][j]
                 if value > score[i + 1][j + 1]:
                     score[i + 1][j + 1], back[i + 1][j + 1] = value, "match"
     assignment: dict[str, int] = {}
@@ -173,7 +178,7 @@ def _fill_row(table: Table, view: TableView, row_id: str, record: Record, column
               notes: list[ExtractionNote]) -> None:
     values = record.values
     data = values[: len(columns)]
-    extra = [t for t in values[len(columns):] if t.cell.state != CellState.blank]
+    extra = [t for t in values[len(columns):] if t.state != CellState.blank]
     table.rows[row_id] = {column: token.cell for column, token in zip(columns, data)}
     if len(values) < len(columns) or extra:
         spec = view.row(row_id)

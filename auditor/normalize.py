@@ -57,6 +57,7 @@ def strip_item_numbers(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """The form labels are compared in: normalised, item numbers stripped."""
     return strip_item_numbers(normalize(text))

@@ -6,7 +6,7 @@ rows, columns and groups that exist in one template ("2019" or "2021").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Optional
 
 from .normalize import label_key
@@ -40,7 +40,7 @@ class LabelSpec:
         return best
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableView:
     """One table as one template has it."""
 
@@ -57,19 +57,27 @@ class TableView:
     title_en: str
     layout: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def row_ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self.rows)
 
-    @property
+    @cached_property
     def column_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.columns)
 
+    @cached_property
+    def _rows_by_id(self) -> dict[str, LabelSpec]:
+        return {r.id: r for r in self.rows}
+
+    @cached_property
+    def _columns_by_id(self) -> dict[str, LabelSpec]:
+        return {c.id: c for c in self.columns}
+
     def row(self, row_id: str) -> Optional[LabelSpec]:
-        return next((r for r in self.rows if r.id == row_id), None)
+        return self._rows_by_id.get(row_id)
 
     def column(self, column_id: str) -> Optional[LabelSpec]:
-        return next((c for c in self.columns if c.id == column_id), None)
+        return self._columns_by_id.get(column_id)
 
 
 def _spec(raw: dict, keys=("id",)) -> LabelSpec:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .cells import parse_cell
+from .cells import cell_state, parse_cell
 from .model import Cell, CellState, Row, Source
 
-WIDE_ROW_VALUES = 3  # a row with this many values carries its own record
+WIDE_ROW_VALUES = 3
+_VALUE_STATES = (CellState.number, CellState.dash)  # a row with this many values carries its own record
 
 
 @dataclass
@@ -20,7 +21,18 @@ class Token:
     text: str
     source: Source
     row: int
-    cell: Optional[Cell] = None
+    _cell: Optional[Cell] = None
+
+    @property
+    def cell(self) -> Optional[Cell]:
+        """The typed cell of a value token, built on first use (most tokens never need one)."""
+        if self._cell is None and self.kind == "value":
+            self._cell = parse_cell(self.text, self.source)
+        return self._cell
+
+    @property
+    def state(self) -> CellState:
+        return cell_state(self.text)
 
 
 @dataclass
@@ -32,7 +44,7 @@ class Record:
 
     @property
     def has_data(self) -> bool:
-        return any(v.cell.state in (CellState.number, CellState.dash) for v in self.values)
+        return any(v.state in _VALUE_STATES for v in self.values)
 
 
 def _line_tokens(text: str, source: Source, row: int) -> list[Token]:
@@ -46,16 +58,20 @@ def _line_tokens(text: str, source: Source, row: int) -> list[Token]:
             tokens.append(Token("label", " ".join(words), source, row))
             words.clear()
 
+    parts = text.split(" ")
+    if len(parts) == 1:  # one cell per line: the common case, no column arithmetic
+        if cell_state(text) in _VALUE_STATES:
+            return [Token("value", text, source, row)]
+        return [Token("label", text, source, row)]
     offset = 0
-    for part in text.split(" "):
+    for part in parts:
         if not part:
             offset += 1
             continue
-        cell = parse_cell(part)
-        if cell.state in (CellState.number, CellState.dash):
+        if cell_state(part) in _VALUE_STATES:
             flush_words()
             here = source.model_copy(update={"column": column + offset}) if source.line else source
-            tokens.append(Token("value", part, here, row, parse_cell(part, here)))
+            tokens.append(Token("value", part, here, row))
         else:
             words.append(part)
         offset += len(part) + 1
@@ -67,9 +83,8 @@ def row_tokens(row: Row, index: int) -> list[Token]:
     tokens: list[Token] = []
     for piece in row.pieces:
         if row.kind == "cells":
-            cell = parse_cell(piece.text, piece.source)
-            if cell.state in (CellState.number, CellState.dash, CellState.blank):
-                tokens.append(Token("value", piece.text, piece.source, index, cell))
+            if cell_state(piece.text) != CellState.text:
+                tokens.append(Token("value", piece.text, piece.source, index))
             else:
                 tokens.append(Token("label", piece.text, piece.source, index))
         else:

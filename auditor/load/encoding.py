@@ -40,6 +40,7 @@ _XML_ENCODING = re.compile(rb"<\?xml\b[^>]*?encoding\s*=\s*[\"']([a-z0-9][a-z0-9
 
 # C0 controls that do not occur in text (tab, LF, CR, FF and ESC do).
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _SAMPLE = 65536
 _CONTROL_RATIO = 0.10
 
@@ -100,12 +101,14 @@ def _empty_error() -> LoadError:
     return LoadError("file-empty", "文件为空", "the file is empty")
 
 
-def _check_text(text: str) -> str:
-    """Reject decoded text that is empty, or that is mostly control characters."""
+def _check_text(text: str, controls_checked: bool = False) -> str:
+    """Reject decoded text that is empty, or (unless the bytes were checked) mostly control characters."""
     if not text.strip():
         raise _empty_error()
+    if controls_checked:
+        return text
     sample = text[:_SAMPLE]
-    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\x0c\x1b") or ch == "\x7f")
+    controls = len(_CONTROL_CHARS.findall(sample))
     if "\x00" in sample or controls > _CONTROL_RATIO * len(sample):
         raise _binary_error()
     return text
@@ -137,9 +140,10 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
     if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > _CONTROL_RATIO * len(sample):
         raise _binary_error()
 
+    # From here on the bytes are an ASCII-compatible encoding whose control bytes were checked above.
     text = _strict(data, "utf-8")
     if text is not None:
-        return _check_text(text), "utf-8"
+        return _check_text(text, True), "utf-8"
 
     codec = _codec_for(declared or sniff_html_charset(data))
     if codec is not None and codec not in _WEAK_NAMES and codec != "utf-8":
@@ -147,17 +151,17 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
         if text is None and codec == "big5":
             codec, text = "big5hkscs", _strict(data, "big5hkscs")
         if text is not None:
-            return _check_text(text), codec
+            return _check_text(text, True), codec
 
     for candidate in ("gb18030", "big5"):
         text = _strict(data, candidate)
         if text is not None:
-            return _check_text(text), candidate
+            return _check_text(text, True), candidate
 
     if codec in _WEAK_NAMES:
         text = _strict(data, codec)
         if text is not None:
-            return _check_text(text), codec
+            return _check_text(text, True), codec
 
     # Last resort: the reading that needs the fewest replacement characters (UTF-8 on a tie, or the
     # declared charset when there is one).
@@ -167,7 +171,7 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
         decoded = data.decode(candidate, errors="replace")
         if best_text is None or decoded.count("\ufffd") < best_text.count("\ufffd"):
             best_text, best_codec = decoded, candidate
-    return _check_text(best_text), best_codec
+    return _check_text(best_text, True), best_codec
 
 
 __all__ = ["decode_bytes", "sniff_html_charset", "LoadError"]

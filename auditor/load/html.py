@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from ..model import Document, Piece, Row, Source
+from ..model import Document
 from .encoding import decode_bytes, sniff_html_charset
 from .errors import LoadError
 
@@ -39,8 +39,10 @@ _META_KEYS = {
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BAD_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_BAD_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b" + bytes(range(0x0e, 0x20)) + b"\x7f"
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACE_RUN = re.compile(r"\s+")
+_DIGITS = re.compile(r"\s*(\d+)")
 
 _MAX_COLSPAN = 1000
 _MAX_ROWSPAN = 65534
@@ -61,14 +63,20 @@ def _space(match: re.Match) -> str:
 
 def collapse(text: str) -> str:
     """White space as a browser renders it, for matching and numbers (see the module docstring)."""
-    text = text.translate(_INVISIBLE)
-    return _SPACE_RUN.sub(_space, text).strip()
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    text = text.strip()
+    if "\n" in text or "\r" in text:
+        return _SPACE_RUN.sub(_space, text)
+    return _SPACE_RUN.sub(" ", text)
 
 
 def _span(value: Optional[str], largest: int) -> int:
-    if not value:
+    if not value or value == "1":
         return 1
-    digits = re.match(r"\s*(\d+)", value)
+    if value.isdigit():
+        return min(max(int(value), 1), largest)
+    digits = _DIGITS.match(value)
     if not digits:
         return 1
     return min(max(int(digits.group(1)), 1), largest)
@@ -86,111 +94,90 @@ def _image_name(element) -> Optional[str]:
     return name or None
 
 
+def _gather(element, parts: list[str], images: list[str], depth: int) -> None:
+    """Append the text under ``element`` (not its own text or tail) to ``parts``."""
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _SKIP:
+            breaks = tag in _BLOCK or tag == "br"
+            if breaks:
+                parts.append("\n")
+            elif tag == "img":
+                name = _image_name(child)
+                if name:
+                    images.append(name)
+            if child.text:
+                parts.append(child.text)
+            if len(child):
+                if depth < 100:
+                    _gather(child, parts, images, depth + 1)
+                else:  # absurdly deep markup: keep the text, drop the structure
+                    parts.append("".join(child.xpath("descendant::text()")))
+            if breaks:
+                parts.append("\n")
+        if child.tail:
+            parts.append(child.tail)
+
+
 def _cell_text(cell, images: list[str]) -> str:
     """The collapsed text of a cell without nested tables; block children and <br> break softly."""
     if len(cell) == 0:
         return collapse(cell.text or "")
-    parts: list[str] = []
-    skipped: list[bool] = []
-    walker = etree.iterwalk(cell, events=("start", "end"))
-    for event, element in walker:
-        tag = element.tag
-        if event == "start":
-            if not isinstance(tag, str) or tag in _SKIP:
-                walker.skip_subtree()
-                skipped.append(True)
-                continue
-            skipped.append(False)
-            if tag in _BLOCK or tag == "br":
-                parts.append("\n")
-            elif tag == "img":
-                name = _image_name(element)
-                if name:
-                    images.append(name)
-            if element.text:
-                parts.append(element.text)
-        else:
-            was_skipped = skipped.pop()
-            if not was_skipped and tag in _BLOCK:
-                parts.append("\n")
-            if skipped and element.tail:  # not the cell itself: its tail belongs outside
-                parts.append(element.tail)
+    parts = [cell.text or ""]
+    _gather(cell, parts, images, 0)
     return collapse("".join(parts))
-
-
-class _Frame:
-    """One open element of the walk: what to do at its end, and its XPath built lazily."""
-
-    __slots__ = ("element", "tag", "index", "parent", "action", "seen", "totals", "path")
-
-    def __init__(self, element, tag, index, parent, action=0):
-        self.element = element
-        self.tag = tag
-        self.index = index  # 1-based among same-tag siblings
-        self.parent = parent
-        self.action = action
-        self.seen: dict[str, int] = {}
-        self.totals: Optional[dict[str, int]] = None
-        self.path: Optional[str] = None
-
-    def xpath(self) -> str:
-        """Same string as ``tree.getpath(element)``, built from the walk, cached."""
-        if self.path is None:
-            parent = self.parent
-            if parent is None:
-                self.path = "/" + self.tag
-            else:
-                if parent.totals is None:
-                    totals: dict[str, int] = {}
-                    for child in parent.element:
-                        if isinstance(child.tag, str):
-                            totals[child.tag] = totals.get(child.tag, 0) + 1
-                    parent.totals = totals
-                step = self.tag if parent.totals.get(self.tag, 0) <= 1 else f"{self.tag}[{self.index}]"
-                self.path = parent.xpath() + "/" + step
-        return self.path
 
 
 class _Table:
     __slots__ = ("carry", "next_row", "row")
 
     def __init__(self):
-        self.carry: dict[int, int] = {}  # column -> rows still covered, counting the current row
+        self.carry: dict[int, int] = {}  # column -> rows a rowspan still covers, counting the current row
         self.next_row = 0
         self.row: Optional[_OpenRow] = None
 
 
 class _OpenRow:
-    __slots__ = ("slot", "grid_row", "column", "pieces", "implicit")
+    __slots__ = ("slot", "grid_row", "column", "pieces", "implicit", "element", "path", "totals", "seen")
 
-    def __init__(self, slot, grid_row, implicit):
+    def __init__(self, slot, grid_row, element, implicit):
         self.slot = slot  # index reserved in the output rows, so rows keep reading order
         self.grid_row = grid_row
         self.column = 0
         self.pieces: list[dict] = []
+        self.element = element  # the <tr> (or, for cells without a row, their parent)
         self.implicit = implicit
+        self.path: Optional[str] = None
+        self.totals: Optional[dict[str, int]] = None  # cells per tag among the row's children
+        self.seen: dict[str, int] = {}  # cells per tag placed so far
 
 
-# Frame actions: what the end of an element does.
-_INLINE, _SKIPPED, _BLOCK_END, _TABLE_END, _ROW_END, _CELL, _CONTAINER_END = range(7)
+# What the end of an element does (inline elements do nothing but their tail).
+_INLINE, _BLOCK_END, _TABLE_END, _ROW_END, _CONTAINER_END = range(5)
 
 
 class _Walker:
-    def __init__(self, file: str):
+    """One pass over the tree (lxml iterwalk), emitting row dicts in reading order."""
+
+    def __init__(self, root, file: str):
+        self.getpath = root.getroottree().getpath
         self.file = file
         self.rows: list = []  # dicts for Row, or None for a reserved slot not (yet) filled
         self.images: list[str] = []
         self.tables: list[_Table] = []
         self.in_table: list[bool] = []  # innermost context: True = table structure, False = lines
-        self.blocks: list[_Frame] = []
+        self.blocks: list = [root]  # block elements open around the current text
         self.line_parts: list[str] = []
-        self.line_start: Optional[tuple[Optional[int], _Frame]] = None
+        self.line_start = None  # (sourceline, block element) of the line being collected
+        self.layout_cells: set = set()  # cells holding a nested table (the set keeps proxies alive)
+        for table in root.iter("table"):
+            self.layout_cells.update(table.iterancestors("td", "th"))
 
     # ---------------------------------------------------------------- lines
 
     def add_text(self, text: str, element) -> None:
         if self.line_start is None:
-            if not text.strip():
+            if text.isspace():
                 return
             self.line_start = (element.sourceline, self.blocks[-1])
         self.line_parts.append(text)
@@ -203,15 +190,15 @@ class _Walker:
         self.line_parts = []
         self.line_start = None
         if text:
-            source = {"file": self.file, "line": line, "path": block.xpath()}
+            source = {"file": self.file, "line": line, "path": self.getpath(block)}
             self.rows.append({"kind": "line", "pieces": [{"text": text, "source": source}]})
 
     # ---------------------------------------------------------------- tables
 
-    def open_row(self, table: _Table, implicit: bool) -> _OpenRow:
+    def open_row(self, table: _Table, element, implicit: bool) -> _OpenRow:
         if table.row is not None:
             self.close_row(table)
-        row = _OpenRow(len(self.rows), table.next_row, implicit)
+        row = _OpenRow(len(self.rows), table.next_row, element, implicit)
         self.rows.append(None)
         table.next_row += 1
         table.row = row
@@ -223,21 +210,41 @@ class _Walker:
             return
         if row.pieces:
             self.rows[row.slot] = {"kind": "cells", "pieces": row.pieces}
-        table.carry = {column: left - 1 for column, left in table.carry.items() if left > 1}
+        if table.carry:
+            table.carry = {column: left - 1 for column, left in table.carry.items() if left > 1}
         table.row = None
 
-    def place_cell(self, table: _Table, frame: _Frame, text: str) -> None:
-        element = frame.element
-        row = table.row or self.open_row(table, implicit=True)
+    def cell_path(self, row: _OpenRow, tag: str) -> str:
+        """``getpath`` of the next cell of ``row``, from the row's path and its children's tags."""
+        if row.path is None:
+            row.path = self.getpath(row.element)
+            totals: dict[str, int] = {}
+            for child in row.element:
+                name = child.tag
+                if isinstance(name, str):
+                    totals[name] = totals.get(name, 0) + 1
+            row.totals = totals
+        index = row.seen[tag] = row.seen.get(tag, 0) + 1
+        if row.totals.get(tag, 0) > 1:
+            return f"{row.path}/{tag}[{index}]"
+        return f"{row.path}/{tag}"
+
+    def place_cell(self, element, tag: str, text: str) -> None:
+        table = self.tables[-1]
+        row = table.row
+        if row is None or (row.implicit and row.element is not element.getparent()):
+            row = self.open_row(table, element.getparent(), implicit=True)
         rowspan = _span(element.get("rowspan"), _MAX_ROWSPAN)
         colspan = _span(element.get("colspan"), _MAX_COLSPAN)
         column, carry = row.column, table.carry
-        while carry.get(column, 0) > 0:
-            column += 1
-        for offset in range(colspan):
-            carry[column + offset] = rowspan
+        if carry:
+            while carry.get(column, 0) > 0:
+                column += 1
+        if rowspan > 1:  # one-row cells need no record: the row's pointer is already past them
+            for offset in range(colspan):
+                carry[column + offset] = rowspan
         row.column = column + colspan
-        path = frame.xpath()
+        path = self.cell_path(row, tag)
         if rowspan > 1:
             path += f"[@rowspan={rowspan}]"
         if colspan > 1:
@@ -249,70 +256,65 @@ class _Walker:
 
     def walk(self, root) -> None:
         walker = etree.iterwalk(root, events=("start", "end"))
-        frames: list[_Frame] = []
+        actions: list[int] = []
+        in_table = self.in_table
         for event, element in walker:
             if event == "end":
-                self.end(frames.pop())
+                action = actions.pop()
+                if action:
+                    self.end(action)
+                tail = element.tail
+                if tail and actions:  # the root's tail is outside the document
+                    self.add_text(tail, element)
                 continue
-            parent = frames[-1] if frames else None
             tag = element.tag
-            if not isinstance(tag, str):
-                tag = ""
-            if parent is not None:
-                index = parent.seen[tag] = parent.seen.get(tag, 0) + 1
-            else:
-                index = 1
-            frame = _Frame(element, tag, index, parent)
-            frames.append(frame)
-            if not tag or tag in _SKIP:
-                frame.action = _SKIPPED
+            if not isinstance(tag, str) or tag in _SKIP:
+                actions.append(_INLINE)
                 walker.skip_subtree()
                 continue
-            self.start(frame, walker)
+            if in_table and in_table[-1]:  # inside table structure, outside any cell
+                if tag == "tr":
+                    self.open_row(self.tables[-1], element, implicit=False)
+                    actions.append(_ROW_END)
+                    continue
+                if tag == "td" or tag == "th":
+                    if element not in self.layout_cells:
+                        self.place_cell(element, tag, _cell_text(element, self.images))
+                        actions.append(_INLINE)
+                        walker.skip_subtree()
+                        continue
+                    # A layout cell: its text becomes lines, its nested tables their own rows.
+                    self.place_cell(element, tag, "")
+                    self.flush()
+                    in_table.append(False)
+                    self.blocks.append(element)
+                    actions.append(_CONTAINER_END)
+                    if element.text:
+                        self.add_text(element.text, element)
+                    continue
+            if tag == "table":
+                self.flush()
+                self.tables.append(_Table())
+                in_table.append(True)
+                self.blocks.append(element)
+                actions.append(_TABLE_END)
+            elif tag in _BLOCK:
+                self.flush()
+                self.blocks.append(element)
+                actions.append(_BLOCK_END)
+            elif tag == "br":
+                self.flush()
+                actions.append(_INLINE)
+            else:
+                if tag == "img":
+                    name = _image_name(element)
+                    if name:
+                        self.images.append(name)
+                actions.append(_INLINE)
+            if element.text:
+                self.add_text(element.text, element)
 
-    def start(self, frame: _Frame, walker) -> None:
-        element, tag = frame.element, frame.tag
-        structure = bool(self.in_table) and self.in_table[-1]
-        if tag == "table":
-            self.flush()
-            self.tables.append(_Table())
-            self.in_table.append(True)
-            self.blocks.append(frame)
-            frame.action = _TABLE_END
-        elif structure and tag == "tr":
-            self.open_row(self.tables[-1], implicit=False)
-            frame.action = _ROW_END
-        elif structure and tag in ("td", "th"):
-            table = self.tables[-1]
-            if next(element.iter("table"), None) is None:
-                self.place_cell(table, frame, _cell_text(element, self.images))
-                frame.action = _CELL
-                walker.skip_subtree()
-                return
-            # A layout cell: its text becomes lines, its nested tables their own rows.
-            self.place_cell(table, frame, "")
-            self.flush()
-            self.in_table.append(False)
-            self.blocks.append(frame)
-            frame.action = _CONTAINER_END
-        elif tag == "br":
-            self.flush()
-            frame.action = _INLINE
-        elif tag in _BLOCK:
-            self.flush()
-            self.blocks.append(frame)
-            frame.action = _BLOCK_END
-        else:
-            if tag == "img":
-                name = _image_name(element)
-                if name:
-                    self.images.append(name)
-            frame.action = _INLINE
-        if element.text:
-            self.add_text(element.text, element)
-
-    def end(self, frame: _Frame) -> None:
-        action = frame.action
+    def end(self, action: int) -> None:
         if action == _BLOCK_END:
             self.flush()
             self.blocks.pop()
@@ -329,9 +331,6 @@ class _Walker:
             self.flush()
             self.in_table.pop()
             self.blocks.pop()
-        tail = frame.element.tail
-        if tail and frame.parent is not None:
-            self.add_text(tail, frame.element)
 
 
 def _metadata(root) -> dict[str, str]:
@@ -352,9 +351,11 @@ def _metadata(root) -> dict[str, str]:
     return found
 
 
-def _parse(text: str):
-    text = _XML_DECLARATION.sub("", text, count=1)
-    text = _BAD_CONTROLS.sub(" ", text)
+def _parse(text: str, may_hold_controls: bool = True):
+    """The lxml tree of a decoded page, or None when nothing is left after parsing."""
+    text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input with a declaration
+    if may_hold_controls:
+        text = _BAD_CONTROLS.sub(" ", text)  # and characters XML cannot hold
     parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
     try:
         return etree.fromstring(text, parser)
@@ -368,10 +369,13 @@ def load_html(data: bytes, file: str) -> Document:
         text, encoding = decode_bytes(data, sniff_html_charset(data[:4096]))
     except LoadError as error:
         raise error.with_file(file) from None
-    root = _parse(text)
+    # In the ASCII-compatible encodings a control character is a control byte, and bytes are
+    # quicker to scan than text.
+    wide = encoding.startswith(("utf-16", "utf-32"))
+    root = _parse(text, wide or len(data.translate(None, _BAD_CONTROL_BYTES)) != len(data))
     if root is None:
         raise LoadError("file-empty", f"网页解析后没有内容：{file}", f"the page has no content after parsing: {file}")
-    walker = _Walker(file)
+    walker = _Walker(root, file)
     walker.walk(root)
     walker.flush()
     rows = [row for row in walker.rows if row is not None]

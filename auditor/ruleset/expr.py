@@ -261,10 +261,16 @@ class _Negate:
 
 
 @dataclass(frozen=True)
-class _Binary:
-    op: str  # + - *
-    left: object
-    right: object
+class _Add:
+    """``operands[0] signs[1] operands[1] ...``; chains stay flat so trees stay shallow."""
+
+    signs: tuple[str, ...]  # "+" | "-", one per operand (the first is "+")
+    operands: tuple
+
+
+@dataclass(frozen=True)
+class _Product:
+    factors: tuple
     pos: int
 
 
@@ -379,16 +385,17 @@ class _Parser:
         return _Compare(op.text, left, right, op.pos)
 
     def additive(self):
-        node = self.product()
+        signs, operands = ["+"], [self.product()]
         while (op := self.accept("op", "+", "-")) is not None:
-            node = _Binary(op.text, node, self.product(), op.pos)
-        return node
+            signs.append(op.text)
+            operands.append(self.product())
+        return operands[0] if len(operands) == 1 else _Add(tuple(signs), tuple(operands))
 
     def product(self):
-        node = self.unary()
-        while (op := self.accept("op", "*")) is not None:
-            node = _Binary("*", node, self.unary(), op.pos)
-        return node
+        factors, pos = [self.unary()], self.token.pos
+        while self.accept("op", "*"):
+            factors.append(self.unary())
+        return factors[0] if len(factors) == 1 else _Product(tuple(factors), pos)
 
     def unary(self):
         sign = self.accept("op", "-", "+")
@@ -482,7 +489,9 @@ def _is_constant(node) -> bool:
         return True
     if isinstance(node, _Negate):
         return _is_constant(node.operand)
-    return isinstance(node, _Binary) and _is_constant(node.left) and _is_constant(node.right)
+    if isinstance(node, _Add):
+        return all(_is_constant(operand) for operand in node.operands)
+    return isinstance(node, _Product) and all(_is_constant(factor) for factor in node.factors)
 
 
 def _is_group(cell: _Cell) -> bool:
@@ -503,11 +512,12 @@ def _check_linear(node, in_sum: bool) -> None:
         for arg in node.args:
             _check_linear(arg, True)
         return
-    if isinstance(node, _Binary):
-        if node.op == "*" and not (_is_constant(node.left) or _is_constant(node.right)):
-            raise _error("'*' needs a number on one side (relations stay linear)", node.pos)
-        _check_linear(node.left, in_sum)
-        return _check_linear(node.right, in_sum)
+    if isinstance(node, _Product) and sum(not _is_constant(f) for f in node.factors) > 1:
+        raise _error("'*' needs a number on one side (relations stay linear)", node.pos)
+    if isinstance(node, (_Add, _Product)):
+        for operand in node.operands if isinstance(node, _Add) else node.factors:
+            _check_linear(operand, in_sum)
+        return
     if isinstance(node, _Meta):
         raise _error(f"{node.name} can only be compared with a number in a condition", node.pos)
     if isinstance(node, _Integer):
@@ -539,17 +549,15 @@ def _meta_comparison(node: _Compare) -> Optional[tuple[str, str, Decimal]]:
 
 
 def _constant(node) -> Decimal:
+    """The value of a constant subtree (numbers, signs, + - *)."""
     with localcontext(_ARITHMETIC):
-        if isinstance(node, _Number):
-            return node.value
-        if isinstance(node, _Negate):
-            return -_constant(node.operand)
-        left, right = _constant(node.left), _constant(node.right)
-        return {"+": operator.add, "-": operator.sub, "*": operator.mul}[node.op](left, right)
+        return _Expander({}, None).linear(node, in_sum=False)[1]
 
 
 def _kind(tree) -> str:
     if isinstance(tree, _Integer):
+        if _is_group(tree.arg):
+            raise _error(f"integer() takes one cell, not the group {tree.arg}", tree.pos)
         return "integer"
     if isinstance(tree, _Compare) and not any(isinstance(n, _Meta) for n in _walk(tree)):
         _check_linear(tree.left, False)
@@ -696,12 +704,16 @@ class _Expander:
             for arg in node.args:
                 total = _added(total, self.linear(arg, True), Decimal(1))
             return total
-        left, right = self.linear(node.left, in_sum), self.linear(node.right, in_sum)
-        if node.op == "+":
-            return _added(left, right, Decimal(1))
-        if node.op == "-":
-            return _added(left, right, Decimal(-1))
-        return _scaled(left, right[1]) if not right[0] else _scaled(right, left[1])  # "*": one side constant
+        if isinstance(node, _Add):
+            total = ({}, Decimal(0))
+            for sign, operand in zip(node.signs, node.operands):
+                total = _added(total, self.linear(operand, in_sum), Decimal(1 if sign == "+" else -1))
+            return total
+        product: _Form = ({}, Decimal(1))  # _Product: at most one factor has cells
+        for factor in node.factors:
+            form = self.linear(factor, in_sum)
+            product = _scaled(form, product[1]) if form[0] else _scaled(product, form[1])
+        return product
 
 
 def _scaled(form: _Form, factor: Decimal) -> _Form:

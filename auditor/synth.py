@@ -1,0 +1,106 @@
+"""Synthetic reports: consistent tables drawn at random and rendered as the formats we read.
+
+Used by the property tests and the benchmark; the layout follows the national templates, the
+labels come from rules/templates, so a synthetic report is read by the same code as a real one.
+"""
+from __future__ import annotations
+
+import html
+import random
+from typing import Optional
+
+from .templates import template_view
+
+Table = dict[str, dict[str, int]]
+
+
+def random_table3(rng: random.Random, template: str = "2021", scale: int = 20, sparsity: float = 0.6) -> Table:
+    """A table 3 whose every relation holds (S1, I1, I2, non-negative integers)."""
+    view = template_view("table3", template)
+    applicants = view.column_groups["applicants"]
+    outcomes = view.row_groups["outcomes"]
+
+    def draw() -> int:
+        return 0 if rng.random() < sparsity else rng.randint(1, scale)
+
+    table: Table = {row: {} for row in view.row_ids}
+    for column in applicants:
+        for row in outcomes:
+            table[row][column] = draw()
+        handled = sum(table[row][column] for row in outcomes)
+        table["total"][column] = handled
+        table["carried_forward"][column] = draw() // 3
+        available = handled + table["carried_forward"][column]
+        table["carried_over"][column] = rng.randint(0, available) if available and rng.random() < 0.3 else 0
+        table["new"][column] = available - table["carried_over"][column]
+    for row in view.row_ids:
+        table[row]["total"] = sum(table[row][c] for c in applicants)
+    return table
+
+
+def random_table4(rng: random.Random, scale: int = 10) -> Table:
+    view = template_view("table4", "2021")
+    table: Table = {}
+    for row in view.row_ids:
+        parts = {c: (rng.randint(0, scale) if rng.random() < 0.5 else 0) for c in view.column_groups["parts"]}
+        table[row] = {**parts, "total": sum(parts.values())}
+    return table
+
+
+def _row_label(view, row_id: str) -> str:
+    return view.row(row_id).zh.split(" ")[-1]
+
+
+def render_text(table3: Table, table4: Table, template: str = "2021", year: int = 2022,
+                agency: str = "示例县人民政府", blanks: Optional[set[tuple[str, str]]] = None) -> str:
+    """One cell per line with blank lines between, as text copied from a web page."""
+    view3, view4 = template_view("table3", template), template_view("table4", template)
+    blanks = blanks or set()
+    lines = [f"{agency}{year}年政府信息公开工作年度报告",
+             f"本报告所列数据统计期限自{year}年1月1日起至{year}年12月31日止。",
+             "三、收到和处理政府信息公开申请情况",
+             "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+             "申请人情况", "自然人", "法人或其他组织", "总计"]
+    lines += [c.zh for c in view3.columns[1:-1]]
+    for row_id in view3.row_ids:
+        lines.append(_row_label(view3, row_id))
+        lines += ["" if (row_id, column) in blanks else str(table3[row_id][column]) for column in view3.column_ids]
+    lines.append("四、政府信息公开行政复议、行政诉讼情况")
+    lines += ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计",
+              "未经复议直接起诉", "复议后起诉"]
+    lines += [str(table4[row_id][column]) for row_id in view4.row_ids for column in view4.column_ids]
+    lines += ["五、存在的主要问题及改进情况", "无。"]
+    return "\n\n".join(lines) + "\n"
+
+
+def render_html(table3: Table, table4: Table, template: str = "2021", year: int = 2022,
+                agency: str = "示例县人民政府", blanks: Optional[set[tuple[str, str]]] = None) -> str:
+    """An HTML page with site chrome and the tables as <table>, blanks as &nbsp;."""
+    view3, view4 = template_view("table3", template), template_view("table4", template)
+    blanks = blanks or set()
+
+    def td(value: str, **attrs) -> str:
+        extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+        return f"<td{extra}><p>{value}</p></td>"
+
+    rows3 = []
+    for row_id in view3.row_ids:
+        cells = "".join(td("&nbsp;" if (row_id, c) in blanks else str(table3[row_id][c])) for c in view3.column_ids)
+        rows3.append(f"<tr>{td(html.escape(_row_label(view3, row_id)), colspan=2)}{cells}</tr>")
+    head3 = ("<tr><td colspan=\"2\" rowspan=\"3\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+             "<td colspan=\"7\">申请人情况</td></tr><tr><td rowspan=\"2\">自然人</td><td colspan=\"5\">法人或其他组织</td>"
+             "<td rowspan=\"2\">总计</td></tr><tr>" + "".join(td(c.zh) for c in view3.columns[1:-1]) + "</tr>")
+    values4 = "".join(td(str(table4[r][c])) for r in view4.row_ids for c in view4.column_ids)
+    head4 = ("<tr><td colspan=\"5\">行政复议</td><td colspan=\"10\">行政诉讼</td></tr>"
+             "<tr>" + "".join(td(x) for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")) +
+             "<td colspan=\"5\">未经复议直接起诉</td><td colspan=\"5\">复议后起诉</td></tr>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + f"{agency}{year}年政府信息公开工作年度报告"
+        + "</title></head><body><div class=\"nav\"><a href=\"/\">首页</a> | <a href=\"/zwgk\">政务公开</a></div>"
+        + f"<h1>{agency}{year}年政府信息公开工作年度报告</h1>"
+        + f"<p>本报告所列数据统计期限自{year}年1月1日起至{year}年12月31日止。</p>"
+        + "<p>三、收到和处理政府信息公开申请情况</p><table border=\"1\"><tbody>" + head3 + "".join(rows3)
+        + "</tbody></table><p>四、政府信息公开行政复议、行政诉讼情况</p><table border=\"1\"><tbody>" + head4
+        + "<tr>" + values4 + "</tr></tbody></table><p>五、存在的主要问题及改进情况</p><p>无。</p>"
+        + "<div class=\"footer\">主办单位：示例县人民政府办公室</div></body></html>"
+    )

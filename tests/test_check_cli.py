@@ -1,0 +1,111 @@
+"""`auditor check` end to end: exit codes, findings on real reports, bad input, encodings."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+from conftest import report_path
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def check_json(*paths, extra=()):
+    code, output = run("check", "--format", "json", *extra, *[str(p) for p in paths])
+    return code, json.loads(output)
+
+
+@pytest.mark.parametrize("name", ["guidong-2020.txt", "tianshui-2020.txt", "yichun-2021.txt",
+                                  "shuyang-fgj-2023.html"])
+def test_consistent_reports_have_no_error_and_exit_0(name):
+    code, data = check_json(report_path(name))
+    errors = [f for f in data["reports"][0]["findings"] if f["severity"] == "error"]
+    assert errors == [] and code == 0
+
+
+@pytest.mark.parametrize("name", ["shanghai-bgt-2019.html", "shanghai-kewei-2024.md"])
+def test_blank_totals_are_not_filled_not_arithmetic_errors(name):
+    code, data = check_json(report_path(name))
+    findings = data["reports"][0]["findings"]
+    assert not [f for f in findings if f["severity"] == "error"]
+    blank_total = [f for f in findings if f["status"] in ("not_filled", "not_assessable")
+                   and any(c["column"] == "total" and c["state"] == "blank" for c in f["cells"])]
+    assert blank_total, "the blank 总计 cells must be reported"
+    assert code == 0
+
+
+def test_kewei_lost_carried_forward_total_is_not_filled_with_the_required_value():
+    _, data = check_json(report_path("shanghai-kewei-2024.md"))
+    findings = [f for f in data["reports"][0]["findings"] if f["status"] == "not_filled"]
+    required = {(c["row"], c["column"]): f["required"] for f in findings for c in f["cells"]
+                if c["state"] == "blank"}
+    assert required.get(("carried_forward", "total")) == 1
+
+
+@pytest.mark.parametrize("name", ["yiyang-2018.txt", "pingtan-2018.txt"])
+def test_pre_2019_reports_are_not_broken_2019_reports(name):
+    code, data = check_json(report_path(name))
+    report = data["reports"][0]
+    assert report["template"]["overall"] == "pre-2019"
+    assert [f["code"] for f in report["findings"]] == ["PRE-2019"]
+    assert code == 0
+
+
+def test_image_only_report_fails_and_names_the_images():
+    code, data = check_json(report_path("guilin-2020.txt"))
+    findings = data["reports"][0]["findings"]
+    absent = [f for f in findings if f["code"] == "TABLE-ABSENT"]
+    assert len(absent) == 2 and all("QQ圖片20210325094615.png" in f["message"] for f in absent)
+    assert code == 1
+
+
+def test_bad_inputs_become_findings_and_the_good_files_are_still_audited(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    good = report_path("guidong-2020.txt")
+    (tmp_path / "good.txt").write_bytes(good.read_bytes())
+    html = report_path("shuyang-fgj-2023.html").read_bytes()
+    (tmp_path / "truncated.html").write_bytes(html[: len(html) // 3])
+    code, output = run("check", "--format", "json", str(tmp_path))
+    data = json.loads(output)
+    by_file = {r["file"].split("/")[-1]: r for r in data["reports"]}
+    assert set(by_file) == {"empty.txt", "binary.txt", "good.txt", "truncated.html"}
+    assert by_file["empty.txt"]["findings"][0]["code"] == "FILE-EMPTY"
+    assert by_file["binary.txt"]["findings"][0]["code"] == "FILE-BINARY"
+    assert "empty.txt" in by_file["empty.txt"]["findings"][0]["message"]
+    assert not [f for f in by_file["good.txt"]["findings"] if f["severity"] == "error"]
+    assert by_file["truncated.html"]["findings"], "a truncated page must not pass silently"
+    assert code == 1
+    assert "Traceback" not in output
+
+
+def test_text_output_is_chinese_by_default_and_english_on_request():
+    code, output = run("check", str(report_path("guilin-2020.txt")))
+    assert "错误" in output and "TABLE-ABSENT" in output and code == 1
+    code, output = run("check", "--lang", "en", str(report_path("guilin-2020.txt")))
+    assert "error" in output and "not found" in output
+
+
+def test_gb18030_copy_audits_exactly_like_the_original(tmp_path):
+    original = report_path("yichun-2021.txt")
+    copy = tmp_path / "yichun-2021-gb.txt"
+    copy.write_bytes(original.read_text(encoding="utf-8").encode("gb18030"))
+    _, data_utf8 = check_json(original)
+    _, data_gb = check_json(copy)
+    strip = lambda r: json.dumps({k: v for k, v in r.items() if k != "file"}, sort_keys=True).replace(str(copy), "F").replace(str(original), "F")  # noqa: E731
+    assert strip(data_utf8["reports"][0]) == strip(data_gb["reports"][0])
+
+
+def test_fail_on_never_exits_0_even_with_errors():
+    code, _ = run("check", "--fail-on", "never", str(report_path("guilin-2020.txt")))
+    assert code == 0
+
+
+def test_unknown_format_is_a_usage_error():
+    code, output = run("check", "--format", "nonsense", str(report_path("guidong-2020.txt")))
+    assert code == 2 and "nonsense" in output
