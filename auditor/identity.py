@@ -9,13 +9,15 @@ from typing import Optional
 from .model import Document
 from .normalize import to_simplified
 
-_TITLE = re.compile(r"政府信息公开(?:工作)?(?:年度)?报告|政务公开(?:工作)?年度报告|信息公开年报")
+_TITLE = re.compile(r"信息公开(?:工作)?(?:年度)?报告|政务公开(?:工作)?年度报告|信息公开年报")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 _PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
-_AGENCY_BEFORE = re.compile(r"^(?:标题[:：]\s*)?(?P<agency>[^\s:：，,。（(]{2,40}?)\s*(?:(?:19|20)\d{2})\s*年(?:度)?")
+_TITLE_PREFIX = re.compile(r"^[\s•·●*#>-]*(?:标题|名称|题目)?[:：]?\s*")
+_AGENCY_BEFORE = re.compile(r"^(?P<agency>[^\s:：，,。（(]{2,40}?)\s*(?:(?:19|20)\d{2})\s*年(?:度)?")
 _AGENCY_AFTER = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?\s*(?P<agency>[^\s，,。]{2,40}?)(?:政府信息公开|政务公开|信息公开)")
-_AGENCY_ONLY = re.compile(r"^(?:标题[:：]\s*)?(?P<agency>[^\s:：，,。（(\d]{2,40}?)(?:政府信息公开|政务公开)")
-_META_AGENCY = re.compile(r"(?:发文机关|发布机构|发布单位|来源)[:：]\s*(?P<agency>[^\s|]{2,40})")
+_AGENCY_ONLY = re.compile(r"^(?P<agency>[^\s:：，,。（(\d]{2,40}?)(?:政府信息公开|政务公开)")
+_META_AGENCY = re.compile(r"(?:发文机关|发布机构|发布单位|编制单位)[:：\s]\s*(?P<agency>[\u4e00-\u9fff（）()]{2,40})")
+_NOT_AGENCIES = {"政府", "本机关", "本单位", "我局", "我委"}
 TITLE_SEARCH_ROWS = 60
 
 
@@ -28,12 +30,13 @@ class Identity:
 
 def _title_lines(document: Document, keys: list[str]) -> list[str]:
     lines = [to_simplified(v) for k, v in document.metadata.items() if "title" in k.lower()]
-    for index, (text, _) in enumerate(document.text_lines()):
-        if index >= TITLE_SEARCH_ROWS:
-            break
-        simplified = to_simplified(text)
-        if _TITLE.search(simplified) and len(simplified) <= 80:
-            lines.append(simplified)
+    head = [_TITLE_PREFIX.sub("", to_simplified(text), count=1).strip()
+            for text, _ in list(document.text_lines())[:TITLE_SEARCH_ROWS]]
+    for index, line in enumerate(head):
+        if _TITLE.search(line) and len(line) <= 80:
+            lines.append(line)
+        elif index + 1 < len(head) and not _TITLE.search(head[index + 1]) and _TITLE.search(line + head[index + 1]) and len(line + head[index + 1]) <= 80:
+            lines.append(line + head[index + 1])  # a title wrapped over two lines
     return lines
 
 
@@ -64,15 +67,14 @@ def read_identity(document: Document, keys: list[str]) -> Identity:
     for title in titles:
         for pattern in (_AGENCY_BEFORE, _AGENCY_AFTER, _AGENCY_ONLY):
             match = pattern.search(title)
-            if match and not re.search(r"\d", match.group("agency")):
+            if match and not re.search(r"\d", match.group("agency")) and match.group("agency") not in _NOT_AGENCIES:
                 identity.agency = _clean_agency(match.group("agency"))
                 break
         if identity.agency:
+            return identity
+    for line in head[:40]:
+        match = _META_AGENCY.search(line)
+        if match:
+            identity.agency = match.group("agency")
             break
-    if identity.agency is None:
-        for line in head[:40]:
-            match = _META_AGENCY.search(line)
-            if match:
-                identity.agency = match.group("agency")
-                break
     return identity

@@ -71,6 +71,12 @@ def collapse(text: str) -> str:
     return _SPACE_RUN.sub(" ", text)
 
 
+def _line(element) -> Optional[int]:
+    """lxml's source line; libxml2's HTML parser stops counting at 65535, so that means unknown."""
+    line = element.sourceline
+    return line if line is not None and line < 65535 else None
+
+
 def _span(value: Optional[str], largest: int) -> int:
     if not value or value == "1":
         return 1
@@ -179,7 +185,7 @@ class _Walker:
         if self.line_start is None:
             if text.isspace():
                 return
-            self.line_start = (element.sourceline, self.blocks[-1])
+            self.line_start = (_line(element), self.blocks[-1])
         self.line_parts.append(text)
 
     def flush(self) -> None:
@@ -249,7 +255,7 @@ class _Walker:
             path += f"[@rowspan={rowspan}]"
         if colspan > 1:
             path += f"[@colspan={colspan}]"
-        source = {"file": self.file, "line": element.sourceline, "path": path}
+        source = {"file": self.file, "line": _line(element), "path": path}
         row.pieces.append({"text": text, "source": source, "origin": (row.grid_row, column)})
 
     # ---------------------------------------------------------------- the walk
@@ -352,15 +358,17 @@ def _metadata(root) -> dict[str, str]:
 
 
 def _parse(text: str, may_hold_controls: bool = True):
-    """The lxml tree of a decoded page, or None when nothing is left after parsing."""
+    """The lxml tree of a decoded page (None when nothing is left) and the parser's fatal error, if any."""
     text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input with a declaration
     if may_hold_controls:
         text = _BAD_CONTROLS.sub(" ", text)  # and characters XML cannot hold
     parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
     try:
-        return etree.fromstring(text, parser)
+        root = etree.fromstring(text, parser)
     except etree.XMLSyntaxError:
-        return None
+        root = None
+    fatal = next((str(error.message) for error in parser.error_log if error.level_name == "FATAL"), None)
+    return root, fatal
 
 
 def load_html(data: bytes, file: str) -> Document:
@@ -372,14 +380,19 @@ def load_html(data: bytes, file: str) -> Document:
     # In the ASCII-compatible encodings a control character is a control byte, and bytes are
     # quicker to scan than text.
     wide = encoding.startswith(("utf-16", "utf-32"))
-    root = _parse(text, wide or len(data.translate(None, _BAD_CONTROL_BYTES)) != len(data))
-    if root is None:
-        raise LoadError("file-empty", f"网页解析后没有内容：{file}", f"the page has no content after parsing: {file}")
-    walker = _Walker(root, file)
-    walker.walk(root)
-    walker.flush()
-    rows = [row for row in walker.rows if row is not None]
-    if not rows and not walker.images:
+    root, fatal = _parse(text, wide or len(data.translate(None, _BAD_CONTROL_BYTES)) != len(data))
+    rows: list = []
+    images: list[str] = []
+    if root is not None:
+        walker = _Walker(root, file)
+        walker.walk(root)
+        walker.flush()
+        rows = [row for row in walker.rows if row is not None]
+        images = walker.images
+    if not rows and not images:
+        if fatal:
+            raise LoadError("file-unreadable", f"网页无法解析（{fatal}）：{file}",
+                            f"the page cannot be parsed ({fatal}): {file}")
         raise LoadError("file-empty", f"网页正文为空，没有可读取的文字或表格：{file}",
                         f"the page body is empty: no text or table to read: {file}")
     return Document.model_validate({
@@ -387,7 +400,7 @@ def load_html(data: bytes, file: str) -> Document:
         "format": "html",
         "encoding": encoding,
         "rows": rows,
-        "images": walker.images,
+        "images": images,
         "metadata": _metadata(root),
     })
 

@@ -1,8 +1,6 @@
 """Output of ``auditor extract``: the parsed tables, every cell with value, state, raw text, source."""
 from __future__ import annotations
 
-import json
-
 import tabulate as tabulate_module
 from tabulate import tabulate
 
@@ -14,23 +12,9 @@ tabulate_module.WIDE_CHARS_MODE = True
 _SHOWN = {"blank": "(空)", "missing": "(缺)", "dash": None, "text": None}
 
 
-def extract_document(report: Report) -> dict:
-    """The JSON shape: {"file", "agency", "year", "template": {...}, "tables": {...}, "notes"}."""
-    data = report.model_dump(mode="json")
-    return {
-        "file": data["file"],
-        "agency": data["agency"],
-        "year": data["year"],
-        "template": data["template"],
-        "tables": {tid: {"found": t["found"], "title": t["title"], "source": t["source"], "rows": t["rows"]}
-                   for tid, t in data["tables"].items()},
-        "notes": data["notes"],
-        "images": data["images"],
-    }
-
-
 def extract_json(report: Report) -> str:
-    return json.dumps(extract_document(report), ensure_ascii=False, indent=2) + "\n"
+    """The Report as JSON: {"file", "agency", "year", "template", "tables": {"table3": {"rows": ...}}, ...}."""
+    return report.model_dump_json(indent=2) + "\n"
 
 
 def _shown(cell) -> str:
