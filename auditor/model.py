@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -20,7 +20,7 @@ def _decimal_to_json(value: Optional[Decimal]):
     return float(value)
 
 
-JsonDecimal = Annotated[Decimal, PlainSerializer(_decimal_to_json, when_used="json")]
+JsonDecimal = Annotated[Decimal, PlainSerializer(_decimal_to_json, return_type=Union[int, float], when_used="json")]
 
 
 class Source(BaseModel):

@@ -104,3 +104,34 @@ def render_html(table3: Table, table4: Table, template: str = "2021", year: int 
         + "<tr>" + values4 + "</tr></tbody></table><p>五、存在的主要问题及改进情况</p><p>无。</p>"
         + "<div class=\"footer\">主办单位：示例县人民政府办公室</div></body></html>"
     )
+
+
+def render_rows(table3: Table, table4: Table, template: str = "2021", year: int = 2022,
+                agency: str = "示例县人民政府", separator: str = " ", table4_by_row: bool = False) -> str:
+    """A row per line: label then the seven numbers, separated by spaces, tabs or pipes."""
+    view3, view4 = template_view("table3", template), template_view("table4", template)
+    join = (lambda cells: "| " + " | ".join(cells) + " |") if separator == "|" else separator.join
+    lines = [f"{agency}{year}年度政府信息公开工作年度报告",
+             f"本报告中所列数据统计期限为{year}年1月1日至{year}年12月31日。",
+             "三、收到和处理政府信息公开申请情况",
+             join(["申请人情况", "自然人"] + [c.zh for c in view3.columns[1:-1]] + ["总计"])]
+    for row_id in view3.row_ids:
+        lines.append(join([view3.row(row_id).zh.split(" ")[-1]] + [str(table3[row_id][c]) for c in view3.column_ids]))
+    lines.append("四、政府信息公开行政复议、行政诉讼情况")
+    if table4_by_row:
+        lines.append(join(["", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]))
+        for row_id in view4.row_ids:
+            lines.append(join([view4.row(row_id).zh.split(" ")[-1]] + [str(table4[row_id][c]) for c in view4.column_ids]))
+    else:
+        lines.append(join([str(table4[r][c]) for r in view4.row_ids for c in view4.column_ids]))
+    lines.append("五、存在的主要问题及改进情况")
+    return "\n".join(lines) + "\n"
+
+
+def gold_tables(gold: dict) -> tuple[Table, Table]:
+    """Tables of a gold file (tests/data/gold/*.json) as {row: {column: value}} (None = blank)."""
+    tables = []
+    for table_id in ("table3", "table4"):
+        columns = gold[table_id]["columns"]
+        tables.append({row: dict(zip(columns, values)) for row, values in gold[table_id]["rows"].items()})
+    return tables[0], tables[1]

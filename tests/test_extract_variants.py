@@ -1,0 +1,81 @@
+"""The layouts REPORTS.md lists, made from real reports: every variant reads back the same cells."""
+from __future__ import annotations
+
+import random
+
+import opencc
+import pytest
+
+from auditor.extract import extract
+from auditor.load import load_bytes
+from auditor.synth import random_table3, random_table4, render_rows
+from conftest import gold, report_path
+
+T2S_REVERSE = opencc.OpenCC("s2t")
+
+
+def read(text: str, name: str = "variant.txt"):
+    return extract(load_bytes(text.encode("utf-8"), name))
+
+
+def cells_of(report, table_id, table):
+    return {row: {c: (None if not report.table(table_id).cell(row, c).has_value
+                      else int(report.table(table_id).cell(row, c).value)) for c in cols}
+            for row, cols in table.items()}
+
+
+@pytest.mark.parametrize("name", ["guidong-2020.txt", "tianshui-2020.txt", "yichun-2021.txt"])
+def test_traditional_characters_read_like_simplified(name):
+    text = report_path(name).read_text(encoding="utf-8")
+    original, converted = read(text), read(T2S_REVERSE.convert(text))
+    assert converted.template.table3 == original.template.table3
+    for table_id in ("table3", "table4"):
+        assert converted.table(table_id).rows.keys() == original.table(table_id).rows.keys()
+        for row, cells in original.table(table_id).rows.items():
+            assert {c: v.value for c, v in cells.items()} == \
+                   {c: v.value for c, v in converted.table(table_id).rows[row].items()}
+    # the raw text is kept as printed (traditional), matching used the simplified form
+    assert converted.template.confidence > 0.8
+
+
+@pytest.mark.parametrize("separator", [" ", "\t", "  ", "|"])
+@pytest.mark.parametrize("template", ["2019", "2021"])
+@pytest.mark.parametrize("table4_by_row", [False, True])
+def test_a_row_per_line(separator, template, table4_by_row):
+    rng = random.Random(f"{separator}{template}")
+    table3, table4 = random_table3(rng, template), random_table4(rng)
+    year = 2020 if template == "2019" else 2023
+    report = read(render_rows(table3, table4, template, year=year, separator=separator, table4_by_row=table4_by_row),
+                  "variant.md" if separator == "|" else "variant.txt")
+    assert report.template.table3 == template and report.year == year
+    assert cells_of(report, "table3", table3) == table3
+    assert cells_of(report, "table4", table4) == table4
+
+
+def test_typos_half_width_brackets_and_inner_spaces():
+    text = report_path("yichun-2021.txt").read_text(encoding="utf-8")
+    for printed, typo in [("（三）不予公开", "(三)不予 公开"), ("6.属于四类过程性信息", "6．属于四类过信息"),
+                          ("5.属于三类内部事务信息", "5.属于三类内部信息"),
+                          ("2.其他法律行政法规禁止公开", "2.其他法律行政止公开"),
+                          ("（七）总计", "(七)总 计")]:
+        assert printed in text or printed.replace("（", "(").replace("）", ")") in text, printed
+        text = text.replace(printed, typo).replace(printed.replace("（", "(").replace("）", ")"), typo)
+    expected, _ = gold_tables_of("yichun-2021.txt")
+    report = read(text)
+    assert cells_of(report, "table3", expected) == expected
+
+
+def gold_tables_of(name):
+    from auditor.synth import gold_tables
+    return gold_tables(gold(name))
+
+
+def test_dashes_and_words_for_zero_are_not_zero():
+    text = report_path("guidong-2020.txt").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    report = read(text)
+    cell = report.table("table3").cell("denied_1", "commercial")
+    lines[cell.source.line - 1] = "/"
+    changed = read("\n".join(lines))
+    again = changed.table("table3").cell("denied_1", "commercial")
+    assert again.state.value == "dash" and again.value is None and again.raw == "/"
