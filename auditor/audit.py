@@ -40,7 +40,7 @@ def audit_report(report: Report, rules, config: RunConfig) -> AuditResult:
     findings, stats = run_rules(report, rules, config)
     findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
-                       findings=findings, stats=stats)
+                       findings=findings, stats=stats, tables=report.tables)
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:

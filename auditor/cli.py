@@ -5,6 +5,7 @@ Exit codes: 0 no finding at or above the fail level · 1 such findings (unreadab
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -13,12 +14,13 @@ import click
 
 from . import __version__
 from .audit import audit_file, expand_paths, fails, is_internal_error
+from .baseline import apply_baseline, read_baseline, write_baseline
+from .config import FAIL_LEVELS, ConfigError, load_config
 from .engine import RunConfig
 from .findings import Severity
 from .ruleset import RuleError, default_rule_paths, lint_rule_files, load_default_rules, load_rule_files
 from .write import FORMATTERS, get_formatter
 
-FAIL_LEVELS = ["error", "warning", "review", "info", "never"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -54,44 +56,106 @@ def main() -> None:
     """auditor：政府信息公开工作年度报告审核工具 / audits government information-disclosure annual reports."""
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format: " + ", ".join(sorted(FORMATTERS)))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
-@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default="error", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
-              help="Extra rule files or directories (repeatable).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable).")
-@click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
-              help="Override a code's severity, e.g. T2-ISSUED-LE-IN-FORCE=info (repeatable).")
-def check(paths, fmt, output, fail_on, rule_dirs, lang, disable, severity_overrides):
-    """审核报告 / Audit reports (files or directories)."""
+def _run_options(function):
+    """Options shared by ``check`` and ``baseline``: what to audit and with which rules."""
+    options = [
+        click.argument("paths", nargs=-1, required=True),
+        click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
+                     help="Extra rule files or directories (repeatable)."),
+        click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Message language (default zh)."),
+        click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable)."),
+        click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
+                     help="Override a code's severity, e.g. T2-ISSUED-LE-IN-FORCE=info (repeatable)."),
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                     help="Configuration file (default: .auditor.toml or [tool.auditor] in pyproject.toml)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path):
+    """Configuration file + options -> (file config, rules, run config, files). Exits 2 on bad setup."""
     try:
-        formatter = get_formatter(fmt)
-    except KeyError:
-        _usage_error(f"未知的输出格式 {fmt}", f"unknown format {fmt}", lang)
-    overrides = {}
+        file_config = load_config(config_path)
+    except ConfigError as error:
+        _usage_error(str(error), str(error), lang or "zh")
+    lang = lang or file_config.lang or "zh"
+    overrides = dict(file_config.severity)
     for item in severity_overrides:
         code, _, level = item.partition("=")
         if level not in {s.value for s in Severity}:
             _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
         overrides[code.strip()] = Severity(level)
     try:
-        rules = _load_rules(rule_dirs)
+        rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
         _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
-    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=frozenset(disable))
+    config = RunConfig(lang=lang, severity_overrides=overrides,
+                       disabled=frozenset(disable) | frozenset(file_config.disable))
     files = list(expand_paths(paths))
     if not files:
         _usage_error("没有找到要审核的文件", "no report files found", lang)
-    results = [audit_file(path, rules, config) for path in files]
-    _emit(formatter(results, lang=lang), output)
+    return file_config, rules, config, files
+
+
+def _audit_all(files, rules, config, file_config):
+    results = []
+    for path in files:
+        result = audit_file(path, rules, config)
+        ignored = file_config.ignored(str(path))
+        if ignored:
+            result.findings = [f for f in result.findings if f.code not in ignored]
+        results.append(result)
+    return results
+
+
+@main.command()
+@_run_options
+@click.option("--format", "fmt", default=None,
+              help="Output format: auto (github under GitHub Actions, else text), " + ", ".join(sorted(FORMATTERS)))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
+@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
+              help="Exit 1 when a finding is at or above this severity (default error).")
+@click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False),
+              help="Report only findings not recorded in this baseline file.")
+def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, fmt, output, fail_on, baseline_path):
+    """审核报告 / Audit reports (files or directories)."""
+    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path)
+    fmt = fmt or file_config.format or "text"
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    try:
+        formatter = get_formatter(fmt)
+    except KeyError:
+        _usage_error(f"未知的输出格式 {fmt}", f"unknown format {fmt}", config.lang)
+    known = None
+    baseline_file = baseline_path or file_config.baseline
+    if baseline_file:
+        try:
+            known = read_baseline(Path(baseline_file))
+        except ValueError as error:
+            _usage_error(str(error), str(error), config.lang)
+    results = _audit_all(files, rules, config, file_config)
+    if known is not None:
+        apply_baseline(results, known)
+    _emit(formatter(results, lang=config.lang, rules=rules), output)
     if any(is_internal_error(r) for r in results):
         sys.exit(EXIT_USAGE)
-    threshold = None if fail_on == "never" else Severity(fail_on)
+    level = fail_on or file_config.fail_on or "error"
+    threshold = None if level == "never" else Severity(level)
     sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)
+
+
+@main.command()
+@_run_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Baseline file to write.")
+def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, output):
+    """记录基线 / Record today's findings so that ``check --baseline`` fails only on new ones."""
+    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path)
+    results = _audit_all(files, rules, config, file_config)
+    count = write_baseline(results, Path(output))
+    click.echo(f"已记录 {count} 条问题到 {output} / recorded {count} finding(s) in {output}")
 
 
 @main.command()

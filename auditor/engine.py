@@ -123,10 +123,11 @@ class Evaluator:
         where = cells[0].label if cells else ""
         diff = left - right
         if status == Status.not_filled:
+            where = "、".join(cell_label(b.key, self.template) for b in blank_cells[:3])
             target = "、".join(b.key.row + "/" + b.key.column for b in blank_cells)
             need_zh = f"，按勾稽关系应为 {_fmt(required)}" if required is not None and required >= 0 else ""
             need_en = f"; the relations require {_fmt(required)}" if required is not None and required >= 0 else ""
-            zh = (f"{rule.title_zh}：{where}等单元格未填写（空白按 0 计时左边 {_fmt(left)}，右边 {_fmt(right)}）"
+            zh = (f"{rule.title_zh}：{where}未填写（空白按 0 计时左边 {_fmt(left)}，右边 {_fmt(right)}）"
                   f"{need_zh}")
             en = (f"{rule.title_en}: blank cell(s) {target} not filled (with blanks as 0: left {_fmt(left)}, "
                   f"right {_fmt(right)}){need_en}")
@@ -188,6 +189,7 @@ class Evaluator:
                 finding = self._finding(rule, Status.not_filled, severity, relation, left, right, cells, zh, en)
                 finding.required = value
                 finding.rests_on_blank = True
+                finding.source = flagged[0].cell.source or finding.source
                 return finding
         self.stats.failed += 1
         zh, en = self._message(rule, Status.failed, relation, left, right, cells, None, flagged)
@@ -251,6 +253,11 @@ class Evaluator:
         )
 
 
+def rule_instances(rule, report: Report) -> list:
+    """The (bindings, expansion) pairs a rule runs on for this report; [] when it does not apply."""
+    return _instances(rule, report) if applies(rule, report) else []
+
+
 def applies(rule, report: Report) -> bool:
     """A rule runs when its templates include the report's and every table it reads was found."""
     template = report.template
@@ -285,7 +292,7 @@ def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], 
     for rule in rules:
         if rule.code in config.disabled or not applies(rule, report):
             continue
-        for _, instance in _instances(rule, report):
+        for bindings, instance in _instances(rule, report):
             if isinstance(instance, LinearRelation):
                 finding = evaluator.relation(rule, instance)
             elif isinstance(instance, IntegerCheck):
@@ -295,6 +302,7 @@ def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], 
             else:  # pragma: no cover - the loader produces only these
                 continue
             if finding is not None:
+                finding.bindings = dict(bindings)
                 findings.append(finding)
     return findings, evaluator.stats
 

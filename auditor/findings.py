@@ -6,7 +6,7 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from .model import JsonDecimal, Source, TemplateGuess
+from .model import JsonDecimal, Source, Table, TemplateGuess
 
 
 class Severity(str, Enum):
@@ -49,6 +49,7 @@ class Finding(BaseModel):
     message_zh: str = ""
     message_en: str = ""
     relation: Optional[str] = None  # as written, variables bound
+    bindings: dict[str, str] = Field(default_factory=dict)  # the rule's for_each values, e.g. {"column": "total"}
     reported: Optional[JsonDecimal] = None
     computed: Optional[JsonDecimal] = None
     difference: Optional[JsonDecimal] = None
@@ -80,6 +81,8 @@ class AuditResult(BaseModel):
     template: TemplateGuess = Field(default_factory=TemplateGuess)
     findings: list[Finding] = Field(default_factory=list)
     stats: AuditStats = Field(default_factory=AuditStats)
+    # The parsed tables, for formatters that show them (HTML report, memo); not in the JSON output.
+    tables: dict[str, Table] = Field(default_factory=dict, exclude=True)
 
     def worst(self) -> Optional[Severity]:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

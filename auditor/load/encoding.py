@@ -73,10 +73,14 @@ def _codec_for(declared: Optional[str]) -> Optional[str]:
 
 
 def _strict(data: bytes, codec: str) -> Optional[str]:
+    """Decode without errors, except that a character cut off at the very end (a truncated
+    download) becomes U+FFFD instead of sending the whole file to another encoding."""
     try:
-        return data.decode(codec)
+        decoder = codecs.getincrementaldecoder(codec)()
+        text = decoder.decode(data, final=False)
     except (UnicodeDecodeError, LookupError):
         return None
+    return text + "\ufffd" if decoder.getstate()[0] else text
 
 
 def _utf16_without_bom(data: bytes) -> tuple[Optional[str], str]:

@@ -367,7 +367,7 @@ def _parse(text: str, may_hold_controls: bool = True):
         root = etree.fromstring(text, parser)
     except etree.XMLSyntaxError:
         root = None
-    fatal = next((str(error.message) for error in parser.error_log if error.level_name == "FATAL"), None)
+    fatal = next((str(error.message).split(",")[0] for error in parser.error_log if error.level_name == "FATAL"), None)
     return root, fatal
 
 

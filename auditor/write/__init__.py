@@ -10,7 +10,9 @@ from ..findings import AuditResult
 
 
 class Formatter(Protocol):
-    def __call__(self, results: list[AuditResult], lang: str = "zh") -> str: ...
+    """``results`` of the run; ``lang`` zh|en; ``rules`` the rules in force (for rule tables)."""
+
+    def __call__(self, results: list[AuditResult], lang: str = "zh", **context) -> str: ...
 
 
 FORMATTERS: dict[str, Formatter] = {}
@@ -30,4 +32,9 @@ def get_formatter(name: str) -> Formatter:
 
 
 # Importing the modules registers their formatters.
-from . import json_format, text_format  # noqa: E402,F401
+from . import github, json_format, junit, rows_format, sarif, text_format  # noqa: E402,F401
+
+try:  # the reviewer HTML report is its own module
+    from . import html_report  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass

@@ -7,6 +7,6 @@ from . import register
 
 
 @register("json")
-def write_json(results: list[AuditResult], lang: str = "zh") -> str:
+def write_json(results: list[AuditResult], lang: str = "zh", **_) -> str:
     run = AuditRun(version=__version__, reports=results)
     return run.model_dump_json(indent=2, exclude_none=False) + "\n"

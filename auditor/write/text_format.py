@@ -26,7 +26,7 @@ def _where(finding) -> str:
     return ""
 
 
-def _wrap(text: str, width: int = 60) -> str:
+def _wrap(text: str, width: int = 44) -> str:
     return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or ""
 
 
@@ -39,7 +39,7 @@ def summary_counts(results: list[AuditResult]) -> dict[str, int]:
 
 
 @register("text")
-def write_text(results: list[AuditResult], lang: str = "zh") -> str:
+def write_text(results: list[AuditResult], lang: str = "zh", **_) -> str:
     lang = lang if lang in _SEVERITY else "zh"
     out: list[str] = []
     for result in results:

@@ -1,0 +1,33 @@
+"""GitHub Actions workflow commands: one ``::error file=…,line=…::message`` line per finding."""
+from __future__ import annotations
+
+from ..findings import AuditResult
+from . import register
+
+_COMMAND = {"error": "error", "warning": "warning", "review": "notice", "info": "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+@register("github")
+def write_github(results: list[AuditResult], lang: str = "zh", **_) -> str:
+    lines = []
+    for result in results:
+        for finding in result.findings:
+            properties = [f"file={_escape_property(finding.file or result.file)}"]
+            if finding.source is not None and finding.source.line:
+                properties.append(f"line={finding.source.line}")
+                if finding.source.column:
+                    properties.append(f"col={finding.source.column}")
+            properties.append(f"title={_escape_property(finding.code)}")
+            message = finding.message
+            if finding.source is not None and finding.source.page is not None:
+                message += f" (第{finding.source.page}页)" if lang == "zh" else f" (page {finding.source.page})"
+            lines.append(f"::{_COMMAND[finding.severity.value]} {','.join(properties)}::{_escape_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,56 @@
+"""Flat outputs, one finding per row: CSV (for spreadsheets) and JSON Lines (for pipelines)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ..findings import AuditResult
+from . import register
+
+COLUMNS = ["file", "agency", "year", "template", "code", "severity", "status", "table", "row", "column",
+           "raw", "reported", "computed", "difference", "required", "line", "page", "message"]
+
+
+def finding_rows(results: list[AuditResult]):
+    for result in results:
+        for finding in result.findings:
+            cell = finding.cells[0] if finding.cells else None
+            source = finding.source
+            yield {
+                "file": finding.file or result.file, "agency": result.agency or "", "year": result.year or "",
+                "template": result.template.overall, "code": finding.code, "severity": finding.severity.value,
+                "status": finding.status.value, "table": cell.table if cell else "", "row": cell.row if cell else "",
+                "column": cell.column if cell else "", "raw": cell.raw if cell else "",
+                "reported": _num(finding.reported), "computed": _num(finding.computed),
+                "difference": _num(finding.difference), "required": _num(finding.required),
+                "line": source.line if source and source.line else "",
+                "page": source.page if source and source.page else "", "message": finding.message,
+            }
+
+
+def _num(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
+
+
+@register("csv")
+def write_csv(results: list[AuditResult], lang: str = "zh", **_) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(finding_rows(results))
+    return buffer.getvalue()
+
+
+@register("jsonl")
+def write_jsonl(results: list[AuditResult], lang: str = "zh", **_) -> str:
+    lines = []
+    for result in results:
+        for finding in result.findings:
+            record = finding.model_dump(mode="json")
+            record.update(agency=result.agency, year=result.year, template=result.template.overall,
+                          file=finding.file or result.file)
+            lines.append(json.dumps(record, ensure_ascii=False))
+    return "\n".join(lines) + ("\n" if lines else "")

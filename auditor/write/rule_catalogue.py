@@ -1,0 +1,27 @@
+"""What the machine formats say about the codes in a run: rule files plus the built-in problems."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..problems import CATALOGUE
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    name: str
+    severity: str
+    title_zh: str
+    title_en: str
+    doc_zh: str = ""
+    doc_en: str = ""
+
+
+def code_catalogue(rules=()) -> dict[str, CodeInfo]:
+    """Every code a finding may carry: the rules in force, then the built-in problem codes."""
+    infos = {r.code: CodeInfo(r.code, r.name, r.severity, r.title_zh, r.title_en, r.doc_zh or "", r.doc_en or "")
+             for r in rules}
+    for problem in CATALOGUE.values():
+        infos.setdefault(problem.code, CodeInfo(problem.code, problem.name, problem.severity.value,
+                                                problem.title_zh, problem.title_en))
+    return infos

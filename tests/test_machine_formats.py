@@ -1,0 +1,122 @@
+"""Machine formats of `check`: SARIF 2.1.0 (schema-validated), JUnit, GitHub annotations, CSV, JSONL,
+baselines and configuration files."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+from click.testing import CliRunner
+
+from auditor.cli import main
+from conftest import DATA, report_path
+
+SARIF_SCHEMA = json.loads((DATA / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+
+
+def run(*args, env=None):
+    result = CliRunner(env=env).invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def changed_copy(tmp_path: Path, name: str = "tianshui-2020.txt", old: str = "67", new: str = "76") -> Path:
+    """A real report with one table-3 number changed (予以公开 / 自然人 67 -> 76)."""
+    lines = report_path(name).read_text(encoding="utf-8").split("\n")
+    index = next(i for i, line in enumerate(lines) if line.strip() == "（一）予以公开" or line.strip() == "(一)予以公开")
+    value_line = next(i for i in range(index + 1, len(lines)) if lines[i].strip())
+    assert lines[value_line].strip() == old
+    lines[value_line] = new
+    target = tmp_path / name
+    target.write_text("\n".join(lines), encoding="utf-8")
+    return target
+
+
+def test_sarif_validates_for_a_failing_and_a_clean_report(tmp_path):
+    for path in (changed_copy(tmp_path), report_path("guidong-2020.txt")):
+        _, output = run("check", "--format", "sarif", path)
+        document = json.loads(output)
+        jsonschema.validate(document, SARIF_SCHEMA)
+        run_ = document["runs"][0]
+        ids = [r["id"] for r in run_["tool"]["driver"]["rules"]]
+        assert "T3-BALANCE" in ids and "T4-GROUP-TOTAL" in ids
+        for result in run_["results"]:
+            assert run_["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    errors = [r for r in json.loads(run("check", "--format", "sarif", changed_copy(tmp_path))[1])["runs"][0]["results"]
+              if r["level"] == "error"]
+    assert errors and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in errors)
+
+
+def test_junit_failures_equal_the_error_findings(tmp_path):
+    paths = [changed_copy(tmp_path), report_path("guilin-2020.txt"), report_path("shanghai-kewei-2024.md")]
+    _, output = run("check", "--format", "junit", *paths)
+    _, data = run("check", "--format", "json", *paths)
+    errors = sum(1 for r in json.loads(data)["reports"] for f in r["findings"] if f["severity"] == "error")
+    root = ET.fromstring(output)
+    assert int(root.get("failures")) == errors == len(root.findall(".//failure"))
+    suites = root.findall("testsuite")
+    assert len(suites) == 3
+    first = suites[0]
+    assert int(first.get("tests")) > 200  # one testcase per rule and row/column it ran on
+    assert any(case.get("name") == "T3-ROW-TOTAL[row=granted]" for case in first.findall("testcase"))
+
+
+def test_github_annotations_and_auto_format(tmp_path):
+    path = changed_copy(tmp_path)
+    _, output = run("check", "--format", "github", path)
+    assert output.startswith("::error file=") and ",line=" in output
+    _, auto = run("check", "--format", "auto", path, env={"GITHUB_ACTIONS": "true"})
+    assert auto == output
+    _, plain = run("check", "--format", "auto", path, env={"GITHUB_ACTIONS": ""})
+    assert "::error" not in plain and "T3-" in plain
+
+
+def test_csv_and_jsonl_have_one_row_per_finding(tmp_path):
+    path = changed_copy(tmp_path)
+    _, data = run("check", "--format", "json", path)
+    findings = json.loads(data)["reports"][0]["findings"]
+    _, table = run("check", "--format", "csv", path)
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert len(rows) == len(findings) and rows[0]["code"] == findings[0]["code"]
+    assert {r["row"] for r in rows if r["code"] == "T3-ROW-TOTAL"} == {"granted"}
+    _, lines = run("check", "--format", "jsonl", path)
+    assert [json.loads(line)["code"] for line in lines.splitlines()] == [f["code"] for f in findings]
+
+
+def test_baseline_then_only_new_findings_fail(tmp_path):
+    path = changed_copy(tmp_path)
+    baseline = tmp_path / "baseline.json"
+    code, _ = run("baseline", path, "-o", baseline)
+    assert code == 0 and baseline.exists()
+    assert run("check", "--baseline", baseline, path)[0] == 0
+    # one more changed number inside the same failing row is a new finding
+    text = path.read_text(encoding="utf-8").replace("\n13\n", "\n14\n", 1)
+    path.write_text(text, encoding="utf-8")
+    code, output = run("check", "--baseline", baseline, path)
+    assert code == 1
+
+
+def test_configuration_file_is_discovered(tmp_path, monkeypatch):
+    path = changed_copy(tmp_path)
+    (tmp_path / ".auditor.toml").write_text(
+        'fail-on = "never"\ndisable = ["T3-BALANCE"]\n[severity]\n"T3-ROW-TOTAL" = "warning"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, output = run("check", "--format", "json", path.name)
+    assert code == 0
+    codes = {(f["code"], f["severity"]) for f in json.loads(output)["reports"][0]["findings"]}
+    assert ("T3-ROW-TOTAL", "warning") in codes and not any(c == "T3-BALANCE" for c, _ in codes)
+    (tmp_path / ".auditor.toml").write_text('fail-on = "sometimes"\n', encoding="utf-8")
+    code, output = run("check", path.name)
+    assert code == 2 and ".auditor.toml" in output
+
+
+def test_per_file_ignores_in_pyproject(tmp_path, monkeypatch):
+    path = changed_copy(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.auditor]\n[tool.auditor.per-file-ignores]\n"tianshui-*.txt" = ["T3-ROW-TOTAL", "T3-BALANCE", '
+        '"T3-OUTCOME-TOTAL"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, _ = run("check", path.name)
+    assert code == 0
