@@ -211,7 +211,7 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
         start = headings[-1]
     else:
         return None, -1, -1
-    t4 = _heading_rows(keys, template_view("table4", "2021").section_keywords, start + 1)
+    t4 = _table4_starts(keys, start + 1)
     end_heading = _first_end_heading(keys, start + 1)
     ends = [x for x in (t4[0] if t4 else None, end_heading) if x is not None]
     end = min(ends) if ends else min(len(keys), start + 800)
@@ -240,9 +240,20 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
     return best, start, end
 
 
+def _table4_starts(keys: list[str], after: int) -> list[int]:
+    """Rows that open table 4: its section title, else the first header row naming its groups."""
+    view = template_view("table4", "2021")
+    headings = _heading_rows(keys, view.section_keywords, after)
+    headers = _heading_rows(keys, view.header_keywords, after)
+    if headers and (not headings or headers[0] < headings[0]):
+        # the title is missing or sits inside the table: the group header opens it (the values follow it)
+        return [headers[0]] + headings
+    return headings
+
+
 def _extract_table4(document: Document, keys: list[str], after: int) -> Optional[TableResult]:
     view = template_view("table4", "2021")
-    headings = _heading_rows(keys, view.section_keywords, max(after, 0))
+    headings = _table4_starts(keys, max(after, 0))
     if not headings:
         return None
     start = headings[0]

@@ -56,6 +56,7 @@ class TableView:
     title_zh: str
     title_en: str
     layout: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    header_keywords: tuple[str, ...] = ()
 
     @cached_property
     def row_ids(self) -> tuple[str, ...]:
@@ -124,6 +125,7 @@ def template_view(table: str, template: str) -> TableView:
         title_zh=title.get("zh", ""),
         title_en=title.get("en", ""),
         layout=layout,
+        header_keywords=tuple(label_key(k) for k in raw.get("header_keywords", ())),
     )
 
 

@@ -79,3 +79,15 @@ def test_dashes_and_words_for_zero_are_not_zero():
     changed = read("\n".join(lines))
     again = changed.table("table3").cell("denied_1", "commercial")
     assert again.state.value == "dash" and again.value is None and again.raw == "/"
+
+
+def test_table4_without_its_section_title_is_found_by_its_header():
+    text = report_path("guidong-2020.txt").read_text(encoding="utf-8")
+    title = "四、政府信息公开行政复议、行政诉讼情况"
+    assert title in text
+    report = read(text.replace(title, ""))
+    expected = gold("guidong-2020.txt")["table4"]
+    table4 = report.table("table4")
+    for row, values in expected["rows"].items():
+        assert [int(table4.cell(row, c).value) for c in expected["columns"]] == values
+    assert report.table("table3").cell("carried_forward", "total").value == 0
