@@ -37,7 +37,7 @@ def best_of(function, repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("paths", nargs="*", default=[str(p) for p in sorted((ROOT / "examples").iterdir())])
+    parser.add_argument("paths", nargs="*", default=[str(p) for p in sorted((ROOT / "examples").iterdir()) if p.is_file()])
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     rules = load_default_rules()

@@ -134,6 +134,51 @@ def _cell_text(cell, images: list[str]) -> str:
     return collapse("".join(parts))
 
 
+class _Frame:
+    """An open element of the walk: what its end does, and its XPath, built lazily.
+
+    ``tree.getpath`` counts an element's siblings on every call, which is quadratic for a page of
+    thousands of <p>; the walk already knows each element's index among its same-tag siblings.
+    """
+
+    __slots__ = ("element", "tag", "index", "parent", "action", "seen", "totals", "path")
+
+    def __init__(self, element, tag: str, index: int, parent: Optional["_Frame"]):
+        self.element = element
+        self.tag = tag
+        self.index = index  # 1-based among same-tag siblings
+        self.parent = parent
+        self.action = _INLINE
+        self.seen: Optional[dict[str, int]] = None  # children started so far, per tag
+        self.totals: Optional[dict[str, int]] = None  # all children, per tag (when a path needs it)
+        self.path: Optional[str] = None
+
+    def child_index(self, tag: str) -> int:
+        seen = self.seen
+        if seen is None:
+            seen = self.seen = {}
+        index = seen[tag] = seen.get(tag, 0) + 1
+        return index
+
+    def xpath(self) -> str:
+        """The string ``tree.getpath(element)`` gives: ``tag[n]`` only where same-tag siblings exist."""
+        if self.path is None:
+            parent = self.parent
+            if parent is None:
+                self.path = "/" + self.tag
+            else:
+                totals = parent.totals
+                if totals is None:
+                    totals = parent.totals = {}
+                    for child in parent.element:
+                        name = child.tag
+                        if isinstance(name, str):
+                            totals[name] = totals.get(name, 0) + 1
+                step = f"{self.tag}[{self.index}]" if totals.get(self.tag, 0) > 1 else self.tag
+                self.path = parent.xpath() + "/" + step
+        return self.path
+
+
 class _Table:
     __slots__ = ("carry", "next_row", "row")
 
@@ -144,18 +189,15 @@ class _Table:
 
 
 class _OpenRow:
-    __slots__ = ("slot", "grid_row", "column", "pieces", "implicit", "element", "path", "totals", "seen")
+    __slots__ = ("slot", "grid_row", "column", "pieces", "implicit", "frame")
 
-    def __init__(self, slot, grid_row, element, implicit):
+    def __init__(self, slot: int, grid_row: int, frame: _Frame, implicit: bool):
         self.slot = slot  # index reserved in the output rows, so rows keep reading order
         self.grid_row = grid_row
         self.column = 0
         self.pieces: list[dict] = []
-        self.element = element  # the <tr> (or, for cells without a row, their parent)
+        self.frame = frame  # the <tr> (or, for cells outside any <tr>, their parent)
         self.implicit = implicit
-        self.path: Optional[str] = None
-        self.totals: Optional[dict[str, int]] = None  # cells per tag among the row's children
-        self.seen: dict[str, int] = {}  # cells per tag placed so far
 
 
 # What the end of an element does (inline elements do nothing but their tail).
@@ -166,15 +208,14 @@ class _Walker:
     """One pass over the tree (lxml iterwalk), emitting row dicts in reading order."""
 
     def __init__(self, root, file: str):
-        self.getpath = root.getroottree().getpath
         self.file = file
         self.rows: list = []  # dicts for Row, or None for a reserved slot not (yet) filled
         self.images: list[str] = []
         self.tables: list[_Table] = []
         self.in_table: list[bool] = []  # innermost context: True = table structure, False = lines
-        self.blocks: list = [root]  # block elements open around the current text
+        self.blocks: list[_Frame] = []  # block elements open around the current text
         self.line_parts: list[str] = []
-        self.line_start = None  # (sourceline, block element) of the line being collected
+        self.line_start: Optional[tuple] = None  # (source line, block frame) of the line being collected
         self.layout_cells: set = set()  # cells holding a nested table (the set keeps proxies alive)
         for table in root.iter("table"):
             self.layout_cells.update(table.iterancestors("td", "th"))
@@ -185,7 +226,7 @@ class _Walker:
         if self.line_start is None:
             if text.isspace():
                 return
-            self.line_start = (_line(element), self.blocks[-1])
+            self.line_start = (_line(element), self.blocks[-1] if self.blocks else None)
         self.line_parts.append(text)
 
     def flush(self) -> None:
@@ -196,15 +237,15 @@ class _Walker:
         self.line_parts = []
         self.line_start = None
         if text:
-            source = {"file": self.file, "line": line, "path": self.getpath(block)}
+            source = {"file": self.file, "line": line, "path": block.xpath() if block else None}
             self.rows.append({"kind": "line", "pieces": [{"text": text, "source": source}]})
 
     # ---------------------------------------------------------------- tables
 
-    def open_row(self, table: _Table, element, implicit: bool) -> _OpenRow:
+    def open_row(self, table: _Table, frame: _Frame, implicit: bool) -> _OpenRow:
         if table.row is not None:
             self.close_row(table)
-        row = _OpenRow(len(self.rows), table.next_row, element, implicit)
+        row = _OpenRow(len(self.rows), table.next_row, frame, implicit)
         self.rows.append(None)
         table.next_row += 1
         table.row = row
@@ -220,26 +261,12 @@ class _Walker:
             table.carry = {column: left - 1 for column, left in table.carry.items() if left > 1}
         table.row = None
 
-    def cell_path(self, row: _OpenRow, tag: str) -> str:
-        """``getpath`` of the next cell of ``row``, from the row's path and its children's tags."""
-        if row.path is None:
-            row.path = self.getpath(row.element)
-            totals: dict[str, int] = {}
-            for child in row.element:
-                name = child.tag
-                if isinstance(name, str):
-                    totals[name] = totals.get(name, 0) + 1
-            row.totals = totals
-        index = row.seen[tag] = row.seen.get(tag, 0) + 1
-        if row.totals.get(tag, 0) > 1:
-            return f"{row.path}/{tag}[{index}]"
-        return f"{row.path}/{tag}"
-
-    def place_cell(self, element, tag: str, text: str) -> None:
+    def place_cell(self, frame: _Frame, text: str) -> None:
+        element = frame.element
         table = self.tables[-1]
         row = table.row
-        if row is None or (row.implicit and row.element is not element.getparent()):
-            row = self.open_row(table, element.getparent(), implicit=True)
+        if row is None or (row.implicit and row.frame is not frame.parent):
+            row = self.open_row(table, frame.parent, implicit=True)
         rowspan = _span(element.get("rowspan"), _MAX_ROWSPAN)
         colspan = _span(element.get("colspan"), _MAX_COLSPAN)
         column, carry = row.column, table.carry
@@ -250,7 +277,7 @@ class _Walker:
             for offset in range(colspan):
                 carry[column + offset] = rowspan
         row.column = column + colspan
-        path = self.cell_path(row, tag)
+        path = frame.xpath()
         if rowspan > 1:
             path += f"[@rowspan={rowspan}]"
         if colspan > 1:
@@ -262,39 +289,42 @@ class _Walker:
 
     def walk(self, root) -> None:
         walker = etree.iterwalk(root, events=("start", "end"))
-        actions: list[int] = []
+        frames: list[_Frame] = []
         in_table = self.in_table
         for event, element in walker:
             if event == "end":
-                action = actions.pop()
-                if action:
-                    self.end(action)
+                frame = frames.pop()
+                if frame.action:
+                    self.end(frame.action)
                 tail = element.tail
-                if tail and actions:  # the root's tail is outside the document
+                if tail and frames:  # the root's tail is outside the document
                     self.add_text(tail, element)
                 continue
             tag = element.tag
-            if not isinstance(tag, str) or tag in _SKIP:
-                actions.append(_INLINE)
+            if not isinstance(tag, str):
+                tag = ""
+            parent = frames[-1] if frames else None
+            frame = _Frame(element, tag, parent.child_index(tag) if parent else 1, parent)
+            frames.append(frame)
+            if not tag or tag in _SKIP:
                 walker.skip_subtree()
                 continue
             if in_table and in_table[-1]:  # inside table structure, outside any cell
                 if tag == "tr":
-                    self.open_row(self.tables[-1], element, implicit=False)
-                    actions.append(_ROW_END)
+                    self.open_row(self.tables[-1], frame, implicit=False)
+                    frame.action = _ROW_END
                     continue
                 if tag == "td" or tag == "th":
                     if element not in self.layout_cells:
-                        self.place_cell(element, tag, _cell_text(element, self.images))
-                        actions.append(_INLINE)
+                        self.place_cell(frame, _cell_text(element, self.images))
                         walker.skip_subtree()
                         continue
                     # A layout cell: its text becomes lines, its nested tables their own rows.
-                    self.place_cell(element, tag, "")
+                    self.place_cell(frame, "")
                     self.flush()
                     in_table.append(False)
-                    self.blocks.append(element)
-                    actions.append(_CONTAINER_END)
+                    self.blocks.append(frame)
+                    frame.action = _CONTAINER_END
                     if element.text:
                         self.add_text(element.text, element)
                     continue
@@ -302,21 +332,18 @@ class _Walker:
                 self.flush()
                 self.tables.append(_Table())
                 in_table.append(True)
-                self.blocks.append(element)
-                actions.append(_TABLE_END)
+                self.blocks.append(frame)
+                frame.action = _TABLE_END
             elif tag in _BLOCK:
                 self.flush()
-                self.blocks.append(element)
-                actions.append(_BLOCK_END)
+                self.blocks.append(frame)
+                frame.action = _BLOCK_END
             elif tag == "br":
                 self.flush()
-                actions.append(_INLINE)
-            else:
-                if tag == "img":
-                    name = _image_name(element)
-                    if name:
-                        self.images.append(name)
-                actions.append(_INLINE)
+            elif tag == "img":
+                name = _image_name(element)
+                if name:
+                    self.images.append(name)
             if element.text:
                 self.add_text(element.text, element)
 
