@@ -10,7 +10,7 @@ venv: $(STAMP)
 # Re-install when the project's dependencies change.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[test,ocr,scale]'
 	touch $(STAMP)
 
 # Audit the example reports. They hold real findings, so --fail-on never keeps the exit status 0.

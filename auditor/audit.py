@@ -11,9 +11,11 @@ from typing import Iterable, Iterator, Optional
 
 from .engine import RunConfig, run_rules
 from .extract import extract
-from .findings import AuditResult, Finding, Severity
+from .findings import AuditResult, ClaimSummary, Finding, Severity
 from .load import LoadError, load_bytes, load_path
-from .model import Report
+from .locate import locate_errors
+from .model import Document, Report
+from .narrative import check_narrative
 from .problems import problem_finding
 
 REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml",
@@ -36,11 +38,18 @@ def extraction_findings(report: Report, config: RunConfig) -> list[Finding]:
     return findings
 
 
-def audit_report(report: Report, rules, config: RunConfig) -> AuditResult:
-    findings, stats = run_rules(report, rules, config)
+def audit_report(report: Report, rules, config: RunConfig, document: Optional[Document] = None) -> AuditResult:
+    relations: list = []  # every linear relation evaluated, for locate (which cells are wrong)
+    findings, stats = run_rules(report, rules, config, relations)
     findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
+    corrections = locate_errors(report, relations, config)  # also sets the failing findings' suspects
+    claims = ClaimSummary()
+    if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
+        narrative, claims = check_narrative(report, document, config)
+        findings += narrative
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
-                       findings=findings, stats=stats, tables=report.tables)
+                       findings=findings, stats=stats, tables=report.tables, corrections=corrections,
+                       claims=claims)
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:
@@ -53,7 +62,7 @@ def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes]
     try:
         document = load_bytes(data, file) if data is not None else load_path(path)
         report = extract(document)
-        return audit_report(report, rules, config)
+        return audit_report(report, rules, config, document)
     except LoadError as error:
         return _failure(file, error.code, error.message_zh, error.message_en, config)
     except RecursionError:

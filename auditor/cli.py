@@ -159,6 +159,33 @@ def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, o
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="memo.md or memo.docx")
+@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False),
+              help="Jinja2 template (.j2) for Markdown, or a base .docx for DOCX.")
+@click.option("--include", multiple=True, type=click.Choice(["error", "warning", "review", "info"]),
+              default=("error", "warning"), show_default=True, help="Severities that go into the memo.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--sender", default="", help="Signature line above the date.")
+def memo(paths, output, template_path, include, rule_dirs, lang, sender):
+    """更正建议函 / Write the correction memo to the agency (Markdown or DOCX)."""
+    from .memo import MemoTemplateError, build_memo, write_memo
+
+    try:
+        rules = _load_rules(rule_dirs)
+    except RuleError as error:
+        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+    config = RunConfig(lang=lang)
+    results = [audit_file(p, rules, config) for p in expand_paths(paths)]
+    try:
+        write_memo(build_memo(results, lang=lang, include=include, sender=sender), output, template_path)
+    except MemoTemplateError as error:
+        _usage_error(str(error), str(error), lang)
+    click.echo(f"已写出 {output} / wrote {output}")
+
+
+@main.command()
 @click.argument("path")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False))
@@ -208,9 +235,12 @@ def rules_lint(paths):
             if path.is_dir() else [path]
     messages = lint_rule_files(files)
     for message in messages:
-        click.echo(f"{message.file}:{message.line}: {message.code}: {message.message}")
-    click.echo(f"{len(files)} 个文件，{len(messages)} 个问题 / {len(files)} file(s), {len(messages)} problem(s)")
-    sys.exit(EXIT_USAGE if messages else EXIT_OK)
+        warning = " (提醒/warning)" if getattr(message, "severity", "error") != "error" else ""
+        click.echo(f"{message.file}:{message.line}: {message.code}: {message.message}{warning}")
+    errors = [m for m in messages if getattr(m, "severity", "error") == "error"]
+    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{len(messages) - len(errors)} 个提醒 / "
+               f"{len(files)} file(s), {len(errors)} error(s), {len(messages) - len(errors)} warning(s)")
+    sys.exit(EXIT_USAGE if errors else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,8 @@ from typing import Callable, Iterable, Optional
 
 from .findings import AuditStats, Finding, FindingCell, Severity, Status
 from .model import Cell, CellState, Report
-from .ruleset.expr import CellKey, IntegerCheck, LinearRelation, MetaCondition, meta_from_report
+from .ruleset.expr import (REPORT_QUALIFIERS, CellKey, IntegerCheck, LinearRelation, MetaCondition,
+                           meta_from_report, split_qualifier)
 from .templates import TEMPLATE_IDS, template_view
 
 _UNCERTAIN = (CellState.uncertain, CellState.inferred)
@@ -29,6 +30,9 @@ class RunConfig:
     lang: str = "zh"
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
+    # Error localisation (locate.py): report -> {CellKey or (table, row, column): weight}; a cell
+    # confirmed elsewhere (another table, last year's report) weighs more, so costs more to change.
+    cell_weights: Optional[Callable[[Report], dict]] = None
 
     def severity(self, code: str, default: Severity) -> Severity:
         return self.severity_overrides.get(code, default)
@@ -38,13 +42,17 @@ class RunConfig:
 
 
 def cell_label(key: CellKey, template: str, lang: str = "zh") -> str:
-    view = template_view(key.table, template if template in TEMPLATE_IDS else "2021")
+    """A cell as printed ("表三“总计”行“自然人”列"). A qualified table of a cross-report rule
+    ("prev.table3") is labelled with its report ("上年报告表三…"); other qualifiers add nothing."""
+    qualifier, table = split_qualifier(key.table)
+    view = template_view(table, template if template in TEMPLATE_IDS else "2021")
     row, column = view.row(key.row), view.column(key.column)
+    zh_prefix, en_prefix = REPORT_QUALIFIERS.get(qualifier, ("", ""))
     if lang == "zh":
         row_name = (row.zh if row else key.row).split(" ")[-1]
         column_name = column.zh if column else key.column
-        return f"{_TABLE_ZH.get(key.table, key.table)}“{row_name}”行“{column_name}”列"
-    return f"{key.table} {key.row}/{key.column}"
+        return f"{zh_prefix}{_TABLE_ZH.get(table, table)}“{row_name}”行“{column_name}”列"
+    return f"{en_prefix + ' ' if en_prefix else ''}{table} {key.row}/{key.column}"
 
 
 def _finding_cell(key: CellKey, cell: Cell, template: str) -> FindingCell:
@@ -286,7 +294,11 @@ def _instances(rule, report: Report) -> list:
     return cached[1]
 
 
-def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], AuditStats]:
+def run_rules(report: Report, rules, config: RunConfig,
+              relations: Optional[list] = None) -> tuple[list[Finding], AuditStats]:
+    """Evaluate the rules over the report. With ``relations`` (a list), also append to it one
+    ``(rule, LinearRelation, finding or None)`` per linear relation evaluated (None: it held), for
+    error localisation (locate.py), which needs the relations that pass as well as those that fail."""
     evaluator = Evaluator(report, config)
     findings: list[Finding] = []
     for rule in rules:
@@ -295,6 +307,8 @@ def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], 
         for bindings, instance in _instances(rule, report):
             if isinstance(instance, LinearRelation):
                 finding = evaluator.relation(rule, instance)
+                if relations is not None:
+                    relations.append((rule, instance, finding))
             elif isinstance(instance, IntegerCheck):
                 finding = evaluator.integer(rule, instance)
             elif isinstance(instance, MetaCondition):
@@ -305,6 +319,29 @@ def run_rules(report: Report, rules, config: RunConfig) -> tuple[list[Finding], 
                 finding.bindings = dict(bindings)
                 findings.append(finding)
     return findings, evaluator.stats
+
+
+def evaluate_instances(evaluator: Evaluator, rule, instances) -> list[Finding]:
+    """Findings of one rule's ``(bindings, expansion)`` instances, evaluated as ``run_rules`` does.
+
+    The hook for cross-report rules (``auditor.crossyear``): they expand a rule against two or more
+    reports and evaluate it with an ``Evaluator`` over a combined report whose tables include
+    qualified ones (``"prev.table3"``), so blank, missing and tolerance rules stay the engine's.
+    """
+    findings: list[Finding] = []
+    for bindings, instance in instances:
+        if isinstance(instance, LinearRelation):
+            finding = evaluator.relation(rule, instance)
+        elif isinstance(instance, IntegerCheck):
+            finding = evaluator.integer(rule, instance)
+        elif isinstance(instance, MetaCondition):
+            finding = evaluator.meta(rule, instance)
+        else:  # pragma: no cover - the loader produces only these
+            continue
+        if finding is not None:
+            finding.bindings = dict(bindings)
+            findings.append(finding)
+    return findings
 
 
 def _resolver(report: Report) -> Callable:

@@ -12,6 +12,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
+from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
 from .model import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
 from .normalize import label_key, normalize
@@ -174,9 +175,22 @@ class TableResult:
     notes: list[ExtractionNote]
 
 
+def _row_relation(view: TableView, group: str, repeat: int = 1):
+    """The template's row relation (总计 = its parts), used to split fused cells."""
+    return relation_for(view.column_ids, view.column_groups.get(group, ()), "total", repeat)
+
+
 def _fill_row(table: Table, view: TableView, row_id: str, record: Record, columns: tuple[str, ...],
               notes: list[ExtractionNote]) -> None:
     values = record.values
+    if record.note_zh:
+        spec = view.row(row_id)
+        notes.append(ExtractionNote(
+            code="row-width", table=view.table,
+            message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行：{record.note_zh}",
+            message_en=f"{view.table} row {row_id}: {record.note_en}",
+            details={"row": row_id, "fused": values[0].cell.raw if values else ""},
+            source=(record.labels or record.values)[0].source))
     data = values[: len(columns)]
     extra = [t for t in values[len(columns):] if t.state != CellState.blank]
     table.rows[row_id] = {column: token.cell for column, token in zip(columns, data)}
@@ -215,7 +229,7 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
     end_heading = _first_end_heading(keys, start + 1)
     ends = [x for x in (t4[0] if t4 else None, end_heading) if x is not None]
     end = min(ends) if ends else min(len(keys), start + 800)
-    records = [r for r in build_records(document.rows, start, end, probe.width)]
+    records = [r for r in build_records(document.rows, start, end, probe.width, _row_relation(probe, "applicants"))]
     best: Optional[TableResult] = None
     for template in TEMPLATE_IDS:
         view = template_view("table3", template)
@@ -259,7 +273,7 @@ def _extract_table4(document: Document, keys: list[str], after: int) -> Optional
     start = headings[0]
     end_heading = _first_end_heading(keys, start + 1)
     end = end_heading if end_heading is not None else min(len(keys), start + 200)
-    records = build_records(document.rows, start, end, 15)
+    records = build_records(document.rows, start, end, 15, _row_relation(view, "parts", repeat=3))
     records = [r for r in records if r.has_data]
     table = Table(id="table4", title=view.title_zh, source=document.rows[start].pieces[0].source)
     notes: list[ExtractionNote] = []
@@ -335,6 +349,7 @@ def _absent_note(table: str, heading_found: bool, images: list[str]) -> Extracti
 
 
 def extract(document: Document) -> Report:
+    document = unfuse_document(document, template_view("table3", "2021").section_keywords, _CUT_KEYWORDS)
     keys = _row_keys(document)
     identity = read_identity(document, keys)
     report = Report(file=document.file, agency=identity.agency, year=identity.year, images=list(document.images))
@@ -370,7 +385,23 @@ def extract(document: Document) -> Report:
         if table4 is None:
             report.notes.append(_absent_note("table4", heading4, document.images))
     report.template = guess
+    _confirm_ocr(report)
     return report
+
+
+def _confirm_ocr(report: Report) -> None:
+    """OCR'd cells stay ``uncertain`` unless every relation through them holds (fused.py)."""
+    view3 = template_view("table3", report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021")
+    view4 = template_view("table4", "2021")
+    confirm_by_arithmetic(
+        report,
+        {"table3": {"parts": view3.row_groups.get("outcomes", ()), "total": "total"}},
+        {"table3": {"parts": view3.column_groups.get("applicants", ()), "total": "total"},
+         "table4": {"parts": view4.column_groups.get("parts", ()), "total": "total"}})
+
+
+_CUT_KEYWORDS = tuple(k for table in ("table3", "table4") for k in template_view(table, "2021").section_keywords) \
+    + END_KEYWORDS
 
 
 def missing_cell() -> Cell:

@@ -1,6 +1,7 @@
 """Findings: what an audit says about one report. Plain data that round-trips through JSON."""
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 from typing import Optional
 
@@ -60,7 +61,65 @@ class Finding(BaseModel):
     rests_on_uncertain: bool = False
     file: Optional[str] = None
     source: Optional[Source] = None
+    # After locate: the cells of the best-ranked correction(s) that change this relation, as
+    # {"table", "row", "column", "label", "current", "proposed", "reason", "slip", "unique", "rank",
+    #  "group", "check_source"}; ties for the best rank are all listed.
     suspects: list[dict] = Field(default_factory=list)
+    sentence: Optional[str] = None  # kind "narrative": the sentence of the 正文 the claim comes from
+
+
+class CorrectionCell(BaseModel):
+    """One cell of a proposed correction: the value printed and the value the relations need."""
+
+    table: str
+    row: str
+    column: str
+    label: str = ""  # the cell as printed in the template, in the run's language
+    current: JsonDecimal
+    proposed: JsonDecimal
+    reason: str = ""  # the human slip that explains the change ("两位数字颠倒"), "" when none is seen
+    slip: Optional[str] = None  # the slip's code (auditor/slips.py), e.g. "digits_swapped"
+    state: str = "number"  # the cell's state as read; "uncertain"/"inferred" ask to check the source
+    check_source: bool = False  # read with doubt: check the source before blaming the report
+
+
+class Correction(BaseModel):
+    """A smallest set of cells whose change makes every hard relation of its group hold (locate.py).
+
+    ``group`` numbers the independent sets of failing relations; ``rank`` orders the alternative
+    minimal corrections of one group (1 = best: fewest/cheapest cells, then human-slip evidence).
+    ``unique`` says whether this group has exactly one minimal correction. A group with no
+    correction within the search limit has one entry with no cells and says so in ``reason``.
+    """
+
+    rank: int
+    group: int = 1
+    cells: list[CorrectionCell] = Field(default_factory=list)
+    reason: str = ""
+    unique: bool = False
+    cost: JsonDecimal = Decimal(0)  # the sum of the cells' weights (1 each by default)
+    relations: list[str] = Field(default_factory=list)  # the failing relations it resolves
+
+
+class ClaimNote(BaseModel):
+    """A claim of the narrative that could not be compared with the tables, and why."""
+
+    code: str
+    text: str  # the claim as matched, e.g. "较去年回落12.3%"
+    sentence: str
+    reason: str  # in the run's language
+    source: Optional[Source] = None
+
+
+class ClaimSummary(BaseModel):
+    """Coverage of the narrative check (auditor/narrative): claims found, compared, agreeing."""
+
+    found: int = 0
+    checked: int = 0
+    agreed: int = 0
+    agreed_on_blank: int = 0  # agreed only with blank cells read as 0 (or a blank 总计 as its row's sum)
+    not_checked: list[ClaimNote] = Field(default_factory=list)
+    old_table_sums: int = 0  # pre-2019 统计表: parent = sum of children relations checked
 
 
 class AuditStats(BaseModel):
@@ -81,6 +140,8 @@ class AuditResult(BaseModel):
     template: TemplateGuess = Field(default_factory=TemplateGuess)
     findings: list[Finding] = Field(default_factory=list)
     stats: AuditStats = Field(default_factory=AuditStats)
+    corrections: list[Correction] = Field(default_factory=list)  # locate.py: best first
+    claims: ClaimSummary = Field(default_factory=ClaimSummary)  # auditor/narrative: coverage of the 正文 check
     # The parsed tables, for formatters that show them (HTML report, memo); not in the JSON output.
     tables: dict[str, Table] = Field(default_factory=dict, exclude=True)
 

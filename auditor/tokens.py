@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .cells import cell_state, parse_cell
+from .fused import RowRelation, resolve
 from .model import Cell, CellState, Row, Source
 
 WIDE_ROW_VALUES = 3
@@ -27,7 +28,11 @@ class Token:
     def cell(self) -> Optional[Cell]:
         """The typed cell of a value token, built on first use (most tokens never need one)."""
         if self._cell is None and self.kind == "value":
-            self._cell = parse_cell(self.text, self.source)
+            cell = parse_cell(self.text, self.source)
+            if cell.state == CellState.number and self.source.path and self.source.path.startswith("ocr"):
+                cell.state = CellState.uncertain  # read by OCR: doubtful until the arithmetic confirms it
+                cell.note = cell.note or "OCR 识别"
+            self._cell = cell
         return self._cell
 
     @property
@@ -41,6 +46,8 @@ class Record:
     values: list[Token] = field(default_factory=list)
     strong: bool = True  # the labels stand beside the values (same row, or one-cell-per-line)
     row: int = 0
+    note_zh: Optional[str] = None  # what the reader could not settle (fused digits split several ways)
+    note_en: Optional[str] = None
 
     @property
     def has_data(self) -> bool:
@@ -92,12 +99,15 @@ def row_tokens(row: Row, index: int) -> list[Token]:
     return tokens
 
 
-def build_records(rows: list[Row], start: int, end: int, width: Optional[int]) -> list[Record]:
+def build_records(rows: list[Row], start: int, end: int, width: Optional[int],
+                  relation: Optional[RowRelation] = None) -> list[Record]:
     """Group the tokens of rows[start:end] into records.
 
     A row with several values is a record of its own (its labels are strong; labels from rows
     before it are weak, used only when it has none). Rows of one token at a time accumulate:
     labels then values, closed by the next label or when ``width`` values are reached.
+    With a row ``relation``, a record with fewer values than ``relation.width`` whose digits
+    could fill it is taken for fused cells and split (see fused.py).
     """
     records: list[Record] = []
     accumulated: list[Record] = []  # records built from one-token rows
@@ -142,4 +152,19 @@ def build_records(rows: list[Row], start: int, end: int, width: Optional[int]) -
     if accumulated and accumulated_values * 2 < total_values:
         for record in accumulated:
             record.strong = False
+    if relation is not None:
+        for record in records:
+            if 0 < len(record.values) < relation.width:
+                _unfuse_record(record, relation)
     return records
+
+
+def _unfuse_record(record: Record, relation: RowRelation) -> None:
+    values = record.values
+    resolution = resolve([t.text for t in values], [t.source for t in values], relation, relation.width)
+    if resolution.cells is None:
+        return
+    first = values[0]
+    record.values = [Token("value", str(cell.value) if cell.value is not None else cell.raw, first.source,
+                           first.row, cell) for cell in resolution.cells]
+    record.note_zh, record.note_en = resolution.note_zh, resolution.note_en

@@ -1,6 +1,21 @@
-"""Loaders: bytes of one file -> a Document. The format is chosen by content, then by extension."""
+"""Loaders: bytes of one file -> a Document. The format is chosen by content, then by extension.
+
+| content (magic)                          | loader                                  |
+|------------------------------------------|-----------------------------------------|
+| ``%PDF``                                 | pdf.py (PDFium; OCR for scanned pages)  |
+| zip with ``word/document.xml``           | docx.py (python-docx)                   |
+| zip with ``xl/workbook.xml``, ODS        | sheet.py (python-calamine)              |
+| OLE2 with a ``Workbook``/``Book`` stream | sheet.py (.xls)                         |
+| OLE2 with ``WordDocument``, RTF, ODT     | office.py (LibreOffice -> .docx)        |
+| PNG, JPEG, BMP, TIFF, WebP, GIF          | image.py (OCR, the ``auditor[ocr]`` extra) |
+| HTML, Markdown, plain text               | html.py, text.py                        |
+
+Anything else raises LoadError.
+"""
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 from ..model import Document
@@ -10,21 +25,72 @@ from .errors import LoadError
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 _TEXT_EXTENSIONS = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml", ""}
-_UNSUPPORTED = {
-    b"%PDF": ("pdf", "PDF"),
-    b"PK\x03\x04": ("zip", "Word/Excel (zip)"),
-    b"\xd0\xcf\x11\xe0": ("ole", "Word/Excel 97-2003"),
-    b"\x89PNG": ("image", "PNG image"),
-    b"\xff\xd8\xff": ("image", "JPEG image"),
-    b"GIF8": ("image", "GIF image"),
+_MAGIC = (
+    (b"%PDF", "pdf"),
+    (b"PK\x03\x04", "zip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (b"{\\rtf", "rtf"),
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+    (b"BM", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+)
+_LABELS = {
+    "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "ods": "OpenDocument 表格", "xls": "Excel 97-2003 (.xls)",
+    "doc": "Word 97-2003 / WPS (.doc/.wps)", "odt": "OpenDocument 文本", "rtf": "RTF", "image": "图片",
+    "zip": "zip 压缩包", "ole": "Office 97-2003 文件",
 }
 
 
+def _zip_kind(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return "xlsx"
+    if b"opendocument.spreadsheet" in mimetype:
+        return "ods"
+    if b"opendocument.text" in mimetype:
+        return "odt"
+    return "zip"
+
+
+def _ole_kind(data: bytes, suffix: str) -> str:
+    """Word or Excel 97-2003 by the stream names in the compound file's directory."""
+    if "WordDocument".encode("utf-16-le") in data:
+        return "doc"
+    if "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data:
+        return "xls"
+    if suffix in {".doc", ".wps", ".dot", ".wpt"}:
+        return "doc"
+    if suffix in {".xls", ".et"}:
+        return "xls"
+    return "ole"
+
+
 def sniff_format(data: bytes, suffix: str) -> str:
-    """"html", "markdown", "text", or the name of a format this build cannot read yet."""
-    for magic, (name, _) in _UNSUPPORTED.items():
+    """"pdf", "docx", "xlsx", "ods", "xls", "doc", "odt", "rtf", "image", "html", "markdown",
+    "text", or "zip"/"ole" for containers this build cannot read."""
+    for magic, name in _MAGIC:
         if data.startswith(magic):
+            if name == "zip":
+                return _zip_kind(data)
+            if name == "ole":
+                return _ole_kind(data, suffix)
+            if name == "image" and magic == b"BM" and suffix not in {".bmp", ".dib"}:
+                break  # "BM" also starts plain text
             return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image"
+    if b"%PDF-" in data[:1024] and b"%%EOF" in data[-4096:]:  # the header may follow some junk
+        return "pdf"
     head = data[:4096].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<table" in data[:200000].lower() \
             or b"<p" in head[:200] or b"<div" in head[:200] or suffix in {".htm", ".html", ".xhtml", ".shtml"}:
@@ -39,12 +105,34 @@ def load_bytes(data: bytes, file: str) -> Document:
     if not data.strip():
         raise LoadError("file-empty", f"文件为空：{file}", f"file is empty: {file}")
     kind = sniff_format(data, suffix)
-    if kind in {"pdf", "zip", "ole", "image"}:
-        label = next(v[1] for v in _UNSUPPORTED.values() if v[0] == kind)
+    if kind == "pdf":
+        from .pdf import load_pdf
+
+        return load_pdf(data, file)
+    if kind == "docx":
+        from .docx import load_docx
+
+        return load_docx(data, file)
+    if kind in {"xlsx", "xls", "ods"}:
+        from .sheet import load_sheet
+
+        return load_sheet(data, file, kind)
+    if kind in {"doc", "odt", "rtf"}:
+        from .docx import load_docx
+        from .office import convert_to_docx
+
+        document = load_docx(convert_to_docx(data, file, kind), file)
+        return document.model_copy(update={"format": kind})
+    if kind == "image":
+        from .image import load_image
+
+        return load_image(data, file)
+    if kind in {"zip", "ole"}:
+        label = _LABELS[kind]
         raise LoadError(
             "format-unsupported",
             f"暂不支持读取此格式（{label}）：{file}",
-            f"this format ({label}) cannot be read yet: {file}",
+            f"this format ({label}) cannot be read: {file}",
         )
     if kind == "html":
         from .html import load_html

@@ -9,6 +9,11 @@ literal size, terms after expansion). An expression is one of three kinds:
 * ``integer``: the cell predicate ``integer(table3.new.total)``;
 * ``condition``: a test of the report's names, e.g. ``meta.year >= 2021 and meta.template.table3 == 2021``.
 
+A cell name may carry a report qualifier (``REPORT_QUALIFIERS``): ``prev.table3.carried_forward.total``
+is a cell of the same agency's report for the year before. Such names are allowed only in rules
+with ``scope: pair`` (the loader checks this); they expand to a ``CellKey`` whose ``table`` is the
+qualified name (``"prev.table3"``), so an evaluator reads them from a combined lookup.
+
 Grammar, lowest precedence first::
 
     condition   := conjunction ("or" conjunction)*
@@ -19,7 +24,7 @@ Grammar, lowest precedence first::
     product     := unary ("*" unary)*
     unary       := ("-" | "+") unary | primary
     primary     := NUMBER | FUNCTION "(" condition ("," condition)* ")" | name | "(" condition ")"
-    name        := WORD ("." (WORD | "$" WORD))*
+    name        := WORD ("." (WORD | "$" WORD))*      (optionally QUALIFIER "." TABLE "." ROW "." COLUMN)
 
 ``compile_expression`` parses and checks the shape (one comparison at the top, ``*`` only with a
 number on one side, groups only inside ``sum``) and every name against the template ids;
@@ -48,8 +53,16 @@ FUNCTIONS = ("sum", "integer")
 KEYWORDS = ("and", "or", "not")
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
 META_NAMES = ("meta.year", "meta.template.table2", "meta.template.table3")
+# Report qualifiers of cross-report rules: the name in expressions -> (zh, en) label of that report.
+REPORT_QUALIFIERS = {"prev": ("上年报告", "last year's report")}
 
-ViewResolver = Callable[[str], TableView]
+
+def split_qualifier(table: str) -> tuple[str, str]:
+    """``"prev.table3"`` -> ``("prev", "table3")``; a plain ``"table3"`` -> ``("", "table3")``."""
+    qualifier, _, base = table.rpartition(".")
+    return qualifier, base
+
+ViewResolver = Callable[[str], TableView]  # a table name (qualified, "prev.table3", in pair rules) -> its view
 
 # Exact arithmetic for coefficients: literals are short and the text is bounded, so nothing rounds.
 _ARITHMETIC = Context(prec=2 * MAX_LENGTH, traps=[InvalidOperation, Inexact, Overflow, DivisionByZero])
@@ -244,9 +257,14 @@ class _Cell:
     row: str  # an id, a group name, or "$variable"
     column: str
     pos: int
+    report: str = ""  # a REPORT_QUALIFIERS name ("prev"), or "" for the report at hand
+
+    @property
+    def qualified_table(self) -> str:
+        return f"{self.report}.{self.table}" if self.report else self.table
 
     def __str__(self) -> str:
-        return f"{self.table}.{self.row}.{self.column}"
+        return f"{self.qualified_table}.{self.row}.{self.column}"
 
 
 @dataclass(frozen=True)
@@ -456,15 +474,19 @@ class _Parser:
 def _name_node(parts: list[str], pos: int):
     """A cell reference or a meta name; anything else is an unknown name."""
     dotted = ".".join(parts)
+    report = ""
+    if parts[0] in REPORT_QUALIFIERS and len(parts) > 1 and parts[1] in TABLE_IDS:
+        report, parts = parts[0], parts[1:]
     if parts[0] in TABLE_IDS:
         if len(parts) != 3:
-            raise _error(f"a cell name is TABLE.ROW.COLUMN, not {dotted!r}", pos)
+            form = f"{report}.TABLE.ROW.COLUMN" if report else "TABLE.ROW.COLUMN"
+            raise _error(f"a cell name is {form}, not {dotted!r}", pos)
         table, row, column = parts
         for part, axis in ((row, "row"), (column, "column")):
             ids, groups = axis_names(table, axis)
             if not part.startswith("$") and part not in ids and part not in groups:
                 raise _error(f"unknown {axis} {part!r} of {table} in {dotted!r}", pos)
-        return _Cell(table, row, column, pos)
+        return _Cell(table, row, column, pos, report)
     if parts[0] == "meta":
         if dotted not in META_NAMES:
             raise _error(f"unknown name {dotted!r} (meta names: {', '.join(META_NAMES)})", pos)
@@ -582,7 +604,12 @@ class Expr:
     kind: str  # relation | integer | condition
     tree: object
     variables: frozenset[str]
-    tables: tuple[str, ...]  # the tables it reads, in order of appearance
+    tables: tuple[str, ...]  # the tables it reads, in order of appearance ("prev.table3" when qualified)
+
+    @property
+    def reports(self) -> tuple[str, ...]:
+        """The report qualifiers its cells use (``("prev",)`` for a cross-year rule), sorted."""
+        return tuple(sorted({split_qualifier(table)[0] for table in self.tables} - {""}))
 
     def variable_uses(self) -> dict[str, set[tuple[str, str]]]:
         """For each variable, the (table, "row"|"column") positions it stands in."""
@@ -632,7 +659,7 @@ def compile_expression(text: str, variables: Optional[set[str]] = None) -> Expr:
     if variables is not None:
         for name in sorted(used - set(variables)):
             raise RuleError(f"unbound variable ${name}: bind it with for_each", code="expression")
-    tables = tuple(dict.fromkeys(cell.table for cell in cells))
+    tables = tuple(dict.fromkeys(cell.qualified_table for cell in cells))
     return Expr(text=text, kind=kind, tree=tree, variables=frozenset(used), tables=tables)
 
 
@@ -675,8 +702,9 @@ class _Expander:
 
     def cells(self, node: _Cell, in_sum: bool) -> list[CellKey]:
         row, column = self.bind(node.row), self.bind(node.column)
-        name = f"{node.table}.{row}.{column}"
-        view = self.view_resolver(node.table)
+        table = node.qualified_table  # the resolver gives the qualified report's view
+        name = f"{table}.{row}.{column}"
+        view = self.view_resolver(table)
         rows, row_group = _members(row, view.row_ids, view.row_groups)
         columns, column_group = _members(column, view.column_ids, view.column_groups)
         if (row_group or column_group) and not in_sum:
@@ -684,7 +712,7 @@ class _Expander:
                             code="expression")
         if rows is None or columns is None:
             raise NotInTemplate(f"{name} is not in the {view.template} template", code="expression")
-        found = [CellKey(node.table, r, c) for r in rows for c in columns if cell_exists(view, r, c)]
+        found = [CellKey(table, r, c) for r in rows for c in columns if cell_exists(view, r, c)]
         if not found and not (row_group or column_group):
             raise NotInTemplate(f"{name} is not in the {view.template} template", code="expression")
         self.count += len(found)

@@ -6,6 +6,13 @@ mapping so each problem is reported as ``file:line``. Every rule is checked comp
 time — keys, enum values, cell names, ``for_each`` domains, and its expansion in each template it
 declares — so a loaded rule cannot fail later. ``lint_rule_files`` collects every problem instead
 of stopping at the first.
+
+Cross-report rules (``rules/crossyear/``, read by ``auditor.crossyear``) add two keys: ``scope``
+(``report``, the default; ``pair``: this report and ``prev.`` cells of the same agency's report for
+the year before; ``aggregate``: a parent report and its components) and ``kind`` (``expression``, the
+default; ``identical_to_previous`` and ``sum_of_components``, built-in checks with no ``expr``).
+``Rule.instances`` gives nothing for a rule whose scope is not ``report``, so a single-report run
+never evaluates them.
 """
 from __future__ import annotations
 
@@ -20,7 +27,7 @@ import yaml
 from ..resources import rules_root
 from ..templates import TABLE_IDS, TEMPLATE_IDS, template_view
 from .expr import (Domain, Expansion, Expr, ForEach, RuleError, ViewResolver, check_for_each,
-                   compile_expression, expand_instances, parse_domain)
+                   compile_expression, expand_instances, parse_domain, split_qualifier)
 
 MAX_FILE_BYTES = 1024 * 1024
 RULE_SUFFIXES = (".yaml", ".yml", ".toml")
@@ -30,7 +37,12 @@ ON_BLANK = ("flag", "zero", "skip", "fail")
 ON_MISSING = ("skip", "fail")
 TOLERANCES = ("printed", "exact")
 REQUIRED_KEYS = ("code", "name", "title", "severity", "expr")
-OPTIONAL_KEYS = ("relation", "templates", "tables", "for_each", "on_blank", "on_missing", "tolerance", "doc")
+OPTIONAL_KEYS = ("relation", "templates", "tables", "for_each", "on_blank", "on_missing", "tolerance", "doc",
+                 "scope", "kind")
+SCOPES = ("report", "pair", "aggregate")
+# Built-in checks a rule may declare instead of an expression, and the scope each belongs to.
+SPECIAL_KINDS = {"identical_to_previous": "pair", "sum_of_components": "aggregate"}
+KINDS = ("expression",) + tuple(SPECIAL_KINDS)
 
 _CODE = (re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*\Z"), "upper-case letters, digits and hyphens, e.g. T3-BALANCE")
 _NAME = (re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*\Z"), "lower-case words joined by dots, e.g. table3.balance")
@@ -51,8 +63,8 @@ class Rule:
     templates: tuple[str, ...]
     tables: tuple[str, ...]
     for_each: ForEach
-    expr: str
-    compiled: Expr
+    expr: str  # "" for a special kind
+    compiled: Optional[Expr]  # None for a special kind
     on_blank: str
     on_missing: str
     tolerance: str
@@ -60,6 +72,8 @@ class Rule:
     doc_en: str
     file: str
     line: Optional[int]
+    scope: str = "report"  # report | pair | aggregate
+    kind: str = "expression"  # expression | identical_to_previous | sum_of_components
 
     def instances(self, view_resolver: ViewResolver) -> list[tuple[dict[str, str], Expansion]]:
         """Every (bindings, relation/check/condition) of this rule for one report's templates.
@@ -67,8 +81,11 @@ class Rule:
         ``view_resolver(table)`` gives the report's template view of a table. A rule whose cells
         come from a table in a template it does not declare has no instances; bindings naming a
         cell the template lacks (a row of another template, a pair outside table 2's layout) are
-        left out.
+        left out. A cross-report rule (scope other than ``report``) has none here: see
+        ``auditor.crossyear``.
         """
+        if self.scope != "report" or self.compiled is None:
+            return []
         if any(view_resolver(table).template not in self.templates for table in self.compiled.tables):
             return []
         return expand_instances(self.compiled, self.for_each, view_resolver)[0]
@@ -86,6 +103,7 @@ class LintMessage:
     line: Optional[int]
     code: str
     message: str
+    severity: str = "error"  # "warning" for a redundant rule (consistency.py): the set still works
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -301,12 +319,23 @@ class _RuleBuilder:
             return None
         return compiled
 
+    def special_kind(self, kind: str, scope: str) -> None:
+        """Check the keys of a built-in check (``kind`` other than ``expression``)."""
+        if SPECIAL_KINDS[kind] != scope:
+            self.problem(f"`kind: {kind}` needs `scope: {SPECIAL_KINDS[kind]}`", "scope")
+        for key in ("expr", "for_each"):
+            if key in self.values:
+                self.problem(f"`{key}` is not used with `kind: {kind}`", key)
+
     def build(self) -> Optional[Rule]:
         values = self.values
         unknown = sorted(str(key) for key in values if key not in REQUIRED_KEYS + OPTIONAL_KEYS)
         if unknown:
             self.problem(f"unknown key(s): {', '.join(unknown)}", unknown[0], code="unknown-key")
-        missing = [key for key in REQUIRED_KEYS if values.get(key) is None]
+        scope = self.choice("scope", SCOPES, "report")
+        kind = self.choice("kind", KINDS, "expression")
+        required = REQUIRED_KEYS if kind == "expression" else tuple(k for k in REQUIRED_KEYS if k != "expr")
+        missing = [key for key in required if values.get(key) is None]
         if missing:
             self.problem(f"missing key(s): {', '.join(missing)}", code="missing-key")
         code = self.text("code", _CODE)
@@ -320,13 +349,31 @@ class _RuleBuilder:
         tolerance = self.choice("tolerance", TOLERANCES, "printed")
         templates = self.id_list("templates", TEMPLATE_IDS) or TEMPLATE_IDS
         declared_tables = self.id_list("tables", TABLE_IDS)
+        if kind in SPECIAL_KINDS:
+            self.special_kind(kind, scope)
+            if self.failed:
+                return None
+            return Rule(code=code, name=name, relation=relation, title_zh=title_zh, title_en=title_en,
+                        severity=severity, templates=templates, tables=declared_tables or TABLE_IDS,
+                        for_each=(), expr="", compiled=None, on_blank=on_blank, on_missing=on_missing,
+                        tolerance=tolerance, doc_zh=doc_zh, doc_en=doc_en, file=self.file,
+                        line=self.entry.line, scope=scope, kind=kind)
         problems_before = len(self.problems)
         for_each = self.for_each()
         compiled = self.expression(for_each, templates) if len(self.problems) == problems_before else None
         if compiled is None or self.failed:
             return None
-        tables = declared_tables or compiled.tables
-        absent = [table for table in compiled.tables if table not in tables]
+        if compiled.reports and scope != "pair":
+            self.problem(f"cells of another report ({', '.join(compiled.reports)}.) need `scope: pair`", "expr")
+        elif scope == "pair" and not compiled.reports:
+            self.problem("a `scope: pair` rule compares with the previous report: name a prev. cell", "expr")
+        elif scope == "aggregate":
+            self.problem("`scope: aggregate` rules are `kind: sum_of_components`", "scope")
+        if self.failed:
+            return None
+        read = tuple(dict.fromkeys(split_qualifier(table)[1] for table in compiled.tables))
+        tables = declared_tables or read
+        absent = [table for table in read if table not in tables]
         if absent:
             self.problem(f"`tables` leaves out {', '.join(absent)}, which the expression reads", "tables")
             return None
@@ -334,11 +381,12 @@ class _RuleBuilder:
                     severity=severity, templates=templates, tables=tables, for_each=for_each,
                     expr=values["expr"], compiled=compiled, on_blank=on_blank, on_missing=on_missing,
                     tolerance=tolerance, doc_zh=doc_zh, doc_en=doc_en, file=self.file,
-                    line=self.entry.line)
+                    line=self.entry.line, scope=scope, kind=kind)
 
 
 def _template_resolver(template: str) -> ViewResolver:
-    return lambda table: template_view(table, template)
+    """Every table (and a qualified one, ``prev.table3``) in one template: for load-time checks."""
+    return lambda table: template_view(split_qualifier(table)[1], template)
 
 
 # ------------------------------------------------------------------------------- public API
@@ -383,9 +431,21 @@ def load_rule_files(paths: Iterable[Union[str, Path]]) -> list[Rule]:
 
 
 def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
-    """Every problem in the given rule files (empty when they all load)."""
-    _, problems = _read_rules(paths)
-    return [LintMessage(p.file or "", p.line, p.code, p.message) for p in problems]
+    """Every problem in the given rule files (empty when they all load).
+
+    When they all load, their linear equalities are also checked for consistency with each other
+    and with the shipped rules (``consistency.py``): a contradictory rule is an error, a redundant
+    one a warning. The shipped rules themselves are context, never reported.
+    """
+    rules, problems = _read_rules(paths)
+    messages = [LintMessage(p.file or "", p.line, p.code, p.message) for p in problems]
+    if not problems:
+        from .consistency import check_consistency, shipped_context
+        mine, context = shipped_context(rules)
+        for found in sorted(check_consistency(mine, context), key=lambda f: (f.rule.file, f.rule.line or 0)):
+            messages.append(LintMessage(found.rule.file, found.rule.line, found.kind, found.message,
+                                        "error" if found.kind == "contradictory" else "warning"))
+    return messages
 
 
 def default_rule_paths() -> list[Path]:

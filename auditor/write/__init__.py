@@ -32,9 +32,4 @@ def get_formatter(name: str) -> Formatter:
 
 
 # Importing the modules registers their formatters.
-from . import github, json_format, junit, rows_format, sarif, text_format  # noqa: E402,F401
-
-try:  # the reviewer HTML report is its own module
-    from . import html_report  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
+from . import github, html_report, json_format, junit, rows_format, sarif, text_format  # noqa: E402,F401

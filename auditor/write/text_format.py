@@ -30,6 +30,31 @@ def _wrap(text: str, width: int = 44) -> str:
     return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or ""
 
 
+def _suggestion(finding, lang: str) -> str:
+    """The top suspect (locate.py) as a line under the message: cell, current → proposed, reason."""
+    top = [s for s in finding.suspects if s.get("rank") == 1]
+    if not top:
+        return ""
+    parts = []
+    for suspect in top:
+        reason = suspect["reason"] if suspect.get("slip") or suspect.get("check_source") else ""
+        reason = (f"（{reason}）" if lang == "zh" else f" ({reason})") if reason else ""
+        parts.append(f"{suspect['label']} {suspect['current']} → {suspect['proposed']}{reason}")
+    unique = top[0].get("unique", True)
+    if lang == "zh":
+        return "\n" + _wrap("建议：" + "、".join(parts) + ("" if unique else "；不唯一"))
+    return "\n" + _wrap("suggest: " + ", ".join(parts) + ("" if unique else "; not unique"))
+
+
+def _sentence(finding, lang: str) -> str:
+    """A narrative finding's sentence of the 正文 (auditor/narrative), shortened, under the message."""
+    text = finding.sentence or ""
+    if not text:
+        return ""
+    text = text if len(text) <= 120 else text[:119] + "…"
+    return "\n" + _wrap(("原文：" if lang == "zh" else "text: ") + text)
+
+
 def summary_counts(results: list[AuditResult]) -> dict[str, int]:
     counts = {s.value: 0 for s in Severity}
     for result in results:
@@ -47,7 +72,7 @@ def write_text(results: list[AuditResult], lang: str = "zh", **_) -> str:
         identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
         template = f"{_TEMPLATE[lang]} {guess.overall} ({guess.confidence:.2f})"
         out.append(f"== {result.file}" + (f" · {identity}" if identity else "") + f" · {template}")
-        rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), _wrap(f.message)]
+        rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), _wrap(f.message) + _suggestion(f, lang) + _sentence(f, lang)]
                 for f in sorted(result.findings, key=lambda f: -f.severity.rank)]
         if rows:
             out.append(tabulate(rows, headers=_HEAD[lang], tablefmt="simple"))

@@ -1,0 +1,514 @@
+"""Audit a corpus: files in chunks over local processes (or Dask), results into the store, then the
+cross-year pairs and the aggregates.
+
+The coordinator expands the paths (files, directories, globs), reads and hashes each file, skips
+those the store holds with the same content hash and rule version, and sends the rest in chunks to
+workers (``audit_chunk``: ``audit.audit_file`` for each file, the result returned as rows ready for
+the store, the parsed ``Report`` as compressed JSON). It writes each chunk's rows in one transaction,
+so a batch killed at any moment loses at most the chunks in flight, and a rerun finishes the job.
+
+Then every same-agency pair of consecutive years in the store that has not been evaluated (a new or
+changed report on either side, from this batch or an earlier one) runs the ``scope: pair`` rules,
+and with a hierarchy file every parent whose components are all in the store runs the aggregate
+rules. Cross-report findings are filed under the later report (the parent).
+
+The rule version (what "already audited" compares) is a hash of the auditor version, every file
+under rules/ and the extra rule files, and the run's settings that change findings (language,
+severity overrides, disabled codes, identity overrides, the agency map).
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+from . import __version__
+from .agency import AgencyNames, read_hierarchy
+from .audit import audit_file, expand_paths
+from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
+from .engine import RunConfig
+from .findings import Severity
+from .model import Report
+from .problems import problem_finding
+from .resources import rules_root
+from .ruleset import default_rule_paths, load_rule_files
+from .store import LinkRow, ReportRow, Store, compress_model, finding_row
+
+DEFAULT_CHUNK = 100
+Task = tuple[str, Optional[str], Optional[bytes]]  # (path, content hash, content)
+_GLOB_CHARS = set("*?[")
+
+
+# -------------------------------------------------------------------- options and results
+
+
+@dataclass
+class BatchOptions:
+    """What a batch does besides the paths: rules, run settings, identity, parallelism."""
+
+    rule_paths: Optional[Sequence[Union[str, Path]]] = None  # single-report rules (default: shipped)
+    crossyear_paths: Optional[Sequence[Union[str, Path]]] = None  # pair/aggregate rules (default: shipped)
+    lang: str = "zh"
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+    agency: Optional[str] = None  # override for every file
+    year: Optional[int] = None  # override for every file
+    agency_map: Optional[Union[str, Path]] = None
+    hierarchy: Optional[Union[str, Path]] = None
+    jobs: int = 1  # local processes; 1 audits in the coordinator
+    chunk_size: int = DEFAULT_CHUNK
+    dask: Optional[object] = None  # a scheduler address (or a distributed.Client)
+    progress: bool = False  # a rich progress bar on stderr
+    command: str = ""  # recorded in the runs table
+
+    def run_config(self) -> RunConfig:
+        return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled)
+
+
+@dataclass
+class BatchSummary:
+    run_id: int = 0
+    files: int = 0
+    audited: int = 0
+    skipped: int = 0
+    errors: int = 0  # files whose worker failed (retried by the next run)
+    findings: int = 0  # findings of the files audited now
+    pairs: int = 0  # cross-year pairs evaluated now
+    aggregates: int = 0  # aggregates evaluated now
+    cross_findings: int = 0
+    seconds: float = 0.0
+    audit_seconds: float = 0.0
+    cross_seconds: float = 0.0
+    rule_version: str = ""
+
+    def line(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return (f"共 {self.files} 个文件：审核 {self.audited}，跳过（已审核）{self.skipped}，出错 {self.errors}；"
+                    f"问题 {self.findings}；跨年度对比 {self.pairs} 对，汇总核对 {self.aggregates} 项，"
+                    f"跨报告问题 {self.cross_findings}；用时 {self.seconds:.1f} 秒")
+        return (f"{self.files} file(s): audited {self.audited}, skipped (done) {self.skipped}, errors {self.errors}; "
+                f"findings {self.findings}; cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
+                f"cross-report findings {self.cross_findings}; {self.seconds:.1f} s")
+
+
+# -------------------------------------------------------------------- inputs and versions
+
+
+def expand_inputs(paths: Iterable[Union[str, Path]]) -> list[Path]:
+    """Files, directories (walked for report files) and globs (``**`` recursive), absolute, each once."""
+    seen: dict[str, Path] = {}
+    for raw in paths:
+        text = str(raw)
+        if not Path(text).exists() and _GLOB_CHARS & set(text):
+            matches = [Path(m) for m in sorted(glob.glob(text, recursive=True))]
+        else:
+            matches = [Path(text)]
+        for path in expand_paths(matches):
+            absolute = Path(os.path.abspath(path))
+            seen.setdefault(str(absolute), absolute)
+    return list(seen.values())
+
+
+def _rule_files(options: BatchOptions) -> tuple[list[Path], list[Path]]:
+    single = [Path(p) for p in options.rule_paths] if options.rule_paths is not None else default_rule_paths()
+    cross = [Path(p) for p in options.crossyear_paths] if options.crossyear_paths is not None \
+        else crossyear_rule_paths()
+    return single, cross
+
+
+def rule_version(files: Iterable[Path], settings: str = "") -> str:
+    """A hash of the auditor version, every file under rules/, the given rule files and settings."""
+    digest = hashlib.sha256(f"auditor {__version__}\n".encode())
+    shipped = sorted(p for p in rules_root().rglob("*") if p.is_file())
+    for path in [*shipped, *files]:
+        digest.update(f"\n{path.name}\n".encode())
+        digest.update(path.read_bytes())
+    digest.update(settings.encode())
+    return digest.hexdigest()[:20]
+
+
+def _settings_text(options: BatchOptions, names: AgencyNames) -> str:
+    severity = ",".join(f"{k}={v.value if isinstance(v, Severity) else v}"
+                        for k, v in sorted(options.severity_overrides.items()))
+    return (f"lang={options.lang}\nseverity={severity}\ndisabled={','.join(sorted(options.disabled))}\n"
+            f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n")
+
+
+def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions) -> dict:
+    """Everything a worker needs, as plain data (it may run on another machine): rule texts, settings."""
+    return {
+        "version": version,
+        "rules": [(f"{i:03d}-{path.name}", path.read_text(encoding="utf-8-sig")) for i, path in enumerate(rule_files)],
+        "lang": options.lang,
+        "severity": {k: (v.value if isinstance(v, Severity) else str(v)) for k, v in options.severity_overrides.items()},
+        "disabled": sorted(options.disabled),
+    }
+
+
+# -------------------------------------------------------------------- the worker
+
+
+_WORKER_STATE: dict[str, tuple[list, RunConfig]] = {}
+_STATE_LOCK = threading.Lock()
+
+
+def _state(spec: dict) -> tuple[list, RunConfig]:
+    """The compiled rules and run config of a spec, built once per process (per version)."""
+    with _STATE_LOCK:
+        state = _WORKER_STATE.get(spec["version"])
+        if state is None:
+            folder = tempfile.mkdtemp(prefix="auditor-rules-")
+            try:
+                paths = []
+                for name, text in spec["rules"]:
+                    path = Path(folder) / name
+                    path.write_text(text, encoding="utf-8")
+                    paths.append(path)
+                rules = load_rule_files(paths)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
+                               disabled=frozenset(spec["disabled"]))
+            state = _WORKER_STATE[spec["version"]] = (rules, config)
+        return state
+
+
+def _init_worker(spec: dict) -> None:
+    """Process-pool initializer: compile the rules once; exit if the coordinator goes away."""
+    _state(spec)
+    globals()["_SPEC"] = spec
+    parent = os.getppid()
+
+    def watch() -> None:  # a killed coordinator leaves no worker behind
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def audit_chunk(tasks: Sequence[Task], spec: Optional[dict] = None) -> list[dict]:
+    """Audit a chunk of files; each result is plain data: identity, findings rows, compressed model."""
+    rules, config = _state(spec if spec is not None else globals()["_SPEC"])
+    out = []
+    for path, content_hash, data in tasks:
+        result = audit_file(path, rules, config, data=data)
+        model = None
+        if result.tables:
+            report = Report.model_construct(file=result.file, agency=result.agency, year=result.year,
+                                            template=result.template, tables=result.tables, notes=[], images=[])
+            model = compress_model(report.model_dump_json())
+        out.append({
+            "path": path, "hash": content_hash, "status": "audited",
+            "agency": result.agency, "year": result.year, "template": result.template.overall,
+            "model": model,
+            "findings": [finding_row(f.model_dump(mode="json")) for f in result.findings],
+        })
+    return out
+
+
+# -------------------------------------------------------------------- runners
+
+
+class InlineRunner:
+    """Audits in the coordinator's process (``--jobs 1``)."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    def run(self, chunks: Iterator[list[Task]]):
+        for chunk in chunks:
+            try:
+                yield chunk, audit_chunk(chunk, self.spec)
+            except Exception as error:  # pragma: no cover - audit_file never raises for a file
+                yield chunk, error
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessRunner:
+    """Local worker processes (``concurrent.futures``), at most two chunks in flight per worker."""
+
+    def __init__(self, spec: dict, jobs: int):
+        import multiprocessing
+
+        self.spec, self.jobs = spec, jobs
+        # fork where there is one: a worker starts in milliseconds with the modules imported and the
+        # rules compiled (``Batch`` seeds the cache); the workers touch no lock of the coordinator's
+        # threads. Elsewhere spawn, which imports and compiles once per worker.
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.pool = self._pool()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=_init_worker,
+                                   initargs=(self.spec,))
+
+    def run(self, chunks: Iterator[list[Task]]):
+        inflight: dict = {}
+
+        def submit() -> bool:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return False
+            inflight[self.pool.submit(audit_chunk, chunk)] = chunk
+            return True
+
+        while len(inflight) < 2 * self.jobs and submit():
+            pass
+        while inflight:
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for future in done:
+                if future not in inflight:
+                    continue  # reported already, with a broken pool
+                chunk = inflight.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool as error:  # a worker died: every chunk in flight is lost
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = self._pool()  # a fresh pool for the rest
+                    lost = [chunk, *inflight.values()]
+                    inflight.clear()
+                    for other in lost:
+                        yield other, error
+                    break
+                except Exception as error:
+                    result = error
+                yield chunk, result
+            while len(inflight) < 2 * self.jobs and submit():
+                pass
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def make_runner(spec: dict, options: BatchOptions):
+    if options.dask is not None:
+        from .scale import DaskRunner
+
+        return DaskRunner(spec, options.dask)
+    if options.jobs > 1:
+        return ProcessRunner(spec, options.jobs)
+    return InlineRunner(spec)
+
+
+# -------------------------------------------------------------------- progress
+
+
+class _Progress:
+    """A rich progress bar on stderr when asked (the CLI asks only on a terminal); else nothing."""
+
+    def __init__(self, enabled: bool):
+        self.bar = None
+        if enabled:
+            try:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            except ImportError:  # rich is a dependency; a broken install just gets no bar
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+            self.bar.start()
+
+    def task(self, description: str, total: int):
+        return self.bar.add_task(description, total=total) if self.bar else None
+
+    def advance(self, task, amount: int = 1) -> None:
+        if self.bar is not None and task is not None:
+            self.bar.advance(task, amount)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# -------------------------------------------------------------------- the batch
+
+
+def _worker_error_row(task: Task, error: BaseException, config: RunConfig) -> ReportRow:
+    path = task[0]
+    detail = f"{type(error).__name__}: {error}"
+    finding = problem_finding("INTERNAL-ERROR", f"审核 {path} 时工作进程出错：{detail}",
+                              f"worker failed while auditing {path}: {detail}", config.lang, file=path)
+    return ReportRow(path=path, content_hash=task[1], status="worker-error",
+                     findings=[finding_row(finding.model_dump(mode="json"))])
+
+
+class Batch:
+    """One batch run over a store; ``run(paths)`` does it all (``run_batch`` is the short form)."""
+
+    def __init__(self, store: Union[str, Path, Store], options: Optional[BatchOptions] = None):
+        self.options = options or BatchOptions()
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.owns_store = not isinstance(store, Store)
+        self.config = self.options.run_config()
+        self.names = AgencyNames.from_file(self.options.agency_map)
+        self.hierarchy = read_hierarchy(self.options.hierarchy, self.names) if self.options.hierarchy else {}
+        single, cross = _rule_files(self.options)
+        rules = load_rule_files(single)  # raises RuleError before any work when a rule file does not load
+        self.cross_rules = load_crossreport_rules(cross)
+        self.version = rule_version([*single, *cross], _settings_text(self.options, self.names))
+        self.spec = worker_spec(single, self.version, self.options)
+        with _STATE_LOCK:  # this process (and forked workers) need not compile the rules again
+            _WORKER_STATE.setdefault(self.version, (rules, self.config))
+
+    # ------------------------------------------------------------ identity
+
+    def _identity(self, agency: Optional[str], year: Optional[int]) -> tuple[Optional[str], Optional[int]]:
+        return self.names.key(self.options.agency or agency), self.options.year or year
+
+    def _row(self, item: dict) -> ReportRow:
+        agency, year = self._identity(item["agency"], item["year"])
+        return ReportRow(path=item["path"], content_hash=item["hash"], status=item["status"], agency=agency,
+                         agency_read=item["agency"], year=year, template=item["template"], model=item["model"],
+                         findings=item["findings"])
+
+    # ------------------------------------------------------------ the chunked pass
+
+    def _chunks(self, files: list[Path], summary: BatchSummary, progress: _Progress, task) -> Iterator[list[Task]]:
+        size = max(1, self.options.chunk_size)
+        chunk: list[Task] = []
+        for path in files:
+            name = str(path)
+            try:
+                data = path.read_bytes()
+                content_hash = hashlib.sha256(data).hexdigest()
+            except OSError:
+                data, content_hash = None, None  # the worker reports the file as unreadable
+            done = self.store.done(name)
+            if content_hash is not None and done == (content_hash, self.version, "audited"):
+                summary.skipped += 1
+                progress.advance(task)
+                continue
+            chunk.append((name, content_hash, data))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def run(self, paths: Iterable[Union[str, Path]]) -> BatchSummary:
+        started = time.perf_counter()
+        files = expand_inputs(paths)
+        summary = BatchSummary(files=len(files), rule_version=self.version)
+        summary.run_id = self.store.start_run(__version__, self.version, self.options.command, len(files))
+        progress = _Progress(self.options.progress)
+        try:
+            task = progress.task("审核 / audit", len(files))
+            runner = make_runner(self.spec, self.options)
+            try:
+                for chunk, results in runner.run(self._chunks(files, summary, progress, task)):
+                    if isinstance(results, BaseException):
+                        rows = [_worker_error_row(item, results, self.config) for item in chunk]
+                        summary.errors += len(rows)
+                    else:
+                        rows = [self._row(item) for item in results]
+                        summary.audited += len(rows)
+                        summary.findings += sum(len(row.findings) for row in rows)
+                    self.store.write_reports(rows, self.version, summary.run_id)
+                    progress.advance(task, len(chunk))
+            finally:
+                runner.close()
+            summary.audit_seconds = time.perf_counter() - started
+            cross_started = time.perf_counter()
+            self.cross_year(summary, progress)
+            if self.hierarchy:
+                self.aggregates(summary, progress)
+            summary.cross_seconds = time.perf_counter() - cross_started
+        finally:
+            progress.close()
+        summary.seconds = time.perf_counter() - started
+        self.store.finish_run(summary.run_id, audited=summary.audited, skipped=summary.skipped,
+                              errors=summary.errors, pairs=summary.pairs, aggregates=summary.aggregates)
+        return summary
+
+    # ------------------------------------------------------------ cross-report passes
+
+    def _loader(self, size: int = 256):
+        cache: dict[int, Optional[Report]] = {}
+
+        def load(report_id: int) -> Optional[Report]:
+            if report_id not in cache:
+                if len(cache) >= size:
+                    cache.pop(next(iter(cache)))
+                cache[report_id] = self.store.load_report(report_id)
+            return cache[report_id]
+        return load
+
+    def cross_year(self, summary: BatchSummary, progress: Optional[_Progress] = None, write_every: int = 200) -> None:
+        """Evaluate every pending same-agency pair of consecutive years (in the store, from any batch)."""
+        pending = self.store.pending_pairs()
+        if not pending or not any(rule.scope == "pair" for rule in self.cross_rules):
+            return
+        progress = progress or _Progress(False)
+        task = progress.task("跨年度 / cross-year", len(pending))
+        load = self._loader()
+        links: list[LinkRow] = []
+        for current_id, previous_id in pending:
+            current, previous = load(current_id), load(previous_id)
+            findings = evaluate_pair(previous, current, self.cross_rules, self.config)
+            rows = [finding_row(f.model_dump(mode="json")) for f in findings]
+            links.append(LinkRow("pair", current_id, str(previous_id), (previous_id,), rows))
+            summary.cross_findings += len(rows)
+            if len(links) >= write_every:
+                summary.pairs += self.store.write_links(links, summary.run_id)
+                progress.advance(task, len(links))
+                links = []
+        summary.pairs += self.store.write_links(links, summary.run_id)
+        progress.advance(task, len(links))
+
+    def aggregates(self, summary: BatchSummary, progress: Optional[_Progress] = None) -> None:
+        """Evaluate every parent report whose components' reports of the same year are all stored."""
+        index: dict[tuple[str, int], list[int]] = {}
+        for report in self.store.identified():
+            index.setdefault((report.agency, report.year), []).append(report.id)
+        load = self._loader()
+        for (agency, year), parent_ids in sorted(index.items()):
+            components = self.hierarchy.get(agency)
+            if not components:
+                continue
+            found = [index.get((component, year)) for component in components]
+            if not all(found):
+                continue  # an incomplete component set says nothing about the sum
+            member_ids = [max(ids) for ids in found]  # the latest stored report of each component
+            key = ",".join(map(str, member_ids))
+            for parent_id in parent_ids:
+                if self.store.has_link("aggregate", parent_id, key):
+                    continue
+                findings = evaluate_aggregate(load(parent_id), [load(i) for i in member_ids], self.cross_rules,
+                                              self.config)
+                rows = [finding_row(f.model_dump(mode="json")) for f in findings]
+                summary.aggregates += self.store.write_links(
+                    [LinkRow("aggregate", parent_id, key, member_ids, rows)], summary.run_id, replace_kind=True)
+                summary.cross_findings += len(rows)
+
+    def close(self) -> None:
+        if self.owns_store:
+            self.store.close()
+
+
+def run_batch(paths: Iterable[Union[str, Path]], db: Union[str, Path, Store],
+              options: Optional[BatchOptions] = None) -> BatchSummary:
+    """Audit ``paths`` into the store ``db``; see the module docstring."""
+    batch = Batch(db, options)
+    try:
+        return batch.run(paths)
+    finally:
+        batch.close()
+
+
+def is_terminal(stream=None) -> bool:
+    stream = stream or sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())

@@ -1,0 +1,170 @@
+"""``auditor batch`` and ``auditor report``: audit a corpus into a results store, and summarise it.
+
+Registered on ``auditor.cli.main`` when this module is imported (``cli.py`` imports it). Also
+runnable on its own: ``python -m auditor.cli_batch batch PATH... --db audit.sqlite``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .agency import AgencyMapError
+from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, is_terminal, run_batch
+from .cli import EXIT_OK, _emit, _usage_error, main
+from .config import ConfigError, load_config
+from .findings import Severity
+from .ruleset import RuleError, default_rule_paths
+from .store import SEVERITIES, Store, StoreError
+
+
+def _rule_files(dirs) -> list[Path]:
+    files: list[Path] = []
+    for directory in dirs:
+        path = Path(directory)
+        files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml")) \
+            if path.is_dir() else [path]
+    return files
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", default="audit.sqlite", show_default=True, type=click.Path(dir_okay=False),
+              help="The results store (SQLite); created when absent.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: the number of CPUs; 1 audits in this process).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,
+              help="Files per chunk (one store transaction each).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask cluster (scheduler address, e.g. tcp://host:8786); needs auditor[scale].")
+@click.option("--agency", help="Agency of every file (overrides what the reports say).")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Report year of every file (overrides the reports).")
+@click.option("--agency-map", type=click.Path(exists=True, dir_okay=False),
+              help="YAML: canonical agency: [aliases] — renamed or merged agencies.")
+@click.option("--hierarchy", type=click.Path(exists=True, dir_okay=False),
+              help="YAML: parent agency: [component agencies] — runs the aggregate rules.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
+              help="Extra rule files or directories (repeatable).")
+@click.option("--crossyear-rules", "cross_dirs", multiple=True, type=click.Path(exists=True),
+              help="Cross-report rule files or directories instead of the shipped rules/crossyear.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Message language (default zh).")
+@click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable).")
+@click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
+              help="Override a code's severity (repeatable).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Configuration file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: only when stderr is a terminal).")
+def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, hierarchy, rule_dirs, cross_dirs,
+          lang, disable, severity_overrides, config_path, progress):
+    """审核一批报告并存入数据库 / Audit a corpus (files, directories, globs) into a results store.
+
+    Files already in the store with the same content and rule version are skipped, so a rerun
+    finishes an interrupted batch. Cross-year pairs and aggregates run after the files.
+    """
+    try:
+        file_config = load_config(config_path)
+    except ConfigError as error:
+        _usage_error(str(error), str(error), lang or "zh")
+    lang = lang or file_config.lang or "zh"
+    overrides = dict(file_config.severity)
+    for item in severity_overrides:
+        code, _, level = item.partition("=")
+        if level not in {s.value for s in Severity}:
+            _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
+        overrides[code.strip()] = Severity(level)
+    extra = _rule_files([*map(str, file_config.rules), *rule_dirs])
+    options = BatchOptions(
+        rule_paths=default_rule_paths() + extra,
+        crossyear_paths=_rule_files(cross_dirs) if cross_dirs else None,
+        lang=lang, severity_overrides=overrides, disabled=frozenset(disable) | frozenset(file_config.disable),
+        agency=agency, year=year, agency_map=agency_map, hierarchy=hierarchy,
+        jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size, dask=dask_address,
+        progress=is_terminal(sys.stderr) if progress is None else progress,
+        command=" ".join(["auditor", "batch", *sys.argv[2:]])[:2000])
+    if not expand_inputs(paths):
+        _usage_error("没有找到要审核的文件", "no report files found", lang)
+    try:
+        summary = run_batch(paths, db, options)
+    except RuleError as error:
+        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+    except (AgencyMapError, StoreError) as error:
+        _usage_error(str(error), str(error), lang)
+    except ImportError as error:  # --dask without dask installed
+        _usage_error(str(error), str(error), lang)
+    click.echo(summary.line(lang))
+    sys.exit(EXIT_OK)
+
+
+# -------------------------------------------------------------------- auditor report
+
+_TITLES = {
+    "per_rule": ("按规则", "findings per rule", "code"),
+    "per_agency": ("按机构", "findings per agency", "agency"),
+    "per_year": ("按年度", "findings per year", "year"),
+    "worst_reports": ("问题最多的报告", "worst reports", "path"),
+}
+COLUMNS = ("reports", "findings", *SEVERITIES)
+
+
+def report_text(summary: dict, lang: str = "zh") -> str:
+    from tabulate import tabulate
+
+    totals = summary["totals"]
+    out = [(f"报告 {totals['reports']} 份，问题 {totals['findings']} 条，跨年度对比 {totals['pairs']} 对，"
+            f"汇总核对 {totals['aggregates']} 项，工作进程出错 {totals['worker_errors']} 份")
+           if lang == "zh" else
+           (f"{totals['reports']} report(s), {totals['findings']} finding(s), {totals['pairs']} cross-year pair(s), "
+            f"{totals['aggregates']} aggregate(s), {totals['worker_errors']} worker error(s)")]
+    for name, (zh, en, key) in _TITLES.items():
+        rows = summary[name]
+        columns = (key, "agency", "year", "findings", *SEVERITIES) if name == "worst_reports" else (key, *COLUMNS)
+        out.append("")
+        out.append(zh if lang == "zh" else en)
+        out.append(tabulate([[row.get(c) if row.get(c) is not None else "—" for c in columns] for row in rows],
+                            headers=list(columns), tablefmt="simple") if rows else "—")
+    return "\n".join(out) + "\n"
+
+
+def report_csv(summary: dict) -> str:
+    """One table: ``table,key,reports,findings,error,warning,review,info`` (worst reports: key = path)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["table", "key", *COLUMNS])
+    writer.writerow(["totals", "", summary["totals"]["reports"], summary["totals"]["findings"], "", "", "", ""])
+    for name, (_, _, key) in _TITLES.items():
+        for row in summary[name]:
+            writer.writerow([name, row[key] if row[key] is not None else "", row.get("reports", 1), row["findings"],
+                             *(row[s] for s in SEVERITIES)])
+    return buffer.getvalue()
+
+
+@main.command("report")
+@click.option("--db", required=True, type=click.Path(exists=True, dir_okay=False), help="The results store.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Worst reports listed.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def report_command(db, fmt, top, output, lang):
+    """汇总数据库中的审核结果 / Summarise a results store: findings per rule, agency, year; worst reports."""
+    try:
+        with Store(db) as store:
+            summary = store.summary(top=top)
+    except StoreError as error:
+        _usage_error(str(error), str(error), lang)
+    if fmt == "json":
+        text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":
+        text = report_csv(summary)
+    else:
+        text = report_text(summary, lang)
+    _emit(text, output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,616 @@
+"""Loads a PDF report: ruled tables become cell rows, other text becomes lines, page by page.
+
+pypdfium2 (PDFium) reads every page: the characters with their boxes, the ruling lines (path
+objects), and — for a page without a text layer — the picture that goes to OCR. It is an order
+of magnitude quicker than pdfminer-based readers (see scripts/bench_pdf.py), so the tables are
+rebuilt here from PDFium's ruling lines with pdfplumber's lattice method (snap and join the
+edges, find their intersections, take the smallest rectangle at every intersection, group the
+rectangles that share corners into tables; after Nurminen's thesis, as pdfplumber does).
+
+What a page gives, in reading order (top to bottom):
+
+* each grid row of a ruled table with two or more cells: ``Row(kind="cells")``, one Piece per
+  cell, merged cells once at their top-left position (``Piece.origin = (grid_row, grid_col)``,
+  as the HTML loader does). Empty cells are real blank cells, except in the label columns (left
+  of the first column that holds a number), where an empty cell is the remainder of a label
+  merged across a page break. Cell text keeps its line breaks as a browser would: a break
+  between two CJK characters is dropped ("三\\n、\\n本\\n年…" -> "三、本年…"), others are a space.
+* every other line of text (and a table row with a single cell): ``Row(kind="line")`` with one
+  Piece per run of words (a gap of about a character's height starts a new Piece).
+* page numbers ("- 3 -", "— 5 —", "第 3 页", "3/6", a lone number in the margin) are dropped;
+  a label printed one character per line (the same x, three or more lines running) is joined
+  into one label line. A table split across pages needs nothing more: its rows simply continue.
+
+Every Piece's Source carries the page (1-based) and the box ``(x0, top, x1, bottom)`` in PDF
+points from the page's top-left corner. Pages without a text layer are read by OCR when the
+``auditor[ocr]`` extra is installed (see image.py); their pieces carry ``Source.path = "ocr"``
+and the cells read from them are ``uncertain``.
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from ..model import Document
+from .errors import LoadError
+
+SNAP, JOIN, MIN_EDGE, TOUCH = 3.0, 3.0, 3.0, 3.0  # pdfplumber's defaults for the lattice
+WORD_GAP, PIECE_GAP = 0.25, 1.0  # gaps, in character heights: a space; a new piece
+OCR_MARK = "ocr"
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－~～_\s]*\d{1,4}[-—–－~～_\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$",
+    re.IGNORECASE,
+)
+_DASHED = re.compile(r"[-—–－~～]")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+# ------------------------------------------------------------------ words and lines
+
+@dataclass(slots=True)
+class Glyph:
+    """A character (or an OCR'd run of text) and its box, top-left origin."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 0.1)
+
+
+@dataclass
+class Line:
+    glyphs: list[Glyph] = field(default_factory=list)
+    top: float = 0.0
+    bottom: float = 0.0
+
+    def add(self, glyph: Glyph) -> None:
+        if not self.glyphs:
+            self.top, self.bottom = glyph.top, glyph.bottom
+        else:
+            self.top, self.bottom = min(self.top, glyph.top), max(self.bottom, glyph.bottom)
+        self.glyphs.append(glyph)
+
+
+def group_lines(glyphs: Iterable[Glyph]) -> list[Line]:
+    """Glyphs -> lines, top to bottom, each left to right. A glyph joins the line its vertical
+    centre falls in (lines of one table row or paragraph share a band)."""
+    ordered = sorted(glyphs, key=lambda g: (g.top + g.bottom) / 2)
+    lines: list[Line] = []
+    for glyph in ordered:
+        centre = (glyph.top + glyph.bottom) / 2
+        line = lines[-1] if lines else None
+        if line is not None and line.top - 0.5 <= centre <= line.bottom + 0.5 and \
+                centre - (line.top + line.bottom) / 2 < 0.5 * max(glyph.height, line.bottom - line.top):
+            line.add(glyph)
+        else:
+            line = Line()
+            line.add(glyph)
+            lines.append(line)
+    for line in lines:
+        line.glyphs.sort(key=lambda g: g.x0)
+    return lines
+
+
+def _join_text(glyphs: list[Glyph]) -> str:
+    """Glyphs of one line -> text; a gap wider than WORD_GAP of a character's height is a space."""
+    parts: list[str] = []
+    previous: Optional[Glyph] = None
+    for glyph in glyphs:
+        if previous is not None:
+            height = max(min(glyph.height, previous.height), 1.0)
+            gap = glyph.x0 - previous.x1
+            if gap > (PIECE_GAP if _wide(previous.text[-1]) and _wide(glyph.text[0]) else WORD_GAP) * height:
+                parts.append(" ")
+        parts.append(glyph.text)
+        previous = glyph
+    return "".join(parts).strip()
+
+
+def split_pieces(line: Line) -> list[list[Glyph]]:
+    """A line's glyphs in runs separated by gaps wider than PIECE_GAP character heights."""
+    runs: list[list[Glyph]] = []
+    for glyph in line.glyphs:
+        if runs:
+            last = runs[-1][-1]
+            height = max(min(glyph.height, last.height), 1.0)
+            if glyph.x0 - last.x1 <= PIECE_GAP * height:
+                runs[-1].append(glyph)
+                continue
+        runs.append([glyph])
+    return runs
+
+
+def join_lines(texts: list[str]) -> str:
+    """Lines of one cell -> its text: no space where a break falls between two CJK characters."""
+    out = ""
+    for text in texts:
+        text = text.strip()
+        if not text:
+            continue
+        if out and not (_wide(out[-1]) and _wide(text[0])):
+            out += " "
+        out += text
+    return out
+
+
+def _box(glyphs: list[Glyph]) -> tuple[float, float, float, float]:
+    return (round(min(g.x0 for g in glyphs), 1), round(min(g.top for g in glyphs), 1),
+            round(max(g.x1 for g in glyphs), 1), round(max(g.bottom for g in glyphs), 1))
+
+
+def is_page_number(text: str, top: float, bottom: float, height: float) -> bool:
+    """"- 3 -", "— 5 —", "第 3 页", "3/6": a page number wherever it stands; a bare number only
+    in the top or bottom margin (8% of the page)."""
+    text = text.strip()
+    if not text or not _PAGE_NUMBER.match(text):
+        return False
+    if _DASHED.search(text) or not text.isdigit():
+        return True
+    return bottom < 0.08 * height or top > 0.92 * height
+
+
+def _source(file: str, page: int, glyphs: list[Glyph], path: Optional[str]) -> dict:
+    source = {"file": file, "page": page, "box": _box(glyphs)}
+    if path:
+        source["path"] = path
+    return source
+
+
+def line_rows(lines: list[Line], file: str, page: int, page_height: float,
+              path: Optional[str] = None) -> list[tuple[float, dict]]:
+    """Lines -> (top, row dict) with page numbers dropped and vertical labels joined."""
+    lines = [line for line in lines
+             if not is_page_number(_join_text(line.glyphs), line.top, line.bottom, page_height)]
+    runs = _vertical_runs(lines)
+    taken = {id(glyph) for run in runs.values() for _, glyph in run}
+    rows: list[tuple[float, dict]] = []
+    for index, line in enumerate(lines):
+        run = runs.get(index)
+        if run is not None:
+            glyphs = [glyph for _, glyph in run]
+            rows.append((line.top, {"kind": "line", "pieces": [
+                {"text": "".join(g.text for g in glyphs), "source": _source(file, page, glyphs, path)}]}))
+        kept = Line([g for g in line.glyphs if id(g) not in taken], line.top, line.bottom) if taken else line
+        pieces = []
+        for run_glyphs in split_pieces(kept):
+            text = _join_text(run_glyphs)
+            if text:
+                pieces.append({"text": text, "source": _source(file, page, run_glyphs, path)})
+        if pieces:
+            rows.append((line.top, {"kind": "line", "pieces": pieces}))
+    return rows
+
+
+def _single(line: Line) -> Optional[Glyph]:
+    """The line's first glyph when it is one CJK character standing on its own."""
+    glyphs = line.glyphs
+    if not glyphs:
+        return None
+    first = glyphs[0]
+    if len(first.text) != 1 or not _wide(first.text):
+        return None
+    if len(glyphs) > 1 and glyphs[1].x0 - first.x1 <= PIECE_GAP * first.height:
+        return None
+    return first
+
+
+def _vertical_runs(lines: list[Line]) -> dict[int, list[tuple[int, Glyph]]]:
+    """Runs of three or more consecutive lines that start with one character standing alone at
+    the same x: a label printed one character per line. Keyed by the run's first line."""
+    runs: dict[int, list[tuple[int, Glyph]]] = {}
+    index = 0
+    while index < len(lines):
+        first = _single(lines[index])
+        if first is None:
+            index += 1
+            continue
+        run = [(index, first)]
+        following = index + 1
+        while following < len(lines):
+            glyph = _single(lines[following])
+            if glyph is None or abs(glyph.x0 - first.x0) > 0.6 * first.height or \
+                    lines[following].top - lines[run[-1][0]].bottom > 3 * first.height:
+                break
+            run.append((following, glyph))
+            following += 1
+        if len(run) >= 3:
+            runs[index] = run
+            index = following
+        else:
+            index += 1
+    return runs
+
+
+# ------------------------------------------------------------------ ruled tables (lattice)
+
+@dataclass(slots=True)
+class Edge:
+    orientation: str  # "h" | "v"
+    position: float  # y (top-origin) of a horizontal edge, x of a vertical one
+    start: float
+    end: float
+
+
+def _cluster(values: list[float], tolerance: float) -> dict[float, float]:
+    """Each value -> the mean of its cluster (consecutive sorted values within tolerance)."""
+    mapping: dict[float, float] = {}
+    ordered = sorted(set(values))
+    group: list[float] = []
+    for value in ordered:
+        if group and value - group[-1] > tolerance:
+            mean = sum(group) / len(group)
+            mapping.update((v, mean) for v in group)
+            group = []
+        group.append(value)
+    if group:
+        mean = sum(group) / len(group)
+        mapping.update((v, mean) for v in group)
+    return mapping
+
+
+def merge_edges(edges: list[Edge]) -> list[Edge]:
+    """Snap edges within SNAP of one another to their mean position, join collinear pieces."""
+    merged: list[Edge] = []
+    for orientation in ("h", "v"):
+        group = [e for e in edges if e.orientation == orientation]
+        snap = _cluster([e.position for e in group], SNAP)
+        by_position: dict[float, list[Edge]] = {}
+        for edge in group:
+            by_position.setdefault(snap[edge.position], []).append(edge)
+        for position, items in by_position.items():
+            items.sort(key=lambda e: e.start)
+            current = Edge(orientation, position, items[0].start, items[0].end)
+            for edge in items[1:]:
+                if edge.start <= current.end + JOIN:
+                    current.end = max(current.end, edge.end)
+                else:
+                    merged.append(current)
+                    current = Edge(orientation, position, edge.start, edge.end)
+            merged.append(current)
+    return [e for e in merged if e.end - e.start >= MIN_EDGE]
+
+
+def find_tables(edges: list[Edge]) -> list[list[tuple[float, float, float, float]]]:
+    """Cells (x0, top, x1, bottom) grouped into tables, each with at least two cells."""
+    edges = merge_edges(edges)
+    verticals = [e for e in edges if e.orientation == "v"]
+    horizontals = [e for e in edges if e.orientation == "h"]
+    points: dict[tuple[float, float], tuple[set[int], set[int]]] = {}
+    for vi, v in enumerate(verticals):
+        for hi, h in enumerate(horizontals):
+            if v.start <= h.position + TOUCH and v.end >= h.position - TOUCH and \
+                    h.start - TOUCH <= v.position <= h.end + TOUCH:
+                entry = points.setdefault((v.position, h.position), (set(), set()))
+                entry[0].add(vi)
+                entry[1].add(hi)
+    by_x: dict[float, list[float]] = {}
+    by_y: dict[float, list[float]] = {}
+    for x, y in points:
+        by_x.setdefault(x, []).append(y)
+        by_y.setdefault(y, []).append(x)
+    for values in by_x.values():
+        values.sort()
+    for values in by_y.values():
+        values.sort()
+
+    def shares(a, b, kind: int) -> bool:
+        return bool(points[a][kind] & points[b][kind])
+
+    cells = []
+    for (x, y) in sorted(points):
+        below = [b for b in by_x[x] if b > y]
+        right = [r for r in by_y[y] if r > x]
+        found = None
+        for by in below:
+            if not shares((x, y), (x, by), 0):
+                continue
+            for rx in right:
+                if not shares((x, y), (rx, y), 1):
+                    continue
+                corner = (rx, by)
+                if corner in points and shares(corner, (rx, y), 0) and shares(corner, (x, by), 1):
+                    found = (x, y, rx, by)
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    # group cells that share a corner
+    parent = list(range(len(cells)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[float, float], int] = {}
+    for index, (x0, y0, x1, y1) in enumerate(cells):
+        for corner in ((x0, y0), (x0, y1), (x1, y0), (x1, y1)):
+            other = owner.setdefault(corner, index)
+            if other != index:
+                parent[root(index)] = root(other)
+    groups: dict[int, list] = {}
+    for index, cell in enumerate(cells):
+        groups.setdefault(root(index), []).append(cell)
+    tables = [g for g in groups.values() if len(g) > 1]
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return tables
+
+
+class Grid:
+    """A table's cells on a grid of distinct x0 / top positions, with a point lookup."""
+
+    def __init__(self, cells: list[tuple[float, float, float, float]]):
+        self.cells = sorted(cells, key=lambda c: (c[1], c[0]))
+        self.xs = sorted({c[0] for c in cells} | {c[2] for c in cells})
+        self.ys = sorted({c[1] for c in cells} | {c[3] for c in cells})
+        self.box = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+        self.cover: dict[tuple[int, int], int] = {}
+        self.origin: list[tuple[int, int]] = []
+        for index, (x0, y0, x1, y1) in enumerate(self.cells):
+            r0, r1 = self.ys.index(y0), self.ys.index(y1)
+            c0, c1 = self.xs.index(x0), self.xs.index(x1)
+            self.origin.append((r0, c0))
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    self.cover[(r, c)] = index
+
+    @property
+    def columns(self) -> int:
+        return len({c for _, c in self.origin})
+
+    def locate(self, x: float, y: float) -> Optional[int]:
+        if not (self.box[0] <= x <= self.box[2] and self.box[1] <= y <= self.box[3]):
+            return None
+        r = bisect.bisect_right(self.ys, y) - 1
+        c = bisect.bisect_right(self.xs, x) - 1
+        return self.cover.get((min(r, len(self.ys) - 2), min(c, len(self.xs) - 2)))
+
+
+def table_rows(grid: Grid, glyphs_by_cell: dict[int, list[Glyph]], file: str, page: int,
+               path: Optional[str] = None) -> tuple[list[tuple[float, dict]], list[Glyph]]:
+    """A grid's rows as cell rows; rows with a single cell give their glyphs back as free text."""
+    from ..cells import cell_state
+    from ..model import CellState
+
+    texts: dict[int, str] = {}
+    for index in range(len(grid.cells)):
+        lines = group_lines(glyphs_by_cell.get(index, ()))
+        texts[index] = join_lines([_join_text(line.glyphs) for line in lines])
+    value_columns = sorted({grid.origin[i][1] for i, t in texts.items()
+                            if t and cell_state(t) in (CellState.number, CellState.dash)})
+    first_value_column = value_columns[0] if value_columns else None
+    by_row: dict[int, list[int]] = {}
+    for index, (r, _) in enumerate(grid.origin):
+        by_row.setdefault(r, []).append(index)
+    rows: list[tuple[float, dict]] = []
+    loose: list[Glyph] = []
+    for r in sorted(by_row):
+        members = sorted(by_row[r], key=lambda i: grid.origin[i][1])
+        if len(members) == 1:
+            loose.extend(glyphs_by_cell.get(members[0], ()))
+            continue
+        pieces = []
+        for index in members:
+            text = texts[index]
+            column = grid.origin[index][1]
+            if not text and first_value_column is not None and column < first_value_column:
+                continue  # the rest of a label cell (merged across a page break): not a value
+            x0, y0, x1, y1 = grid.cells[index]
+            source = {"file": file, "page": page, "box": (round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1))}
+            if path:
+                source["path"] = path
+            pieces.append({"text": text, "source": source, "origin": grid.origin[index]})
+        if any(p["text"] for p in pieces):
+            rows.append((grid.cells[members[0]][1], {"kind": "cells", "pieces": pieces}))
+    return rows, loose
+
+
+def page_rows(glyphs: list[Glyph], edges: list[Edge], file: str, page: int, page_height: float,
+              path: Optional[str] = None) -> list[dict]:
+    """One page: glyphs and ruling edges -> rows in reading order."""
+    grids = [Grid(cells) for cells in find_tables(edges)] if edges else []
+    grids = [g for g in grids if g.columns >= 2]
+    free: list[Glyph] = []
+    by_grid: list[dict[int, list[Glyph]]] = [{} for _ in grids]
+    for glyph in glyphs:
+        x, y = (glyph.x0 + glyph.x1) / 2, (glyph.top + glyph.bottom) / 2
+        for gi, grid in enumerate(grids):
+            cell = grid.locate(x, y)
+            if cell is not None:
+                by_grid[gi].setdefault(cell, []).append(glyph)
+                break
+        else:
+            free.append(glyph)
+    placed: list[tuple[float, dict]] = []
+    for grid, cells in zip(grids, by_grid):
+        rows, loose = table_rows(grid, cells, file, page, path)
+        placed.extend(rows)
+        free.extend(loose)
+    placed.extend(line_rows(group_lines(free), file, page, page_height, path))
+    placed.sort(key=lambda item: item[0])
+    return [row for _, row in placed]
+
+
+# ------------------------------------------------------------------ PDFium
+
+def _import_pdfium():
+    try:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise LoadError("format-unsupported", "读取 PDF 需要 pypdfium2（pip install pypdfium2）",
+                        "reading PDF needs pypdfium2 (pip install pypdfium2)") from exc
+    return pdfium, raw
+
+
+def _page_glyphs(raw, textpage, height: float) -> list[Glyph]:
+    count = raw.FPDFText_CountChars(textpage)
+    glyphs: list[Glyph] = []
+    rect = raw.FS_RECTF()
+    pointer = ctypes.byref(rect)
+    for index in range(count):
+        code = raw.FPDFText_GetUnicode(textpage, index)
+        if code <= 32 or code in (0xA0, 0x3000, 0xFFFE, 0xFEFF):
+            continue  # white space and control characters: spacing comes from the geometry
+        if raw.FPDFText_IsGenerated(textpage, index) == 1:
+            continue
+        if not raw.FPDFText_GetLooseCharBox(textpage, index, pointer):
+            continue
+        glyphs.append(Glyph(chr(code), rect.left, height - rect.top, rect.right, height - rect.bottom))
+    return glyphs
+
+
+def _path_edges(raw, obj, matrix: tuple, height: float, out: list[Edge]) -> None:
+    count = raw.FPDFPath_CountSegments(obj)
+    if count <= 0:
+        return
+    a, b, c, d, e, f = matrix
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start = previous = None
+    for index in range(count):
+        segment = raw.FPDFPath_GetPathSegment(obj, index)
+        if not raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y)):
+            continue
+        point = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
+        kind = raw.FPDFPathSegment_GetType(segment)
+        if kind == raw.FPDF_SEGMENT_MOVETO or previous is None:
+            start = previous = point
+        else:
+            if kind == raw.FPDF_SEGMENT_LINETO:
+                _add_edge(previous, point, out)
+            previous = point
+        if raw.FPDFPathSegment_GetClose(segment) and start is not None:
+            _add_edge(previous, start, out)
+            previous = start
+
+
+def _add_edge(p: tuple[float, float], q: tuple[float, float], out: list[Edge]) -> None:
+    (x0, y0), (x1, y1) = p, q
+    if abs(y0 - y1) <= 0.5 and abs(x1 - x0) > 0.5:
+        out.append(Edge("h", (y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+    elif abs(x0 - x1) <= 0.5 and abs(y1 - y0) > 0.5:
+        out.append(Edge("v", (x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+
+
+def _multiply(m: tuple, n: tuple) -> tuple:
+    """m then n (PDF matrices as (a, b, c, d, e, f))."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _objects(raw, page, height: float) -> tuple[list[Edge], int]:
+    """Ruling edges of a page (path objects, also inside form XObjects) and its image count."""
+    edges: list[Edge] = []
+    images = 0
+    matrix = raw.FS_MATRIX()
+
+    def walk(count_fn, get_fn, parent, outer: tuple, depth: int) -> None:
+        nonlocal images
+        for index in range(count_fn(parent)):
+            obj = get_fn(parent, index)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_IMAGE:
+                images += 1
+            elif kind in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+                if raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+                    own = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+                else:
+                    own = (1, 0, 0, 1, 0, 0)
+                if kind == raw.FPDF_PAGEOBJ_PATH:
+                    _path_edges(raw, obj, _multiply(own, outer), height, edges)
+                elif depth < 8:
+                    walk(raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, obj, _multiply(own, outer), depth + 1)
+
+    walk(raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, page, (1, 0, 0, 1, 0, 0), 0)
+    return edges, images
+
+
+def render_page(page, scale: float):
+    """A page as a PIL image (needs Pillow, which the [ocr] extra brings)."""
+    return page.render(scale=scale).to_pil()
+
+
+def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
+    """Read a PDF (bytes) into a Document. ``ocr``: None = OCR image-only pages when the [ocr]
+    extra is installed (a page left unread is noted in ``metadata``), True = require OCR,
+    False = never."""
+    pdfium, raw = _import_pdfium()
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        detail = str(exc)
+        if "password" in detail.lower():
+            raise LoadError("file-unreadable", f"PDF 已加密，无法读取：{file}", f"the PDF is encrypted: {file}") from None
+        raise LoadError("file-unreadable", f"PDF 无法解析（{detail}）：{file}",
+                        f"the PDF cannot be parsed ({detail}): {file}") from None
+    rows: list[dict] = []
+    unread: list[int] = []
+    ocr_pages: list[int] = []
+    metadata: dict[str, str] = {}
+    try:
+        for key in ("Title", "Author", "Subject", "Creator", "Producer", "CreationDate"):
+            try:
+                value = document.get_metadata_value(key)
+            except Exception:  # pragma: no cover - a broken info dictionary is not fatal
+                value = ""
+            if value:
+                metadata[key] = value
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                height = page.get_height()
+                textpage = page.get_textpage()
+                try:
+                    glyphs = _page_glyphs(raw, textpage, height)
+                finally:
+                    textpage.close()
+                edges, images = _objects(raw, page, height)
+                if len(glyphs) >= 5:
+                    rows.extend(page_rows(glyphs, edges, file, index + 1, height))
+                elif images and ocr is not False:
+                    from .image import ocr_available, ocr_page_rows
+
+                    if ocr or ocr_available():
+                        rows.extend(ocr_page_rows(page, file, index + 1))
+                        ocr_pages.append(index + 1)
+                    else:
+                        unread.append(index + 1)
+                elif glyphs:
+                    rows.extend(page_rows(glyphs, edges, file, index + 1, height))
+            finally:
+                page.close()
+    finally:
+        document.close()
+    if ocr_pages:
+        metadata["ocr_pages"] = ",".join(map(str, ocr_pages))
+    if unread:
+        metadata["unread_pages"] = ",".join(map(str, unread))
+    if not rows:
+        if unread:
+            raise LoadError(
+                "format-unsupported",
+                f"PDF 只有扫描图片、没有文字层（第{'、'.join(map(str, unread))}页），需要安装 OCR 组件："
+                f"pip install 'auditor[ocr]'：{file}",
+                f"the PDF has no text layer (scanned pages {', '.join(map(str, unread))}); "
+                f"install the OCR extra: pip install 'auditor[ocr]': {file}")
+        raise LoadError("file-empty", f"PDF 中没有可读取的文字：{file}", f"the PDF holds no text: {file}")
+    images = [f"{file}#page={p}" for p in unread]
+    return Document.model_validate({"file": file, "format": "pdf", "rows": rows, "images": images,
+                                    "metadata": metadata})

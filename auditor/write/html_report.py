@@ -1,0 +1,602 @@
+"""The reviewer's HTML report (``--format html``): one self-contained page, no network.
+
+At the top a summary of the reports and their findings; then, per report, tables 2, 3 and 4 drawn
+in the national template's own layout (table 2's sub-tables, table 3's two header rows and grouped
+row labels, table 4's fifteen columns under their header tree). Every cell carries ``data-report``,
+``data-table``, ``data-row`` and ``data-column``; its class says its state (``cell-blank``,
+``cell-dash``, ``cell-text``, ``cell-uncertain``, ``cell-inferred``, ``cell-missing``) so a blank is
+never mistaken for a zero. The cells of a finding are ``flagged sev-<worst severity>`` with
+``data-findings`` naming the findings; clicking one (or Enter on it) opens a panel with those
+findings, hovering shows a short tooltip. Then the list of findings.
+
+Everything printed comes from the report or the rules and is escaped with ``html.escape``; the page
+has a Content-Security-Policy that forbids any fetch, and no external URL at all.
+"""
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable, Optional
+
+from ..findings import AuditResult, Finding, Severity
+from ..model import Cell, CellState, Table
+from ..templates import TEMPLATE_IDS, TableView, template_view
+from . import register
+
+TABLES = ("table2", "table3", "table4")
+
+_T = {
+    "zh": {
+        "title": "政府信息公开工作年度报告审核结果",
+        "summary": "汇总",
+        "file": "文件", "agency": "机关", "year": "年度", "template": "模板", "total": "合计",
+        "reports": "份报告", "findings": "项发现",
+        "error": "错误", "warning": "警告", "review": "复核", "info": "提示",
+        "table2": "表二 主动公开政府信息情况",
+        "table3": "表三 收到和处理政府信息公开申请情况",
+        "table4": "表四 政府信息公开行政复议、行政诉讼情况",
+        "not_found": "报告中未找到此表。",
+        "extra": "模板布局之外读出的单元格",
+        "row": "行", "column": "列", "cell": "单元格", "value": "内容",
+        "findings_list": "发现", "no_findings": "未发现问题。",
+        "code": "代码", "severity": "级别", "where": "位置", "message": "说明",
+        "relation": "勾稽关系", "reported": "左边（所列）", "computed": "右边（计算）",
+        "difference": "相差", "required": "应为", "cells": "涉及单元格", "suspects": "疑似错误与建议值",
+        "missing_ops": "缺少的数据", "status": "状态",
+        "legend": "图例", "blank": "空", "blank_long": "空白（未填写）", "dash": "“/”“—”等", "uncertain": "识别不确定",
+        "inferred": "推断", "missing": "缺", "missing_long": "未读到", "flagged": "有发现的单元格",
+        "close": "关闭", "panel": "单元格的发现", "click_hint": "点击标记的单元格查看发现；点击发现可在表中定位其单元格。",
+        "unique": "唯一解", "not_unique": "非唯一，请核实",
+        "info_col": "信息内容",
+        "t3_corner": "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        "t3_applicants": "申请人情况", "t3_legal": "法人或其他组织", "t3_results": "三、本年度办理结果",
+        "t4_review": "行政复议", "t4_litigation": "行政诉讼",
+        "t4_direct": "未经复议直接起诉", "t4_after": "复议后起诉",
+        "t2_item": "第二十条第{}项",
+        "status_failed": "不成立", "status_not_filled": "未填写", "status_not_assessable": "无法核对",
+        "status_problem": "问题",
+        "on_blank": "结论依赖空白单元格（按 0 计）", "on_uncertain": "结论依赖识别不确定的单元格",
+    },
+    "en": {
+        "title": "Audit of government information-disclosure annual reports",
+        "summary": "Summary",
+        "file": "file", "agency": "agency", "year": "year", "template": "template", "total": "total",
+        "reports": "report(s)", "findings": "finding(s)",
+        "error": "error", "warning": "warning", "review": "review", "info": "info",
+        "table2": "Table 2 Proactive disclosure",
+        "table3": "Table 3 Requests received and handled",
+        "table4": "Table 4 Administrative review and litigation",
+        "not_found": "This table was not found in the report.",
+        "extra": "Cells read outside the template layout",
+        "row": "row", "column": "column", "cell": "cell", "value": "content",
+        "findings_list": "Findings", "no_findings": "No findings.",
+        "code": "code", "severity": "severity", "where": "where", "message": "message",
+        "relation": "relation", "reported": "left (reported)", "computed": "right (computed)",
+        "difference": "difference", "required": "required", "cells": "cells", "suspects": "suspects and proposed values",
+        "missing_ops": "missing operands", "status": "status",
+        "legend": "Legend", "blank": "blank", "blank_long": "blank (nothing printed)", "dash": "dash (/, —)",
+        "uncertain": "uncertain reading", "inferred": "inferred", "missing": "n/a", "missing_long": "not found",
+        "flagged": "cell of a finding",
+        "close": "close", "panel": "Findings of the cell", "click_hint": "Click a marked cell to see its findings; click a finding to show its cells.",
+        "unique": "unique", "not_unique": "not unique, please check",
+        "info_col": "item",
+        "t3_corner": "(first plus second item equals third plus fourth item)",
+        "t3_applicants": "Applicants", "t3_legal": "Legal persons or other organisations", "t3_results": "III. Outcomes this year",
+        "t4_review": "Administrative review", "t4_litigation": "Administrative litigation",
+        "t4_direct": "Without prior review", "t4_after": "After review",
+        "t2_item": "Art. 20 item {}",
+        "status_failed": "fails", "status_not_filled": "not filled", "status_not_assessable": "not assessable",
+        "status_problem": "problem",
+        "on_blank": "rests on blank cells read as 0", "on_uncertain": "rests on uncertain readings",
+    },
+}
+
+# Table 2's sub-tables: the item of 《条例》第二十条 each row belongs to (presentation only).
+_T2_ITEMS = {"regulations": "（一）", "normative_documents": "（一）", "licensing": "（五）",
+             "other_services": "（五）", "punishment": "（六）", "enforcement": "（六）",
+             "fees": "（八）", "procurement": "（九）"}
+_T2_ITEMS_EN = {"（一）": "(1)", "（五）": "(5)", "（六）": "(6)", "（八）": "(8)", "（九）": "(9)"}
+
+_CSS = """
+:root{--err:#c62828;--errbg:#ffe3e3;--warn:#b26a00;--warnbg:#fff1c9;--rev:#1f5fa8;--revbg:#e1edfb;
+--info:#666;--infobg:#eeeeee}
+*{box-sizing:border-box}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;
+margin:0 auto;max-width:1280px;padding:1em 1.5em 4em;color:#222;line-height:1.45}
+h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.25em;border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2em}
+h3{font-size:1.05em;margin:1.4em 0 .4em}h4{font-size:.95em;margin:.8em 0 .3em;color:#444}
+table{border-collapse:collapse;margin:.3em 0 .8em}
+caption{text-align:left;font-size:.88em;color:#444;padding:.2em 0}
+th,td{border:1px solid #999;padding:.2em .45em;font-size:.88em}
+th{background:#f4f4f4;font-weight:600}
+table.summary td.n{text-align:right}
+table.grid td.cell{text-align:right;min-width:3.2em;font-variant-numeric:tabular-nums;position:relative}
+table.grid th.rowlabel{text-align:left;font-weight:normal;background:#fafafa}
+table.grid th.group{background:#f0f0f0}
+.cell-blank{background:repeating-linear-gradient(45deg,#f6f6f6 0 4px,#e4e4e4 4px 8px);color:#777;font-style:italic}
+.cell-blank .mark{font-size:.8em}
+.cell-dash{color:#555;background:#f7f7f0}
+.cell-text{color:#6a1b9a;background:#f6effa}
+.cell-missing{background:repeating-linear-gradient(-45deg,#fff 0 3px,#ececec 3px 6px);color:#999}
+.cell-uncertain,.cell-inferred{outline:2px dotted #8d6e00;outline-offset:-3px}
+.cell-uncertain .q,.cell-inferred .q{color:#8d6e00;font-size:.75em;vertical-align:super;margin-left:1px}
+td.flagged{cursor:pointer;font-weight:700}
+td.flagged.sev-error{background-color:var(--errbg);box-shadow:inset 0 0 0 2px var(--err);color:var(--err)}
+td.flagged.sev-warning{background-color:var(--warnbg);box-shadow:inset 0 0 0 2px var(--warn);color:var(--warn)}
+td.flagged.sev-review{background-color:var(--revbg);box-shadow:inset 0 0 0 2px var(--rev);color:var(--rev)}
+td.flagged.sev-info{background-color:var(--infobg);box-shadow:inset 0 0 0 2px var(--info)}
+td.flagged.cell-blank{background-image:repeating-linear-gradient(45deg,transparent 0 4px,rgba(0,0,0,.09) 4px 8px)}
+td.active{box-shadow:inset 0 0 0 4px #000 !important}
+.legend .flagged-sample{font-weight:700;margin-left:.4em}
+.legend .flagged-sample.sev-error{background:var(--errbg);box-shadow:inset 0 0 0 2px var(--err);color:var(--err)}
+.legend .flagged-sample.sev-warning{background:var(--warnbg);box-shadow:inset 0 0 0 2px var(--warn);color:var(--warn)}
+.legend .flagged-sample.sev-review{background:var(--revbg);box-shadow:inset 0 0 0 2px var(--rev);color:var(--rev)}
+.legend .flagged-sample.sev-info{background:var(--infobg);box-shadow:inset 0 0 0 2px var(--info)}
+td .proposal{display:block;font-size:.75em;color:#1b5e20;font-weight:700}
+.badge{display:inline-block;border-radius:3px;padding:0 .4em;font-size:.8em;font-weight:700;color:#fff}
+.badge.sev-error{background:var(--err)}.badge.sev-warning{background:var(--warn)}
+.badge.sev-review{background:var(--rev)}.badge.sev-info{background:var(--info)}
+.legend span.sample{display:inline-block;min-width:3em;text-align:center;border:1px solid #999;margin:0 .3em 0 1em;padding:0 .3em}
+.hint{color:#555;font-size:.85em}
+ol.findings{padding-left:1.6em}
+ol.findings li{margin:.4em 0;padding:.3em .5em;border-left:4px solid #ccc;cursor:pointer}
+ol.findings li.sev-error{border-color:var(--err)}ol.findings li.sev-warning{border-color:var(--warn)}
+ol.findings li.sev-review{border-color:var(--rev)}ol.findings li.sev-info{border-color:var(--info)}
+ol.findings li.active{background:#f3f7ff}
+dl.detail{display:grid;grid-template-columns:max-content 1fr;gap:.1em .8em;margin:.3em 0 0;font-size:.85em}
+dl.detail dt{color:#555}dl.detail dd{margin:0}
+code{font-size:.9em;background:#f3f3f3;padding:0 .2em}
+#panel{position:fixed;right:1em;bottom:1em;width:min(34em,92vw);max-height:60vh;overflow:auto;background:#fff;
+border:1px solid #888;box-shadow:0 4px 18px rgba(0,0,0,.25);padding:.6em .9em;z-index:10;font-size:.9em}
+#panel[hidden]{display:none}
+#panel h3{margin:.1em 0 .4em;font-size:1em}
+#panel .close{float:right;cursor:pointer;border:1px solid #888;background:#f4f4f4;border-radius:3px}
+#panel ol{padding-left:1.2em;margin:0}
+@media print{#panel{display:none}td.flagged{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
+"""
+
+_JS = """
+(function(){
+  'use strict';
+  var panel=document.getElementById('panel');
+  var body=document.getElementById('panel-body');
+  function clearActive(){
+    document.querySelectorAll('.active').forEach(function(e){e.classList.remove('active');});
+  }
+  function showCell(td){
+    var ids=(td.getAttribute('data-findings')||'').split(/\\s+/).filter(Boolean);
+    if(!ids.length){return;}
+    clearActive();
+    td.classList.add('active');
+    var list=document.createElement('ol');
+    ids.forEach(function(id){
+      var item=document.getElementById('finding-'+id);
+      if(item){var copy=item.cloneNode(true);copy.removeAttribute('id');copy.classList.remove('active');
+        copy.setAttribute('data-finding-copy',id);list.appendChild(copy);}
+    });
+    body.replaceChildren(list);
+    panel.hidden=false;
+  }
+  function showFinding(li){
+    var id=li.getAttribute('data-finding');
+    clearActive();
+    li.classList.add('active');
+    document.querySelectorAll('td[data-findings]').forEach(function(td){
+      if(td.getAttribute('data-findings').split(/\\s+/).indexOf(id)>=0){td.classList.add('active');}
+    });
+  }
+  document.addEventListener('click',function(e){
+    var t=e.target;
+    if(!(t instanceof Element)){return;}
+    if(t.closest('#panel .close')){panel.hidden=true;clearActive();return;}
+    var td=t.closest('td[data-findings]');
+    if(td){showCell(td);return;}
+    var li=t.closest('li[data-finding]');
+    if(li&&!li.closest('#panel')){showFinding(li);}
+  });
+  document.addEventListener('keydown',function(e){
+    if(e.key==='Escape'){panel.hidden=true;clearActive();return;}
+    if(e.key==='Enter'&&e.target instanceof Element&&e.target.matches('td[data-findings]')){showCell(e.target);}
+  });
+})();
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _fmt(value: Optional[Decimal]) -> str:
+    if value is None:
+        return "—"
+    return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+
+
+def _fid(report: int, finding: int) -> str:
+    return f"r{report}-f{finding}"
+
+
+def _findings_by_cell(index: int, result: AuditResult) -> dict[tuple[str, str, str], list[int]]:
+    """The cells each finding names, keyed (table, row, column): only cells of this report's file."""
+    by_cell: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for number, finding in enumerate(result.findings):
+        for cell in finding.cells:
+            if cell.file and cell.file != result.file:
+                continue  # a cross-report finding's cell in another report
+            key = (cell.table, cell.row, cell.column)
+            if number not in by_cell[key]:
+                by_cell[key].append(number)
+    return by_cell
+
+
+def flagged_cells(results: list[AuditResult]) -> set[tuple[str, str, str, str]]:
+    """What the page marks: (report id, table, row, column) of every finding's cell (for tests and tools)."""
+    return {(f"r{i}", *key) for i, result in enumerate(results) for key in _findings_by_cell(i, result)}
+
+
+def _pick_template(result: AuditResult, table_id: str, table: Optional[Table]) -> str:
+    guess = {"table2": result.template.table2, "table3": result.template.table3}.get(table_id)
+    for candidate in (guess, result.template.overall):
+        if candidate in TEMPLATE_IDS:
+            return candidate
+    if table is not None and table.rows:  # the template whose layout covers most of what was read
+        def coverage(template: str) -> int:
+            view = template_view(table_id, template)
+            rows, columns = set(view.row_ids), set(view.column_ids)
+            return sum(1 for r, cols in table.rows.items() if r in rows for c in cols if c in columns)
+        return max(TEMPLATE_IDS, key=lambda t: (coverage(t), t))
+    return "2021" if (result.year or 0) >= 2021 else "2019"
+
+
+class _ReportWriter:
+    def __init__(self, index: int, result: AuditResult, lang: str):
+        self.index = index
+        self.rid = f"r{index}"
+        self.result = result
+        self.lang = lang
+        self.t = _T[lang]
+        self.by_cell = _findings_by_cell(index, result)
+        self.suspects: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+        for finding in result.findings:
+            for suspect in finding.suspects or ():
+                key = (str(suspect.get("table", "")), str(suspect.get("row", "")), str(suspect.get("column", "")))
+                if suspect not in self.suspects[key]:
+                    self.suspects[key].append(suspect)
+        self.rendered: set[tuple[str, str, str]] = set()
+
+    # ------------------------------------------------------------- cells
+
+    def _label(self, view: Optional[TableView], row: str, column: str) -> str:
+        if view is None:
+            return f"{row} / {column}"
+        r, c = view.row(row), view.column(column)
+        name = (lambda spec, raw: (spec.zh if self.lang == "zh" else spec.en) if spec else raw)
+        return f"{name(r, row)} / {name(c, column)}"
+
+    def cell(self, table_id: str, table: Optional[Table], row: str, column: str,
+             view: Optional[TableView] = None) -> str:
+        key = (table_id, row, column)
+        self.rendered.add(key)
+        cell = table.cell(row, column) if table is not None else Cell(state=CellState.missing)
+        t = self.t
+        classes = ["cell", f"cell-{cell.state.value}"]
+        if cell.state in (CellState.number, CellState.uncertain, CellState.inferred):
+            content = _e(cell.raw.strip() or _fmt(cell.value))
+            if cell.state != CellState.number:
+                content += '<span class="q">?</span>'
+        elif cell.state == CellState.blank:
+            content = f'<span class="mark">{_e(t["blank"])}</span>'
+        elif cell.state == CellState.missing:
+            content = f'<span class="mark">{_e(t["missing"])}</span>'
+        else:  # dash, text
+            content = _e(cell.raw.strip() or "—")
+        title = [self._label(view, row, column), f"{t['value']}: {cell.raw!s}" if cell.raw else
+                 (t["blank_long"] if cell.state == CellState.blank else
+                  t["missing_long"] if cell.state == CellState.missing else "")]
+        if cell.source is not None:
+            title.append(cell.source.short())
+        attrs = [f'data-report="{self.rid}"', f'data-table="{_e(table_id)}"', f'data-row="{_e(row)}"',
+                 f'data-column="{_e(column)}"', f'data-state="{_e(cell.state.value)}"']
+        numbers = self.by_cell.get(key)
+        if numbers:
+            findings = [self.result.findings[n] for n in numbers]
+            worst = max((f.severity for f in findings), key=lambda s: s.rank)
+            classes += ["flagged", f"sev-{worst.value}"]
+            attrs.append(f'data-findings="{" ".join(_fid(self.index, n) for n in numbers)}"')
+            attrs.append('tabindex="0"')
+            title += [f"[{f.code}] {f.message}" for f in findings]
+        for suspect in self.suspects.get(key, ()):
+            classes.append("suspect")
+            if suspect.get("proposed") is not None:
+                content += f'<span class="proposal">→ {_e(suspect.get("proposed"))}</span>'
+        attrs.insert(0, f'class="{" ".join(classes)}"')
+        attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
+        return f"<td {' '.join(attrs)}>{content}</td>"
+
+    # ------------------------------------------------------------- tables
+
+    def _name(self, spec) -> str:
+        return spec.zh if self.lang == "zh" else (spec.en or spec.zh)
+
+    def table2(self, table: Optional[Table], template: str) -> str:
+        view = template_view("table2", template)
+        t = self.t
+        groups: dict[str, list[str]] = {}
+        for row in view.layout:
+            groups.setdefault(_T2_ITEMS.get(row, "—"), []).append(row)
+        out = []
+        for item, rows in groups.items():
+            label = t["t2_item"].format(item if self.lang == "zh" else _T2_ITEMS_EN.get(item, item))
+            columns: list[str] = []
+            for row in rows:
+                for column in view.layout[row]:
+                    if column not in columns:
+                        columns.append(column)
+            out.append(f'<table class="grid t2" data-table="table2"><caption>{_e(label)}</caption><thead><tr>'
+                       f'<th>{_e(t["info_col"])}</th>')
+            out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
+            out.append("</tr></thead><tbody>")
+            for row in rows:
+                out.append(f'<tr><th class="rowlabel">{_e(self._name(view.row(row)))}</th>')
+                for column in columns:
+                    if column in view.layout[row]:
+                        out.append(self.cell("table2", table, row, column, view))
+                    else:
+                        out.append('<td class="na"></td>')
+                out.append("</tr>")
+            out.append("</tbody></table>")
+        return "".join(out)
+
+    def table3(self, table: Optional[Table], template: str) -> str:
+        view = template_view("table3", template)
+        t = self.t
+        columns = list(view.column_ids)
+        legal = [c for c in columns if c in view.column_groups.get("legal_person", ())]
+        out = ['<table class="grid t3" data-table="table3"><thead>',
+               f'<tr><th rowspan="3" colspan="3" class="corner">{_e(t["t3_corner"])}</th>'
+               f'<th colspan="{len(columns)}">{_e(t["t3_applicants"])}</th></tr><tr>']
+        for column in columns:
+            if column in legal:
+                if column == legal[0]:
+                    out.append(f'<th colspan="{len(legal)}">{_e(t["t3_legal"])}</th>')
+            else:
+                out.append(f'<th rowspan="2">{_e(self._name(view.column(column)))}</th>')
+        out.append("</tr><tr>")
+        out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in legal]
+        out.append("</tr></thead><tbody>")
+        outcomes = set(view.row_groups.get("outcomes", ())) | {"total"}
+        rows = list(view.row_ids)
+        result_rows = [r for r in rows if r in outcomes]
+        # Split each row's label into its group heading and its item ("（三）不予公开 1.属于国家秘密").
+        parts: dict[str, tuple[str, str]] = {}
+        for row in rows:
+            spec = view.row(row)
+            zh_head, _, zh_item = spec.zh.partition(" ")
+            if self.lang == "zh":
+                parts[row] = (zh_head, zh_item)
+            else:
+                en_head, _, en_item = (spec.en or spec.zh).partition(": ")
+                parts[row] = (en_head, en_item) if zh_item else (spec.en or spec.zh, "")
+        heading_span: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            head, item = parts[row]
+            if item and (i == 0 or parts[rows[i - 1]][0] != head or not parts[rows[i - 1]][1]):
+                span = 1
+                while i + span < len(rows) and parts[rows[i + span]][0] == head and parts[rows[i + span]][1]:
+                    span += 1
+                heading_span[row] = span
+        for row in rows:
+            head, item = parts[row]
+            out.append("<tr>")
+            in_results = row in outcomes
+            if in_results and row == result_rows[0]:
+                out.append(f'<th class="rowlabel group" rowspan="{len(result_rows)}">{_e(t["t3_results"])}</th>')
+            if not in_results:
+                out.append(f'<th class="rowlabel" colspan="3">{_e(head)}</th>')
+            elif not item:
+                out.append(f'<th class="rowlabel" colspan="2">{_e(head)}</th>')
+            else:
+                if row in heading_span:
+                    out.append(f'<th class="rowlabel group" rowspan="{heading_span[row]}">{_e(head)}</th>')
+                out.append(f'<th class="rowlabel">{_e(item)}</th>')
+            out += [self.cell("table3", table, row, c, view) for c in columns]
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        return "".join(out)
+
+    def table4(self, table: Optional[Table], template: str) -> str:
+        view = template_view("table4", template)
+        t = self.t
+        columns = list(view.column_ids)
+        rows = list(view.row_ids)
+        litigation = [r for r in rows if r in view.row_groups.get("litigation", ())]
+        review = [r for r in rows if r not in litigation]
+        n = len(columns)
+        out = ['<table class="grid t4" data-table="table4"><thead><tr>']
+        out += [f'<th colspan="{n}" rowspan="2">{_e(t["t4_review"])}</th>' for _ in review]
+        if litigation:
+            out.append(f'<th colspan="{n * len(litigation)}">{_e(t["t4_litigation"])}</th>')
+        out.append("</tr><tr>")
+        for row in litigation:
+            name = t["t4_direct"] if row == "litigation_direct" else t["t4_after"] if row == "litigation_after_review" \
+                else self._name(view.row(row))
+            out.append(f'<th colspan="{n}">{_e(name)}</th>')
+        out.append("</tr><tr>")
+        for _ in review + litigation:
+            out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
+        out.append("</tr></thead><tbody><tr>")
+        for row in review + litigation:
+            out += [self.cell("table4", table, row, c, view) for c in columns]
+        out.append("</tr></tbody></table>")
+        return "".join(out)
+
+    def extras(self, table_id: str, table: Optional[Table], keys: Iterable[tuple[str, str, str]]) -> str:
+        keys = sorted(set(keys))
+        if not keys:
+            return ""
+        t = self.t
+        view = template_view(table_id, _pick_template(self.result, table_id, table)) if table_id in TABLES else None
+        out = [f'<h4>{_e(t["extra"])}</h4><table class="grid extra" data-table="{_e(table_id)}"><thead><tr>'
+               f'<th>{_e(t["row"])}</th><th>{_e(t["column"])}</th><th>{_e(t["value"])}</th></tr></thead><tbody>']
+        for _, row, column in keys:
+            row_label = self._name(view.row(row)) if view and view.row(row) else row
+            column_label = self._name(view.column(column)) if view and view.column(column) else column
+            out.append(f'<tr><th class="rowlabel">{_e(row_label)}</th><th class="rowlabel">{_e(column_label)}</th>'
+                       f'{self.cell(table_id, table, row, column, view)}</tr>')
+        out.append("</tbody></table>")
+        return "".join(out)
+
+    # ------------------------------------------------------------- findings
+
+    def finding_item(self, number: int, finding: Finding) -> str:
+        t = self.t
+        fid = _fid(self.index, number)
+        sev = finding.severity.value
+        rows = [(t["status"], t.get(f"status_{finding.status.value}", finding.status.value))]
+        if finding.relation:
+            rows.append((t["relation"], f"<code>{_e(finding.relation)}</code>"))
+        for key in ("reported", "computed", "difference", "required"):
+            value = getattr(finding, key)
+            if value is not None:
+                rows.append((t[key], _e(_fmt(value))))
+        if finding.rests_on_blank:
+            rows.append(("", _e(t["on_blank"])))
+        if finding.rests_on_uncertain:
+            rows.append(("", _e(t["on_uncertain"])))
+        if finding.cells:
+            cells = "；".join(
+                f"{_e(c.label or f'{c.table}.{c.row}.{c.column}')} = {_e(c.raw if c.raw else t['blank'] if c.state == 'blank' else t['missing'] if c.state == 'missing' else '')}"
+                + (f" <small>({_e(c.source.short())})</small>" if c.source else "")
+                for c in finding.cells)
+            rows.append((t["cells"], cells))
+        if finding.missing:
+            rows.append((t["missing_ops"], _e("、".join(finding.missing))))
+        if finding.suspects:
+            items = []
+            for s in finding.suspects:
+                unique = t["unique"] if s.get("unique") else t["not_unique"]
+                name = s.get("label") or f"{s.get('table')}.{s.get('row')}.{s.get('column')}"
+                rank = f"#{s.get('rank')} " if s.get("rank") is not None and not s.get("unique") else ""
+                items.append(f"{_e(rank)}{_e(name)}: "
+                             f"{_e(s.get('current'))} → <b class=\"proposed\">{_e(s.get('proposed'))}</b>"
+                             f" — {_e(s.get('reason', ''))} ({_e(unique)})")
+            rows.append((t["suspects"], "<br>".join(items)))
+        where = finding.source.short() if finding.source else ""
+        detail = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows)
+        return (f'<li id="finding-{fid}" class="finding sev-{sev}" data-finding="{fid}" data-code="{_e(finding.code)}">'
+                f'<span class="badge sev-{sev}">{_e(t[sev])}</span> <code class="code">{_e(finding.code)}</code> '
+                f'<span class="message">{_e(finding.message)}</span>'
+                + (f' <small class="where">{_e(where)}</small>' if where else "")
+                + f'<dl class="detail">{detail}</dl></li>')
+
+    # ------------------------------------------------------------- report
+
+    def render(self) -> str:
+        t = self.t
+        result = self.result
+        identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
+        guess = result.template
+        out = [f'<section class="report" id="report-{self.rid}" data-report="{self.rid}">',
+               f"<h2>{_e(result.file)}" + (f" · {_e(identity)}" if identity else "") + "</h2>",
+               f'<p class="meta">{_e(t["template"])}: {_e(guess.overall)} ({guess.confidence:.2f})'
+               + "".join(f' <span class="badge sev-{s.value}">{_e(t[s.value])} {c}</span>'
+                         for s, c in self._counts().items() if c) + "</p>"]
+        finding_tables = {key[0] for key in self.by_cell}
+        for table_id in TABLES:
+            table = result.tables.get(table_id)
+            present = table is not None and (table.found or bool(table.rows))
+            if not present and table_id not in finding_tables:
+                if result.tables:  # an audited report whose table is absent: say so
+                    out.append(f"<h3>{_e(t[table_id])}</h3><p class=\"hint\">{_e(t['not_found'])}</p>")
+                continue
+            template = _pick_template(result, table_id, table)
+            out.append(f'<h3>{_e(t[table_id])} <small class="hint">({_e(t["template"])} {_e(template)})</small></h3>')
+            if present:
+                out.append(getattr(self, table_id)(table, template))
+            else:
+                out.append(f"<p class=\"hint\">{_e(t['not_found'])}</p>")
+            leftover = [(table_id, r, c) for r, cols in (table.rows.items() if table else ()) for c in cols]
+            leftover += [k for k in self.by_cell if k[0] == table_id]
+            out.append(self.extras(table_id, table, [k for k in leftover if k not in self.rendered]))
+        for table_id in sorted(finding_tables - set(TABLES)):  # cells of other tables, if a rule names them
+            table = result.tables.get(table_id)
+            out.append(f"<h3>{_e(table_id)}</h3>")
+            out.append(self.extras(table_id, table, [k for k in self.by_cell if k[0] == table_id]))
+        out.append(f"<h3>{_e(t['findings_list'])}</h3>")
+        order = sorted(range(len(result.findings)), key=lambda n: (-result.findings[n].severity.rank, n))
+        if order:
+            out.append('<ol class="findings">' + "".join(self.finding_item(n, result.findings[n]) for n in order)
+                       + "</ol>")
+        else:
+            out.append(f"<p>{_e(t['no_findings'])}</p>")
+        out.append("</section>")
+        return "".join(out)
+
+    def _counts(self) -> dict[Severity, int]:
+        counts = {s: 0 for s in Severity}
+        for finding in self.result.findings:
+            counts[finding.severity] += 1
+        return counts
+
+
+def _summary(results: list[AuditResult], t: dict) -> str:
+    severities = [s.value for s in Severity]
+    out = ['<table class="summary"><thead><tr>', f'<th>#</th><th>{_e(t["file"])}</th><th>{_e(t["agency"])}</th>',
+           f'<th>{_e(t["year"])}</th><th>{_e(t["template"])}</th>']
+    out += [f'<th><span class="badge sev-{s}">{_e(t[s])}</span></th>' for s in severities]
+    out.append("</tr></thead><tbody>")
+    totals = {s: 0 for s in severities}
+    for i, result in enumerate(results):
+        counts = {s: 0 for s in severities}
+        for finding in result.findings:
+            counts[finding.severity.value] += 1
+            totals[finding.severity.value] += 1
+        out.append(f'<tr data-report="r{i}"><td class="n">{i + 1}</td><td><a href="#report-r{i}">{_e(result.file)}</a></td>'
+                   f"<td>{_e(result.agency or '')}</td><td>{_e(result.year or '')}</td>"
+                   f"<td>{_e(result.template.overall)}</td>")
+        out += [f'<td class="n sev-{s}">{counts[s] or ""}</td>' for s in severities]
+        out.append("</tr>")
+    out.append(f'</tbody><tfoot><tr><th colspan="5">{_e(t["total"])}</th>')
+    out += [f'<th class="n">{totals[s]}</th>' for s in severities]
+    out.append("</tr></tfoot></table>")
+    total = sum(totals.values())
+    out.append(f"<p>{len(results)} {_e(t['reports'])} · {total} {_e(t['findings'])}</p>")
+    return "".join(out)
+
+
+def _legend(t: dict) -> str:
+    samples = [("cell-blank", t["blank"], t["blank_long"]), ("cell-dash", "/", t["dash"]),
+               ("cell-uncertain", '12<span class="q">?</span>', t["uncertain"]),
+               ("cell-missing", t["missing"], t["missing_long"])]
+    out = [f'<p class="legend"><b>{_e(t["legend"])}</b>']
+    for cls, sample, label in samples:
+        out.append(f'<span class="sample {cls}">{sample if "<span" in sample else _e(sample)}</span>{_e(label)}')
+    out.append(f' · {_e(t["flagged"])}:')
+    for sev in ("error", "warning", "review", "info"):
+        out.append(f' <span class="sample flagged-sample sev-{sev}">{_e(t[sev])}</span>')
+    out.append(f'</p><p class="hint">{_e(t["click_hint"])}</p>')
+    return "".join(out)
+
+
+@register("html")
+def write_html(results: list[AuditResult], lang: str = "zh", **_) -> str:
+    """The whole page as one string: inline CSS and script, no external resource."""
+    lang = lang if lang in _T else "zh"
+    t = _T[lang]
+    body = [_summary(results, t), _legend(t)]
+    body += [_ReportWriter(i, result, lang).render() for i, result in enumerate(results)]
+    csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{_e(t['title'])}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{_e(t['title'])}</h1><h2 class=\"summary-title\">{_e(t['summary'])}</h2>"
+        + "".join(body)
+        + f'<aside id="panel" hidden aria-live="polite"><button type="button" class="close">{_e(t["close"])}</button>'
+        f'<h3>{_e(t["panel"])}</h3><div id="panel-body"></div></aside>'
+        f"<script>{_JS}</script></body></html>\n"
+    )

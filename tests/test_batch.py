@@ -1,0 +1,175 @@
+"""``auditor batch``: inputs, skipping what is done, per-file errors, local processes, the CLI, and a
+batch killed three times at random moments and resumed (scripts/kill_resume.py)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor import batch as batch_module
+from auditor import cli_batch  # noqa: F401 - registers batch and report on the CLI group
+from auditor.batch import BatchOptions, Batch, expand_inputs, run_batch
+from auditor.cli import main
+from auditor.findings import Severity
+from auditor.store import Store
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+from bench_batch import build_corpus  # noqa: E402
+from kill_resume import kill_resume, store_contents  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    manifest = build_corpus(folder, 30, seed=5, error_share=0.3)
+    return folder, manifest
+
+
+def test_expand_inputs_files_directories_globs(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a" / "y.html").write_text("y", encoding="utf-8")
+    (tmp_path / "a" / "notes.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "a" / ".hidden.txt").write_text("h", encoding="utf-8")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("z", encoding="utf-8")
+    found = expand_inputs([tmp_path / "a", str(tmp_path / "**" / "*.txt"), tmp_path / "a" / "x.txt"])
+    assert [p.name for p in found] == ["x.txt", "y.html", "z.txt"]
+    assert all(p.is_absolute() for p in found)
+    assert expand_inputs([str(tmp_path / "nothing-*.txt")]) == []
+
+
+def test_done_files_are_skipped_and_changes_reaudited(corpus, tmp_path):
+    folder, manifest = corpus
+    db = tmp_path / "audit.sqlite"
+    first = run_batch([folder], db)
+    assert first.audited == manifest["count"] and first.skipped == 0 and first.errors == 0
+    assert first.pairs > 0
+    again = run_batch([folder], db)
+    assert (again.audited, again.skipped, again.pairs) == (0, manifest["count"], 0)
+    english = run_batch([folder], db, BatchOptions(lang="en"))  # other settings: another rule version
+    assert english.audited == manifest["count"] and english.rule_version != first.rule_version
+    with Store(db) as store:
+        assert store.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == manifest["count"]
+        assert store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 3
+        injected = {path for path, info in manifest["files"].items() if info["injected"]}
+        flagged = {f["path"] for f in store.findings_of() if f["severity"] == "error" and not f["cross_report"]}
+    assert flagged == injected  # every injected error found, nothing else
+
+
+def test_per_file_errors_are_recorded_and_the_batch_goes_on(tmp_path):
+    good = tmp_path / "good.txt"
+    build = build_corpus(tmp_path / "c", 1, seed=2, error_share=0)
+    good.write_bytes(Path(next(iter(build["files"]))).read_bytes())
+    (tmp_path / "broken.html").write_bytes(b"\x00\xff\xfe" * 50 + bytes(range(256)))
+    missing = tmp_path / "missing.txt"
+    db = tmp_path / "audit.sqlite"
+    summary = run_batch([good, tmp_path / "broken.html", missing], db)
+    assert summary.audited == 3 and summary.errors == 0
+    with Store(db) as store:
+        by_path = {}
+        for finding in store.findings_of():
+            by_path.setdefault(Path(finding["path"]).name, []).append(finding["code"])
+        assert "good.txt" not in by_path
+        assert by_path["missing.txt"] and by_path["broken.html"]
+        assert store.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 3
+    # an unreadable file is tried again by the next run; the others are done
+    assert run_batch([good, tmp_path / "broken.html", missing], db).audited == 1
+
+
+def test_a_failed_worker_is_recorded_and_retried(corpus, tmp_path, monkeypatch):
+    folder, manifest = corpus
+    real = batch_module.audit_chunk
+    calls = []
+
+    def flaky(tasks, spec=None):
+        calls.append(len(tasks))
+        if len(calls) == 1:
+            raise MemoryError("worker ran out of memory")
+        return real(tasks, spec)
+
+    monkeypatch.setattr(batch_module, "audit_chunk", flaky)
+    db = tmp_path / "audit.sqlite"
+    first = run_batch([folder], db, BatchOptions(chunk_size=10))
+    assert first.errors == 10 and first.audited == manifest["count"] - 10
+    with Store(db) as store:
+        assert {f["code"] for f in store.findings_of() if f["kind"] == "internal"} == {"INTERNAL-ERROR"}
+        assert store.summary()["totals"]["worker_errors"] == 10
+    second = run_batch([folder], db, BatchOptions(chunk_size=10))
+    assert second.audited == 10 and second.errors == 0
+    with Store(db) as store:
+        assert store.summary()["totals"]["worker_errors"] == 0
+
+
+_REAL_AUDIT_CHUNK = batch_module.audit_chunk
+
+
+def crash_on_first_agency(tasks, spec=None):
+    """A worker that dies (as on a segfault) on the chunk holding the first agency's reports."""
+    if any("a00000-" in path for path, _, _ in tasks):
+        os._exit(3)
+    return _REAL_AUDIT_CHUNK(tasks, spec)
+
+
+def test_a_dead_worker_process_loses_its_chunks_only(corpus, tmp_path, monkeypatch):
+    folder, manifest = corpus
+    monkeypatch.setattr(batch_module, "audit_chunk", crash_on_first_agency)  # forked workers inherit it
+    db = tmp_path / "audit.sqlite"
+    first = run_batch([folder], db, BatchOptions(jobs=2, chunk_size=3))
+    assert first.errors >= 3 and first.audited + first.errors == manifest["count"]
+    monkeypatch.undo()
+    second = run_batch([folder], db, BatchOptions(jobs=2, chunk_size=3))
+    assert second.audited == first.errors and second.errors == 0
+
+
+def test_local_processes_give_the_same_store(corpus, tmp_path):
+    folder, manifest = corpus
+    run_batch([folder], tmp_path / "one.sqlite", BatchOptions(jobs=1))
+    two = run_batch([folder], tmp_path / "two.sqlite", BatchOptions(jobs=2, chunk_size=4))
+    assert two.audited == manifest["count"]
+    one, other = store_contents(tmp_path / "one.sqlite"), store_contents(tmp_path / "two.sqlite")
+    assert one["findings"] == other["findings"] and one["pairs"] == other["pairs"]
+
+
+def test_rule_version_follows_rules_and_settings(tmp_path):
+    base = Batch(tmp_path / "a.sqlite").version
+    assert Batch(tmp_path / "b.sqlite").version == base
+    assert Batch(tmp_path / "c.sqlite", BatchOptions(severity_overrides={"T3-BALANCE": Severity.warning})).version != base
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("rules:\n  - code: X-NEW\n    name: x.new\n    title: {zh: 甲, en: a}\n    severity: info\n"
+                     "    expr: table3.new.total >= 0\n", encoding="utf-8")
+    from auditor.ruleset import default_rule_paths
+
+    assert Batch(tmp_path / "d.sqlite", BatchOptions(rule_paths=default_rule_paths() + [extra])).version != base
+
+
+def test_cli_batch_and_report(corpus, tmp_path):
+    folder, manifest = corpus
+    db = str(tmp_path / "audit.sqlite")
+    runner = CliRunner()
+    result = runner.invoke(main, ["batch", str(folder / "text"), str(folder / "html" / "*.html"), "--db", db,
+                                  "--jobs", "1", "--lang", "en", "--progress"])
+    assert result.exit_code == 0, result.output
+    assert f"{manifest['count']} file(s): audited {manifest['count']}" in result.output
+    report = runner.invoke(main, ["report", "--db", db, "--lang", "en"])
+    assert report.exit_code == 0
+    assert "findings per rule" in report.output and "findings per agency" in report.output
+    assert "T3-ROW-TOTAL" in report.output
+    usage = runner.invoke(main, ["batch", str(tmp_path / "none-*.txt"), "--db", db])
+    assert usage.exit_code == 2
+    bad_rules = tmp_path / "bad.yaml"
+    bad_rules.write_text("rules: [1]\n", encoding="utf-8")
+    assert runner.invoke(main, ["batch", str(folder), "--db", db, "--rules", str(bad_rules)]).exit_code == 2
+
+
+def test_killed_three_times_and_resumed(tmp_path):
+    """SIGKILL at random moments (the last one in the cross-year pass), then a rerun: one row per
+    report, every pair once, the same findings as an uninterrupted run."""
+    manifest = build_corpus(tmp_path / "corpus", 200, seed=3)
+    problems = kill_resume(tmp_path / "corpus", tmp_path, manifest["count"], kills=3, jobs=2, chunk_size=20,
+                           seed=11, mode="fork", log=lambda *_: None)
+    assert problems == []
