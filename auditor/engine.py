@@ -18,6 +18,7 @@ from .ruleset.expr import (REPORT_QUALIFIERS, CellKey, IntegerCheck, LinearRelat
 from .templates import TEMPLATE_IDS, template_view
 
 _UNCERTAIN = (CellState.uncertain, CellState.inferred)
+_MISSING = Cell(state=CellState.missing)
 _BLANKISH = (CellState.blank, CellState.dash)
 _TABLE_ZH = {"table2": "表二", "table3": "表三", "table4": "表四"}
 _STATUS_ZH = {"failed": "不成立", "not_filled": "未填写", "not_assessable": "无法核对"}
@@ -119,12 +120,18 @@ class Evaluator:
         self.config = config
         self.template = report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021"
         self.stats = AuditStats()
+        self._cells_by_key: Optional[dict] = None
 
     def _cells(self, operands: list[Operand]) -> list[FindingCell]:
         return [_finding_cell(o.key, o.cell, self.template) for o in operands]
 
     def cell(self, key: CellKey) -> Cell:
-        return self.report.table(key.table).cell(key.row, key.column)
+        # Thousands of lookups per report: index the tables once; absent cells share one "missing".
+        if self._cells_by_key is None:
+            self._cells_by_key = {(table_id, row, column): cell
+                                  for table_id, table in self.report.tables.items()
+                                  for row, cells in table.rows.items() for column, cell in cells.items()}
+        return self._cells_by_key.get((key.table, key.row, key.column), _MISSING)
 
     def _message(self, rule, status: Status, relation: LinearRelation, left: Decimal, right: Decimal,
                  cells: list[FindingCell], required: Optional[Decimal], blank_cells: list[Operand]) -> tuple[str, str]:

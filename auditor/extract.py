@@ -33,8 +33,11 @@ def _row_keys(document: Document) -> list[str]:
 
 def _heading_rows(keys: list[str], keywords: tuple[str, ...], start: int = 0, end: Optional[int] = None) -> list[int]:
     found = []
+    longest = max((len(k) for k in keywords), default=0) + HEADING_SLACK
     for index in range(start, len(keys) if end is None else min(end, len(keys))):
         key = keys[index]
+        if len(key) > longest:  # most rows are prose: too long to be a heading
+            continue
         for keyword in keywords:
             if keyword in key and len(key) <= len(keyword) + HEADING_SLACK:
                 found.append(index)
@@ -215,9 +218,8 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
     probe = template_view("table3", "2021")
     headings = _heading_rows(keys, probe.section_keywords)
     new_spec = probe.row("new")
-    anchors = [i for i, key in enumerate(keys) if new_spec.match_length(label_key(key)) or
-               any(k in key for k in new_spec.keywords)]
-    anchors = [i for i in anchors if len(keys[i]) < 200]
+    anchors = [i for i, key in enumerate(keys)
+               if len(key) < 200 and any(k in key for k in new_spec.keywords + new_spec.labels)]
     if anchors:
         before = [h for h in headings if h <= anchors[0]]
         start = before[-1] if before else max(0, anchors[0] - 30)

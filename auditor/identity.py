@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import islice
 from dataclasses import dataclass
 from typing import Optional
 
@@ -31,7 +32,7 @@ class Identity:
 def _title_lines(document: Document, keys: list[str]) -> list[str]:
     lines = [to_simplified(v) for k, v in document.metadata.items() if "title" in k.lower()]
     head = [_TITLE_PREFIX.sub("", to_simplified(text), count=1).strip()
-            for text, _ in list(document.text_lines())[:TITLE_SEARCH_ROWS]]
+            for text, _ in islice(document.text_lines(), TITLE_SEARCH_ROWS)]
     for index, line in enumerate(head):
         if _TITLE.search(line) and len(line) <= 80:
             lines.append(line)
@@ -53,7 +54,7 @@ def read_identity(document: Document, keys: list[str]) -> Identity:
         if match:
             identity.year, identity.year_source = int(match.group(1)), "title"
             break
-    head = [to_simplified(t) for t, _ in list(document.text_lines())[:200]]
+    head = [to_simplified(t) for t, _ in islice(document.text_lines(), 200)]
     if identity.year is None:
         for line in head:
             match = _PERIOD.search(line)
