@@ -23,6 +23,8 @@ def _file_key(file: str) -> str:
 
 def fingerprint(file: str, finding: Finding) -> str:
     cells = ";".join(f"{c.table}.{c.row}.{c.column}={c.raw.strip()}" for c in finding.cells)
+    if not cells:  # narrative and file findings: the sentence and the values stand for the cells
+        cells = f"{getattr(finding, 'sentence', None) or ''}|{finding.reported}|{finding.computed}|{finding.message_zh}"
     return f"{_file_key(finding.file or file)}|{finding.code}|{finding.status.value}|{cells}"
 
 
