@@ -473,13 +473,13 @@ def _correction(locator: _Locator, solution: _Solution, rank: int, group: int, u
 
 
 def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique: bool, lang: str) -> None:
-    """The target finding's suspects: the cells it contains of the group's top-ranked (tied) corrections."""
+    """The target finding's suspects: the cells it contains of every minimal correction, best-ranked
+    first. All of them change equally few cells (a real tie); ``best`` marks those that the slip
+    evidence ranks first, so a reader sees both the likeliest cell and the alternatives."""
     if target.finding is None:
         return
     suspects = []
     for correction, top in group:
-        if not top:
-            break
         for cell in correction.cells:
             if CellKey(cell.table, cell.row, cell.column) not in target.coefs:
                 continue
@@ -490,5 +490,5 @@ def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique
             suspects.append({"table": cell.table, "row": cell.row, "column": cell.column, "label": cell.label,
                              "current": int(cell.current), "proposed": int(cell.proposed), "reason": reason,
                              "slip": cell.slip, "unique": unique, "rank": correction.rank,
-                             "group": correction.group, "check_source": cell.check_source})
+                             "group": correction.group, "check_source": cell.check_source, "best": top})
     target.finding.suspects = suspects

@@ -301,3 +301,46 @@ def test_docx_paragraph_tabs_split_pieces():
     loaded = load_bytes(out.getvalue(), "tabs.docx")
     assert [p.text for p in loaded.rows[0].pieces] == ["一、本年新收政府信息公开申请数量", "3", "0", "0", "0", "0", "0", "3"]
     assert qn("w:tab")  # python-docx wrote real tab elements
+
+
+@pytest.mark.skipif(find_soffice() is None or os.environ.get("AUDITOR_SOFFICE") is not None,
+                    reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("suffix", [".doc", ".wps"])
+def test_real_word_97_file_reads_back_exactly(tmp_path, suffix):
+    """A .docx from gold values saved as Word 97 by LibreOffice, then read through LibreOffice."""
+    import subprocess
+
+    expected = gold("hongze-2023.pdf")
+    source = tmp_path / "report.docx"
+    source.write_bytes(make_docx(expected))
+    subprocess.run([find_soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "doc", "--outdir", str(tmp_path / "out"), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    data = (tmp_path / "out" / "report.doc").read_bytes()
+    assert sniff_format(data, suffix) == "doc"
+    document = load_bytes(data, f"report{suffix}")
+    assert document.format == "doc"
+    assert mismatches(extract(document), expected) == []
+
+
+@pytest.mark.skipif(find_soffice() is None or os.environ.get("AUDITOR_SOFFICE") is not None,
+                    reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("target", ["xls", "ods"])
+def test_real_xls_and_ods_read_back_exactly(tmp_path, target):
+    """The gold sheet saved as Excel 97 (.xls) and OpenDocument (.ods) by LibreOffice."""
+    import subprocess
+
+    expected = gold("huaian-2024.pdf")
+    rows, merges = report_sheet(expected)
+    source = tmp_path / "report.xlsx"
+    source.write_bytes(make_xlsx(rows, merges))
+    subprocess.run([find_soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", target, "--outdir", str(tmp_path / "out"), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    converted = tmp_path / "out" / f"report.{target}"
+    if not converted.exists():
+        pytest.skip("LibreOffice Calc is not installed (only Writer): cannot write the spreadsheet")
+    data = converted.read_bytes()
+    assert sniff_format(data, f".{target}") == target
+    report = extract(load_bytes(data, f"report.{target}"))
+    assert mismatches(report, expected) == []

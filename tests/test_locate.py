@@ -299,7 +299,9 @@ def test_hongze_2023_totals_left_at_zero():
     review, after = [f for f in result.findings if f.code == "T4-GROUP-TOTAL"]
     assert [(s["label"], s["current"], s["proposed"], s["reason"]) for s in review.suspects] == [
         ("表四“行政复议”行“总计”列", 0, 11, "总计漏填为 0")]
-    assert [(s["row"], s["proposed"], s["unique"]) for s in after.suspects] == [("litigation_after_review", 5, False)]
+    # every minimal correction is a suspect (a real tie), the slip-evidence favourite first
+    assert [(s["column"], s["proposed"], s["unique"], s["best"]) for s in after.suspects] == [
+        ("total", 5, False, True), ("pending", 0, False, False)]
     text = flat(write_text([result]))
     assert flat("建议：表四“行政复议”行“总计”列 0 → 11（总计漏填为 0）") in text
     assert flat("建议：表四“复议后起诉”行“总计”列 0 → 5（总计漏填为 0）；不唯一") in text
