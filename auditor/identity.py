@@ -19,6 +19,8 @@ _AGENCY_AFTER = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?\s*(?P<agency>[^\s，,�
 _AGENCY_ONLY = re.compile(r"^(?P<agency>[^\s:：，,。（(\d]{2,40}?)(?:政府信息公开|政务公开)")
 _META_AGENCY = re.compile(r"(?:发文机关|发布机构|发布单位|编制单位)[:：\s]\s*(?P<agency>[\u4e00-\u9fff（）()]{2,40})")
 _NOT_AGENCIES = {"政府", "本机关", "本单位", "我局", "我委"}
+_YEAR_FIRST = re.compile(r"^\s*(?:19|20)\d{2}\s*年")
+_AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}$")
 TITLE_SEARCH_ROWS = 60
 
 
@@ -35,6 +37,9 @@ def _title_lines(document: Document, keys: list[str]) -> list[str]:
             for text, _ in islice(document.text_lines(), TITLE_SEARCH_ROWS)]
     for index, line in enumerate(head):
         if _TITLE.search(line) and len(line) <= 80:
+            previous = head[index - 1] if index else ""
+            if _YEAR_FIRST.match(line) and _AGENCY_LINE.match(previous):
+                lines.append(previous + line)  # the agency printed on the line above the title
             lines.append(line)
         elif index + 1 < len(head) and not _TITLE.search(head[index + 1]) and _TITLE.search(line + head[index + 1]) and len(line + head[index + 1]) <= 80:
             lines.append(line + head[index + 1])  # a title wrapped over two lines
