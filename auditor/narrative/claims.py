@@ -338,6 +338,9 @@ def _table_line_ranges(report: Optional[Report]) -> list[tuple[int, int]]:
     return ranges
 
 
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
 def _is_heading(text: str) -> bool:
     return bool(_HEADING.match(text)) and len(text) <= 40 and not text.rstrip().endswith(("。", "；", ";"))
 
@@ -420,6 +423,8 @@ def sentences(document: Document, report: Optional[Report] = None,
     section_application = False
     for number, paragraph in enumerate(paragraphs(document, report)):
         text = paragraph.text
+        if not paragraph.heading and not _DIGIT.search(text):
+            continue  # no number, no claim (site chrome, prose); headings still set the context
         cut = _TABLE_START.search(text)
         if cut:  # an old 统计表 flattened into the text: pre2019.py reads it, not the claims
             text = text[:cut.start()]
