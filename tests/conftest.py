@@ -21,3 +21,25 @@ def report_path(name: str) -> Path:
         if (folder / name).exists():
             return folder / name
     pytest.skip(f"{name} is not in tests/data nor in ../shared/corpus")
+
+
+def gold_value(cell):
+    """A cell as gold files write it: blanks and dashes null, numbers as numbers."""
+    if cell.state.value in ("blank", "dash"):
+        return None
+    if cell.has_value:
+        return int(cell.value) if cell.value == cell.value.to_integral_value() else float(cell.value)
+    return f"<{cell.state.value}>"
+
+
+def gold_mismatches(report, expected: dict) -> list[tuple]:
+    """Every cell of tables 3 and 4 where the report differs from the gold file."""
+    wrong = []
+    for table_id in ("table3", "table4"):
+        table = report.table(table_id)
+        for row, values in expected[table_id]["rows"].items():
+            for column, value in zip(expected[table_id]["columns"], values):
+                got = gold_value(table.cell(row, column))
+                if got != value:
+                    wrong.append((table_id, row, column, value, got))
+    return wrong
