@@ -25,6 +25,19 @@ _STATUS_ZH = {"failed": "不成立", "not_filled": "未填写", "not_assessable"
 
 
 @dataclass
+class _Counts:
+    relations: int = 0
+    passed: int = 0
+    passed_on_blank: int = 0
+    failed: int = 0
+    not_filled: int = 0
+    not_assessable: int = 0
+
+    def model(self) -> AuditStats:
+        return AuditStats(**self.__dict__)
+
+
+@dataclass
 class RunConfig:
     """What the run decides rather than the rule: language, severities, disabled codes."""
 
@@ -119,7 +132,7 @@ class Evaluator:
         self.report = report
         self.config = config
         self.template = report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021"
-        self.stats = AuditStats()
+        self.stats = _Counts()  # plain counters: a pydantic model validates every increment
         self._cells_by_key: Optional[dict] = None
 
     def _cells(self, operands: list[Operand]) -> list[FindingCell]:
@@ -325,7 +338,7 @@ def run_rules(report: Report, rules, config: RunConfig,
             if finding is not None:
                 finding.bindings = dict(bindings)
                 findings.append(finding)
-    return findings, evaluator.stats
+    return findings, evaluator.stats.model()
 
 
 def evaluate_instances(evaluator: Evaluator, rule, instances) -> list[Finding]:
