@@ -120,3 +120,14 @@ def test_per_file_ignores_in_pyproject(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _ = run("check", path.name)
     assert code == 0
+
+
+def test_sarif_of_hongze_2023_names_its_two_table4_errors_with_their_page():
+    _, output = run("check", "--format", "sarif", report_path("hongze-2023.pdf"))
+    document = json.loads(output)
+    jsonschema.validate(document, SARIF_SCHEMA)
+    errors = [r for r in document["runs"][0]["results"] if r["level"] == "error"]
+    assert [r["ruleId"] for r in errors] == ["T4-GROUP-TOTAL", "T4-GROUP-TOTAL"]
+    assert all(r["locations"][0]["properties"]["page"] == 4 for r in errors)
+    names = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in errors}
+    assert names == {"table4.review.total", "table4.litigation_after_review.total"}
