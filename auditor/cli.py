@@ -24,18 +24,38 @@ from .write import FORMATTERS, get_formatter
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+def rule_files(paths) -> list[Path]:
+    """Rule files named directly or found (*.yaml, *.yml, *.toml) in the directories given."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml")) \
+            if path.is_dir() else [path]
+    return files
+
+
 def _load_rules(extra_dirs: tuple[str, ...]):
-    rules = list(load_default_rules())
-    extra_files: list[Path] = []
-    for directory in extra_dirs:
-        path = Path(directory)
-        if path.is_dir():
-            extra_files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml"))
-        else:
-            extra_files.append(path)
+    extra_files = rule_files(extra_dirs)
     if extra_files:
-        rules = list(load_rule_files(default_rule_paths() + extra_files))
-    return rules
+        return list(load_rule_files(default_rule_paths() + extra_files))
+    return list(load_default_rules())
+
+
+def run_settings(config_path, lang, severity_overrides, disable):
+    """The configuration file merged with the options: (file config, lang, severities, disabled codes).
+    Exits 2 with a message naming the file when the configuration does not load."""
+    try:
+        file_config = load_config(config_path)
+    except ConfigError as error:
+        _usage_error(str(error), str(error), lang or "zh")
+    lang = lang or file_config.lang or "zh"
+    overrides = dict(file_config.severity)
+    for item in severity_overrides:
+        code, _, level = item.partition("=")
+        if level not in {s.value for s in Severity}:
+            _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
+        overrides[code.strip()] = Severity(level)
+    return file_config, lang, overrides, frozenset(disable) | frozenset(file_config.disable)
 
 
 def _emit(text: str, output: Optional[str]) -> None:
@@ -76,23 +96,12 @@ def _run_options(function):
 
 def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path):
     """Configuration file + options -> (file config, rules, run config, files). Exits 2 on bad setup."""
-    try:
-        file_config = load_config(config_path)
-    except ConfigError as error:
-        _usage_error(str(error), str(error), lang or "zh")
-    lang = lang or file_config.lang or "zh"
-    overrides = dict(file_config.severity)
-    for item in severity_overrides:
-        code, _, level = item.partition("=")
-        if level not in {s.value for s in Severity}:
-            _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
-        overrides[code.strip()] = Severity(level)
+    file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
         _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
-    config = RunConfig(lang=lang, severity_overrides=overrides,
-                       disabled=frozenset(disable) | frozenset(file_config.disable))
+    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled)
     files = list(expand_paths(paths))
     if not files:
         _usage_error("没有找到要审核的文件", "no report files found", lang)
@@ -228,11 +237,7 @@ def rules_list(rule_dirs, lang, fmt):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 def rules_lint(paths):
     """检查规则文件 / Check rule files: syntax, cell names, duplicate codes (file:line)."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml")) \
-            if path.is_dir() else [path]
+    files = rule_files(paths)
     messages = lint_rule_files(files)
     for message in messages:
         warning = " (提醒/warning)" if getattr(message, "severity", "error") != "error" else ""
@@ -243,5 +248,5 @@ def rules_lint(paths):
     sys.exit(EXIT_USAGE if errors else EXIT_OK)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+# The corpus commands (batch, report) register themselves on ``main``.
+from . import cli_batch  # noqa: E402,F401

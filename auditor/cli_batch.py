@@ -10,26 +10,14 @@ import io
 import json
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from .agency import AgencyMapError
 from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, is_terminal, run_batch
-from .cli import EXIT_OK, _emit, _usage_error, main
-from .config import ConfigError, load_config
-from .findings import Severity
+from .cli import EXIT_OK, _emit, _usage_error, main, rule_files, run_settings
 from .ruleset import RuleError, default_rule_paths
 from .store import SEVERITIES, Store, StoreError
-
-
-def _rule_files(dirs) -> list[Path]:
-    files: list[Path] = []
-    for directory in dirs:
-        path = Path(directory)
-        files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml")) \
-            if path.is_dir() else [path]
-    return files
 
 
 @main.command()
@@ -67,22 +55,12 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     Files already in the store with the same content and rule version are skipped, so a rerun
     finishes an interrupted batch. Cross-year pairs and aggregates run after the files.
     """
-    try:
-        file_config = load_config(config_path)
-    except ConfigError as error:
-        _usage_error(str(error), str(error), lang or "zh")
-    lang = lang or file_config.lang or "zh"
-    overrides = dict(file_config.severity)
-    for item in severity_overrides:
-        code, _, level = item.partition("=")
-        if level not in {s.value for s in Severity}:
-            _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
-        overrides[code.strip()] = Severity(level)
-    extra = _rule_files([*map(str, file_config.rules), *rule_dirs])
+    file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
+    extra = rule_files([*map(str, file_config.rules), *rule_dirs])
     options = BatchOptions(
         rule_paths=default_rule_paths() + extra,
-        crossyear_paths=_rule_files(cross_dirs) if cross_dirs else None,
-        lang=lang, severity_overrides=overrides, disabled=frozenset(disable) | frozenset(file_config.disable),
+        crossyear_paths=rule_files(cross_dirs) if cross_dirs else None,
+        lang=lang, severity_overrides=overrides, disabled=disabled,
         agency=agency, year=year, agency_map=agency_map, hierarchy=hierarchy,
         jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size, dask=dask_address,
         progress=is_terminal(sys.stderr) if progress is None else progress,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Optional
 
 from ..model import Document
 from .errors import LoadError

@@ -27,7 +27,6 @@ import io
 import os
 import threading
 from pathlib import Path
-from typing import Optional
 
 from ..model import Document
 from .errors import LoadError
