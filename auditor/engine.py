@@ -324,24 +324,11 @@ def run_rules(report: Report, rules, config: RunConfig,
     for rule in rules:
         if rule.code in config.disabled or not applies(rule, report):
             continue
-        for bindings, instance in _instances(rule, report):
-            if isinstance(instance, LinearRelation):
-                finding = evaluator.relation(rule, instance)
-                if relations is not None:
-                    relations.append((rule, instance, finding))
-            elif isinstance(instance, IntegerCheck):
-                finding = evaluator.integer(rule, instance)
-            elif isinstance(instance, MetaCondition):
-                finding = evaluator.meta(rule, instance)
-            else:  # pragma: no cover - the loader produces only these
-                continue
-            if finding is not None:
-                finding.bindings = dict(bindings)
-                findings.append(finding)
+        findings += evaluate_instances(evaluator, rule, _instances(rule, report), relations)
     return findings, evaluator.stats.model()
 
 
-def evaluate_instances(evaluator: Evaluator, rule, instances) -> list[Finding]:
+def evaluate_instances(evaluator: Evaluator, rule, instances, relations: Optional[list] = None) -> list[Finding]:
     """Findings of one rule's ``(bindings, expansion)`` instances, evaluated as ``run_rules`` does.
 
     The hook for cross-report rules (``auditor.crossyear``): they expand a rule against two or more
@@ -352,6 +339,8 @@ def evaluate_instances(evaluator: Evaluator, rule, instances) -> list[Finding]:
     for bindings, instance in instances:
         if isinstance(instance, LinearRelation):
             finding = evaluator.relation(rule, instance)
+            if relations is not None:
+                relations.append((rule, instance, finding))
         elif isinstance(instance, IntegerCheck):
             finding = evaluator.integer(rule, instance)
         elif isinstance(instance, MetaCondition):
