@@ -43,7 +43,7 @@ class DaskRunner:
     """Sends chunks to a Dask scheduler (an address such as ``tcp://host:8786``, or a ``Client``);
     keeps about two chunks in flight per worker thread."""
 
-    def __init__(self, spec: dict, address, inflight: int = 0):
+    def __init__(self, spec: dict, address, inflight: int = 0, direct: bool = True):
         distributed = _distributed()
         self.owns_client = not isinstance(address, distributed.Client)
         self.client = distributed.Client(address) if self.owns_client else address
@@ -51,6 +51,7 @@ class DaskRunner:
         self.inflight = inflight or 2 * threads
         [self.spec] = self.client.scatter([spec], broadcast=True)
         self.as_completed = distributed.as_completed
+        self.direct = direct
 
     def run(self, chunks: Iterator[list[Task]]):
         pending = {}
@@ -59,8 +60,11 @@ class DaskRunner:
             chunk = next(chunks, None)
             if chunk is None:
                 return False
-            future = self.client.submit(_audit_chunk, chunk, self.spec, pure=False)
-            pending[future.key] = chunk
+            data = chunk
+            if self.direct:  # the contents go straight to a worker, not through the scheduler
+                [data] = self.client.scatter([chunk], direct=True, hash=False)
+            future = self.client.submit(_audit_chunk, data, self.spec, pure=False)
+            pending[future.key] = (chunk, data)
             queue.add(future)
             return True
 
@@ -69,12 +73,14 @@ class DaskRunner:
             if not submit(queue):
                 break
         for future in queue:
-            chunk = pending.pop(future.key)
+            chunk, data = pending.pop(future.key)
             try:
                 result = future.result()
             except Exception as error:  # a worker lost or a task failed: the files are recorded, retried later
                 result = error
             future.release()
+            if data is not chunk:
+                data.release()
             submit(queue)
             yield chunk, result
 
