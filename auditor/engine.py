@@ -99,9 +99,9 @@ def _holds(op: str, diff: Decimal, tolerance: Decimal) -> bool:
     return diff >= -tolerance if op == ">=" else diff > -tolerance
 
 
-def _fillable(op: str, diff: Decimal, blanks: list[Operand]) -> Optional[Decimal]:
-    """Whether non-negative values in the blank cells could make the relation hold; returns the
-    value needed when there is exactly one blank (else Decimal(-1) meaning 'possible')."""
+def _fillable(op: str, diff: Decimal, blanks: list[Operand]) -> tuple[list[Operand], Optional[Decimal]]:
+    """The blank cells whose filling could make the relation hold (empty: none could), and the value
+    needed when one blank alone can do it with the other blanks read as 0 (None: not determined)."""
     needed = -diff  # sum(side*coef*x) must move diff to 0 (==) or across it (inequalities)
     if op == "==":
         usable = [b for b in blanks if (b.side * b.coef > 0) == (needed > 0)]
@@ -111,12 +111,10 @@ def _fillable(op: str, diff: Decimal, blanks: list[Operand]) -> Optional[Decimal
         usable = [b for b in blanks if b.side * b.coef > 0]
     else:
         usable = []
-    if not usable:
-        return None
-    if len(blanks) == 1 and op == "==":
-        only = blanks[0]
-        return needed / (only.side * only.coef)
-    return Decimal(-1)
+    if len(usable) == 1 and op == "==":
+        only = usable[0]
+        return usable, needed / (only.side * only.coef)
+    return usable, None
 
 
 class Evaluator:
@@ -199,10 +197,11 @@ class Evaluator:
             en = f"{rule.title_en}: blank cells where this rule requires a value"
             return self._finding(rule, Status.failed, None, relation, left, right, cells, zh, en)
         if flagged:
-            required = _fillable(relation.op, left - right, flagged)
-            if required is not None:
+            unfilled, value = _fillable(relation.op, left - right, flagged)
+            if unfilled:
+                # name the blanks that could close the gap; the others read as 0 (zeros left blank)
                 self.stats.not_filled += 1
-                value = required if required >= 0 else None
+                flagged = unfilled
                 zh, en = self._message(rule, Status.not_filled, relation, left, right, cells, value, flagged)
                 severity = min((self.config.severity(rule.code, Severity(rule.severity)), Severity.warning),
                                key=lambda s: s.rank)

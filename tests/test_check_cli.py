@@ -109,3 +109,12 @@ def test_fail_on_never_exits_0_even_with_errors():
 def test_unknown_format_is_a_usage_error():
     code, output = run("check", "--format", "nonsense", str(report_path("guidong-2020.txt")))
     assert code == 2 and "nonsense" in output
+
+
+def test_a_blank_total_beside_blank_zeros_is_named_alone_with_its_required_value():
+    _, data = check_json(report_path("shanghai-bgt-2019.html"))
+    row_totals = {f["cells"][0]["row"]: f for f in data["reports"][0]["findings"]
+                  if f["code"] == "T3-ROW-TOTAL" and f["status"] == "not_filled"}
+    granted = row_totals["granted"]
+    assert granted["required"] == 272 and granted["severity"] == "warning"
+    assert "“（一）予以公开”行“总计”列未填写" in granted["message"] and "科研机构" not in granted["message"]
