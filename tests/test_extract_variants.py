@@ -91,3 +91,22 @@ def test_table4_without_its_section_title_is_found_by_its_header():
     for row, values in expected["rows"].items():
         assert [int(table4.cell(row, c).value) for c in expected["columns"]] == values
     assert report.table("table3").cell("carried_forward", "total").value == 0
+
+
+def test_unknown_typos_fall_back_to_fuzzy_matching_only_when_clear():
+    from auditor.extract import LabelMatch, match_record_label  # noqa: F401
+    from auditor.templates import template_view
+    from auditor.tokens import Record, Token
+    from auditor.model import Source
+
+    view = template_view("table3", "2021")
+
+    def label(text):
+        token = Token("label", text, Source(file="x"), 0)
+        return match_record_label(view, Record(labels=[token], values=[]))
+
+    assert label("1.属于国家秘蜜").row == "denied_1" and label("1.属于国家秘蜜").fuzzy
+    assert label("4.保护第三放合法权益").row == "denied_4"
+    # too short or too far from every label: no guess
+    assert label("其它").row is None
+    assert label("本机关对外宣传材料").row is None
