@@ -151,7 +151,8 @@ class Evaluator:
                   f"right {_fmt(right)}){need_en}")
             return zh, en
         zh = (f"{rule.title_zh}不成立：{where}等，左边 {_fmt(left)}，右边 {_fmt(right)}，相差 {_fmt(diff)}")
-        en = f"{rule.title_en} fails: left {_fmt(left)}, right {_fmt(right)}, difference {_fmt(diff)}"
+        at = f" at {cells[0].table}.{cells[0].row}.{cells[0].column}" if cells else ""
+        en = f"{rule.title_en} fails{at}: left {_fmt(left)}, right {_fmt(right)}, difference {_fmt(diff)}"
         if any(c.state in ("uncertain", "inferred") for c in cells):
             zh += "（涉及识别不确定的单元格，请先核对原件）"
             en += " (rests on cells read with doubt: check the source first)"

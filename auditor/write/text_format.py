@@ -1,6 +1,8 @@
 """Human-readable output: per report a header and a CJK-aligned table of findings."""
 from __future__ import annotations
 
+import textwrap
+
 import tabulate as tabulate_module
 from tabulate import tabulate
 
@@ -27,6 +29,10 @@ def _where(finding) -> str:
 
 
 def _wrap(text: str, width: int = 44) -> str:
+    """Wrap for the table's message column: Chinese by characters (each two columns wide), other
+    text at word boundaries."""
+    if all(ord(ch) < 0x2E80 for ch in text):
+        return "\n".join(textwrap.wrap(text, width * 2 - 16, break_long_words=False)) or ""
     return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or ""
 
 
