@@ -1,7 +1,7 @@
 """The whole flow for one file: load -> extract -> rules -> findings. Batch and CLI both call this.
 
 A file that cannot be read becomes a finding; a fault in our own code becomes that file's
-INTERNAL-ERROR finding. Nothing here raises for a bad input file.
+``internal-error`` finding. Nothing here raises for a bad input file.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .load import LoadError, load_bytes, load_path
 from .locate import locate_errors
 from .model import Document, Report
 from .narrative import check_narrative
-from .problems import problem_finding
+from .problems import INTERNAL_ERROR, problem_finding
 
 REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml",
                    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".png", ".jpg", ".jpeg"}
@@ -66,16 +66,16 @@ def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes]
     except LoadError as error:
         return _failure(file, error.code, error.message_zh, error.message_en, config)
     except RecursionError:
-        return _failure(file, "INTERNAL-ERROR", f"文件结构嵌套过深，无法处理：{file}",
+        return _failure(file, "FILE-UNREADABLE", f"文件结构嵌套过深，无法处理：{file}",
                         f"document nesting too deep to process: {file}", config)
     except Exception as error:  # our own fault: recorded as the file's finding, the batch goes on
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return _failure(file, "INTERNAL-ERROR", f"审核 {file} 时程序内部出错：{detail}",
+        return _failure(file, INTERNAL_ERROR, f"审核 {file} 时程序内部出错：{detail}",
                         f"internal error while auditing {file}: {detail}", config)
 
 
 def is_internal_error(result: AuditResult) -> bool:
-    return any(f.code == "INTERNAL-ERROR" for f in result.findings)
+    return any(f.code == INTERNAL_ERROR for f in result.findings)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:

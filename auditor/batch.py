@@ -39,7 +39,7 @@ from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, 
 from .engine import RunConfig
 from .findings import Severity
 from .model import Report
-from .problems import problem_finding
+from .problems import INTERNAL_ERROR, problem_finding
 from .resources import rules_root
 from .ruleset import default_rule_paths, load_rule_files
 from .store import LinkRow, ReportRow, Store, compress_model, finding_row
@@ -340,7 +340,7 @@ class _Progress:
 def _worker_error_row(task: Task, error: BaseException, config: RunConfig) -> ReportRow:
     path = task[0]
     detail = f"{type(error).__name__}: {error}"
-    finding = problem_finding("INTERNAL-ERROR", f"审核 {path} 时工作进程出错：{detail}",
+    finding = problem_finding(INTERNAL_ERROR, f"审核 {path} 时工作进程出错：{detail}",
                               f"worker failed while auditing {path}: {detail}", config.lang, file=path)
     return ReportRow(path=path, content_hash=task[1], status="worker-error",
                      findings=[finding_row(finding.model_dump(mode="json"))])

@@ -97,7 +97,7 @@ def test_a_failed_worker_is_recorded_and_retried(corpus, tmp_path, monkeypatch):
     first = run_batch([folder], db, BatchOptions(chunk_size=10))
     assert first.errors == 10 and first.audited == manifest["count"] - 10
     with Store(db) as store:
-        assert {f["code"] for f in store.findings_of() if f["kind"] == "internal"} == {"INTERNAL-ERROR"}
+        assert {f["code"] for f in store.findings_of() if f["kind"] == "internal"} == {"internal-error"}
         assert store.summary()["totals"]["worker_errors"] == 10
     second = run_batch([folder], db, BatchOptions(chunk_size=10))
     assert second.audited == 10 and second.errors == 0

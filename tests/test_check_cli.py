@@ -118,3 +118,27 @@ def test_a_blank_total_beside_blank_zeros_is_named_alone_with_its_required_value
     granted = row_totals["granted"]
     assert granted["required"] == 272 and granted["severity"] == "warning"
     assert "“（一）予以公开”行“总计”列未填写" in granted["message"] and "科研机构" not in granted["message"]
+
+
+def test_a_fault_in_our_code_is_that_files_internal_error_and_exits_2(tmp_path, monkeypatch):
+    import auditor.audit
+
+    good = tmp_path / "good.txt"
+    good.write_bytes(report_path("guidong-2020.txt").read_bytes())
+    bad = tmp_path / "trigger.txt"
+    bad.write_bytes(report_path("tianshui-2020.txt").read_bytes())
+    real_extract = auditor.audit.extract
+
+    def faulty(document):
+        if document.file.endswith("trigger.txt"):
+            raise ZeroDivisionError("simulated bug")
+        return real_extract(document)
+
+    monkeypatch.setattr(auditor.audit, "extract", faulty)
+    code, output = run("check", "--format", "json", str(tmp_path))
+    data = json.loads(output)
+    by_file = {r["file"].split("/")[-1]: r for r in data["reports"]}
+    assert [f["code"] for f in by_file["trigger.txt"]["findings"]] == ["internal-error"]
+    assert "ZeroDivisionError" in by_file["trigger.txt"]["findings"][0]["message"]
+    assert not [f for f in by_file["good.txt"]["findings"] if f["severity"] == "error"]
+    assert code == 2
