@@ -127,32 +127,41 @@ def _record_scores(view: TableView, record: Record, label: LabelMatch) -> tuple[
     return completeness, good, bad
 
 
-def align(view: TableView, records: list[Record], labels: list[LabelMatch]) -> tuple[float, dict[str, int]]:
-    """Monotone alignment of records to the template's rows maximising label agreement."""
-    n, m = len(records), len(view.rows)
+def _gains(view: TableView, records: list[Record], labels: list[LabelMatch]) -> list[list[float]]:
+    """gain[i][j]: what matching record i to the view's row j is worth."""
     row_ids = view.row_ids
     gain = []
     for record, label in zip(records, labels):
         completeness, good, bad = _record_scores(view, record, label)
         gain.append([completeness + (good if label.row == row_id else bad if label.row else 0.0)
                      for row_id in row_ids])
-    NEG = float("-inf")
-    score = [[NEG] * (m + 1) for _ in range(n + 1)]
+    return gain
+
+
+def align(view: TableView, records: list[Record], labels: list[LabelMatch]) -> tuple[float, dict[str, int]]:
+    """Monotone alignment of records to the template's rows maximising label agreement.
+
+    score[i][j] is the best alignment of the first i records with the first j rows; on a tie a
+    match wins over skipping a record, which wins over skipping a row."""
+    n, m = len(records), len(view.rows)
+    row_ids = view.row_ids
+    gain = _gains(view, records, labels)
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
     back: list[list[Optional[str]]] = [[None] * (m + 1) for _ in range(n + 1)]
-    score[0][0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            here = score[i][j]
-            if here == NEG:
-                continue
-            if i < n and here + SKIP_RECORD > score[i + 1][j]:
-                score[i + 1][j], back[i + 1][j] = here + SKIP_RECORD, "record"
-            if j < m and here + SKIP_ROW > score[i][j + 1]:
-                score[i][j + 1], back[i][j + 1] = here + SKIP_ROW, "row"
-            if i < n and j < m:
-                value = here + gain[i][j]
-                if value > score[i + 1][j + 1]:
-                    score[i + 1][j + 1], back[i + 1][j + 1] = value, "match"
+    for j in range(1, m + 1):
+        score[0][j], back[0][j] = score[0][j - 1] + SKIP_ROW, "row"
+    for i in range(1, n + 1):
+        above, here, gains, steps = score[i - 1], score[i], gain[i - 1], back[i]
+        here[0], steps[0] = above[0] + SKIP_RECORD, "record"
+        for j in range(1, m + 1):
+            best, step = above[j - 1] + gains[j - 1], "match"
+            value = above[j] + SKIP_RECORD
+            if value > best:
+                best, step = value, "record"
+            value = here[j - 1] + SKIP_ROW
+            if value > best:
+                best, step = value, "row"
+            here[j], steps[j] = best, step
     assignment: dict[str, int] = {}
     i, j = n, m
     while i > 0 or j > 0:
