@@ -163,8 +163,7 @@ class Evaluator:
 
     def relation(self, rule, relation: LinearRelation) -> Optional[Finding]:
         self.stats.relations += 1
-        operands = [Operand(t.cell, Decimal(t.coef), self.cell(t.cell), +1) for t in relation.lhs] + \
-                   [Operand(t.cell, Decimal(t.coef), self.cell(t.cell), -1) for t in relation.rhs]
+        operands = [Operand(key, coef, self.cell(key), side) for key, coef, side in relation.signed_terms]
         unusable = [o for o in operands if o.cell.state in (CellState.missing, CellState.text)]
         blanks = [o for o in operands if o.cell.state in _BLANKISH]
         if blanks and rule.on_blank == "skip":
@@ -185,7 +184,9 @@ class Evaluator:
                                      missing=names)
         left = sum((o.coef * (o.cell.value or 0) for o in operands if o.side > 0), Decimal(0)) + relation.lhs_const
         right = sum((o.coef * (o.cell.value or 0) for o in operands if o.side < 0), Decimal(0)) + relation.rhs_const
-        tolerance = sum((o.half_width for o in operands), Decimal(0)) if rule.tolerance == "printed" else Decimal(0)
+        # a cell printed without decimals adds no width: only the others are summed
+        tolerance = sum((o.half_width for o in operands if o.cell.decimals > 0), Decimal(0)) \
+            if rule.tolerance == "printed" else Decimal(0)
         flagged = [o for o in blanks if rule.on_blank == "flag"]
         if _holds(relation.op, left - right, tolerance) and not (blanks and rule.on_blank == "fail"):
             self.stats.passed += 1

@@ -37,7 +37,7 @@ import operator
 import re
 from dataclasses import dataclass, fields
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable, Iterator, Optional, Union
 
 from .. import templates
@@ -128,6 +128,12 @@ class LinearRelation:
     @property
     def cells(self) -> tuple[CellKey, ...]:
         return tuple(dict.fromkeys(term.cell for term in self.lhs + self.rhs))
+
+    @cached_property
+    def signed_terms(self) -> tuple[tuple[CellKey, Decimal, int], ...]:
+        """Every term as (cell, coefficient as a Decimal, side: +1 left, -1 right), worked out once."""
+        return tuple((t.cell, Decimal(t.coef), +1) for t in self.lhs) + \
+            tuple((t.cell, Decimal(t.coef), -1) for t in self.rhs)
 
 
 @dataclass(frozen=True)
