@@ -8,6 +8,7 @@ fuzzy matching is only a fallback that must beat the runner-up clearly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from rapidfuzz import fuzz
@@ -16,7 +17,7 @@ from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
 from .model import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
 from .normalize import label_key, normalize
-from .templates import TEMPLATE_IDS, LabelSpec, TableView, best_match, template_view
+from .templates import TEMPLATE_IDS, LabelSpec, TableView, heading_match, row_match, template_view
 from .tokens import Record, build_records
 
 HEADING_SLACK = 26  # a heading is a short row: its keyword plus at most this many characters
@@ -59,7 +60,10 @@ class LabelMatch:
     fuzzy: bool = False
 
 
+@lru_cache(maxsize=65536)
 def _fuzzy_row(view: TableView, key: str) -> Optional[str]:
+    """The row a label names by fuzzy match, when one beats the runner-up clearly (remembered per
+    view and key: fuzzy scoring against every row is slow)."""
     if len(key) < 4:
         return None
     scored = []
@@ -86,8 +90,8 @@ def match_record_label(view: TableView, record: Record) -> LabelMatch:
             key = label_key("".join(texts[end - span:end]))
             if not key:
                 continue
-            row_id, strength = best_match(view.rows, key)
-            heading_id, heading_strength = best_match(view.headings, key)
+            row_id, strength = row_match(view, key)
+            heading_id, heading_strength = heading_match(view, key)
             if row_id and strength >= heading_strength:
                 return LabelMatch(row_id)
             if heading_strength:
@@ -332,7 +336,7 @@ def _extract_table2(document: Document, keys: list[str], before: int) -> Optiona
     for record in build_records(document.rows, start, end, None):
         if not record.labels or not record.has_data:
             continue
-        row_id, _ = best_match(view.rows, label_key(record.labels[-1].text))
+        row_id, _ = row_match(view, label_key(record.labels[-1].text))
         if row_id and row_id in view.layout and row_id not in table.rows:
             _fill_row(table, view, row_id, record, view.layout[row_id], notes)
     table.found = bool(table.rows)

@@ -149,3 +149,18 @@ def best_match(specs: tuple[LabelSpec, ...], key: str) -> tuple[Optional[str], i
         if length > best_len:
             best_id, best_len = spec.id, length
     return best_id, best_len
+
+
+# The same printed labels recur in every report: a view's matches are remembered per normalised key
+# (views are built once per table and template, so they are hashed by identity).
+
+@lru_cache(maxsize=65536)
+def row_match(view: TableView, key: str) -> tuple[Optional[str], int]:
+    """``best_match`` over the view's rows."""
+    return best_match(view.rows, key)
+
+
+@lru_cache(maxsize=65536)
+def heading_match(view: TableView, key: str) -> tuple[Optional[str], int]:
+    """``best_match`` over the view's group headings."""
+    return best_match(view.headings, key)
