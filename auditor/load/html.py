@@ -112,8 +112,9 @@ def _gather(element, parts: list[str], images: list[str], depth: int) -> None:
                 name = _image_name(child)
                 if name:
                     images.append(name)
-            if child.text:
-                parts.append(child.text)
+            text = child.text  # lxml builds a new string on every access: read it once
+            if text:
+                parts.append(text)
             if len(child):
                 if depth < 100:
                     _gather(child, parts, images, depth + 1)
@@ -121,15 +122,17 @@ def _gather(element, parts: list[str], images: list[str], depth: int) -> None:
                     parts.append("".join(child.xpath("descendant::text()")))
             if breaks:
                 parts.append("\n")
-        if child.tail:
-            parts.append(child.tail)
+        tail = child.tail
+        if tail:
+            parts.append(tail)
 
 
 def _cell_text(cell, images: list[str]) -> str:
     """The collapsed text of a cell without nested tables; block children and <br> break softly."""
+    text = cell.text or ""
     if len(cell) == 0:
-        return collapse(cell.text or "")
-    parts = [cell.text or ""]
+        return collapse(text)
+    parts = [text]
     _gather(cell, parts, images, 0)
     return collapse("".join(parts))
 
@@ -325,8 +328,9 @@ class _Walker:
                     in_table.append(False)
                     self.blocks.append(frame)
                     frame.action = _CONTAINER_END
-                    if element.text:
-                        self.add_text(element.text, element)
+                    text = element.text
+                    if text:
+                        self.add_text(text, element)
                     continue
             if tag == "table":
                 self.flush()
@@ -344,8 +348,9 @@ class _Walker:
                 name = _image_name(element)
                 if name:
                     self.images.append(name)
-            if element.text:
-                self.add_text(element.text, element)
+            text = element.text
+            if text:
+                self.add_text(text, element)
 
     def end(self, action: int) -> None:
         if action == _BLOCK_END:
