@@ -317,6 +317,7 @@ _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(]
 _ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十0-9]+[）)]|[0-9]+[.．、])")
 _TABLE_START = re.compile(r"(?:指标名称|统计指标|统计项目)\s*[|/]?\s*(?:计量单位|单位)")
 _SHORT_ROW = 80
+_SEMICOLON = re.compile(";")
 
 
 def _row_text(row) -> str:
@@ -441,7 +442,7 @@ def sentences(document: Document, report: Optional[Report] = None,
             masked, _ = _mask_brackets(folded)
             statements = []
             begin = 0
-            for end in [m.start() for m in re.finditer(";", masked)] + [len(folded)]:
+            for end in [m.start() for m in _SEMICOLON.finditer(masked)] + [len(folded)]:
                 own = vocabulary.application_regex.search(folded, begin, end) is not None
                 blocked = vocabulary.blocker_regex.search(folded, begin, end) is not None
                 application = own or (not blocked and (application or section_application))
