@@ -135,3 +135,27 @@ def gold_tables(gold: dict) -> tuple[Table, Table]:
         columns = gold[table_id]["columns"]
         tables.append({row: dict(zip(columns, values)) for row, values in gold[table_id]["rows"].items()})
     return tables[0], tables[1]
+
+
+def random_series(rng: random.Random, years: list[int]) -> list[tuple[int, str, Table, Table]]:
+    """(year, template, table3, table4) for consecutive years of one agency, consistent within each
+    year and across years: carried_over(t) = carried_forward(t - 1)."""
+    out = []
+    previous_forward = None
+    for year in years:
+        template = "2019" if year <= 2020 else "2021"
+        table3 = random_table3(rng, template)
+        applicants = template_view("table3", template).column_groups["applicants"]
+        if previous_forward is not None:
+            for column in applicants:
+                table3["carried_over"][column] = previous_forward[column]
+                new = table3["total"][column] + table3["carried_forward"][column] - previous_forward[column]
+                if new < 0:  # keep counts non-negative: carry the difference forward instead
+                    table3["carried_forward"][column] -= new
+                    new = 0
+                table3["new"][column] = new
+            for row in ("new", "carried_over", "carried_forward"):
+                table3[row]["total"] = sum(table3[row][c] for c in applicants)
+        previous_forward = dict(table3["carried_forward"])
+        out.append((year, template, table3, random_table4(rng)))
+    return out

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.synth import random_table3, random_table4, render_html, render_text  # noqa: E402
+from auditor.synth import random_series, render_html, render_text  # noqa: E402
 from auditor.templates import template_view  # noqa: E402
 
 _NAME_CHARS = "东南西北中安平宁康泰和丰华兴隆昌盛福寿长永新春江河湖海山川林木石田云青白金玉明光清远"
@@ -43,29 +43,6 @@ def agency_name(index: int) -> str:
     """A distinct county name per index (no digits: identity reading rejects them)."""
     n = len(_NAME_CHARS)
     return f"{_NAME_CHARS[index % n]}{_NAME_CHARS[(index // n) % n]}{_NAME_CHARS[(index // n // n) % n]}县人民政府"
-
-
-def _series(rng: random.Random, years: list[int]) -> list[tuple[int, str, dict, dict]]:
-    """Consistent tables for consecutive years: carried_over(t) = carried_forward(t - 1)."""
-    out = []
-    previous_forward = None
-    for year in years:
-        template = "2019" if year <= 2020 else "2021"
-        table3 = random_table3(rng, template)
-        applicants = template_view("table3", template).column_groups["applicants"]
-        if previous_forward is not None:
-            for column in applicants:
-                table3["carried_over"][column] = previous_forward[column]
-                new = table3["total"][column] + table3["carried_forward"][column] - previous_forward[column]
-                if new < 0:  # keep counts non-negative: carry the difference forward instead
-                    table3["carried_forward"][column] -= new
-                    new = 0
-                table3["new"][column] = new
-            for row in ("new", "carried_over", "carried_forward"):
-                table3[row]["total"] = sum(table3[row][c] for c in applicants)
-        previous_forward = dict(table3["carried_forward"])
-        out.append((year, template, table3, random_table4(rng)))
-    return out
 
 
 def build_corpus(folder: Path, count: int, seed: int = 1, error_share: float = 0.1, html_share: float = 0.5,
@@ -82,7 +59,7 @@ def build_corpus(folder: Path, count: int, seed: int = 1, error_share: float = 0
         agency = agency_name(agency_index)
         fmt = "html" if rng.random() < html_share else "text"
         span = min(years, count - len(files))
-        for year, template, table3, table4 in _series(rng, list(range(first_year, first_year + span))):
+        for year, template, table3, table4 in random_series(rng, list(range(first_year, first_year + span))):
             injected = rng.random() < error_share
             if injected:
                 view = template_view("table3", template)

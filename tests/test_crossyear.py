@@ -16,7 +16,7 @@ from auditor.engine import RunConfig, cell_label
 from auditor.model import Cell, CellState, Report, Source, Table, TemplateGuess
 from auditor.ruleset import CellKey, RuleError, compile_expression, lint_rule_files, load_default_rules
 from auditor.store import Store
-from auditor.synth import gold_tables, random_table3, random_table4, render_text
+from auditor.synth import gold_tables, random_series, random_table3, random_table4, render_text
 from auditor.templates import template_view
 
 GOLD = Path(__file__).parent / "data" / "gold"
@@ -46,23 +46,7 @@ def make_report(file: str, year: int, template: str = "2021", table3=None, table
 
 def series(rng: random.Random, years: list[int]) -> list[tuple[int, str, dict]]:
     """Consistent table 3s for consecutive years (carried over = last year's carried forward)."""
-    out, forward = [], None
-    for year in years:
-        template = "2019" if year <= 2020 else "2021"
-        table = random_table3(rng, template)
-        applicants = template_view("table3", template).column_groups["applicants"]
-        if forward is not None:
-            for column in applicants:
-                table["carried_over"][column] = forward[column]
-                table["new"][column] = table["total"][column] + table["carried_forward"][column] - forward[column]
-                if table["new"][column] < 0:
-                    table["carried_forward"][column] -= table["new"][column]
-                    table["new"][column] = 0
-            for row in ("new", "carried_over", "carried_forward"):
-                table[row]["total"] = sum(table[row][c] for c in applicants)
-        forward = dict(table["carried_forward"])
-        out.append((year, template, table))
-    return out
+    return [(year, template, table3) for year, template, table3, _ in random_series(rng, years)]
 
 
 def codes(findings) -> list[str]:
