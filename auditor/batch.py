@@ -90,6 +90,7 @@ class BatchSummary:
     audit_seconds: float = 0.0
     cross_seconds: float = 0.0
     rule_version: str = ""
+    paths: list[str] = field(default_factory=list)  # every file of the run, audited now or skipped
 
     def line(self, lang: str = "zh") -> str:
         if lang == "zh":
@@ -402,7 +403,7 @@ class Batch:
     def run(self, paths: Iterable[Union[str, Path]]) -> BatchSummary:
         started = time.perf_counter()
         files = expand_inputs(paths)
-        summary = BatchSummary(files=len(files), rule_version=self.version)
+        summary = BatchSummary(files=len(files), rule_version=self.version, paths=[str(f) for f in files])
         summary.run_id = self.store.start_run(__version__, self.version, self.options.command, len(files))
         progress = _Progress(self.options.progress)
         try:
@@ -497,6 +498,19 @@ class Batch:
     def close(self) -> None:
         if self.owns_store:
             self.store.close()
+
+
+def failing_files(db: Union[str, Path, Store], summary: BatchSummary, fail_on: Optional[Severity]) -> list[str]:
+    """The run's files with a stored finding at or above ``fail_on`` (None: never fails)."""
+    if fail_on is None:
+        return []
+    levels = [s.value for s in Severity if s.rank >= fail_on.rank]
+    store = db if isinstance(db, Store) else Store(db)
+    try:
+        return store.failing_paths(summary.paths, levels)
+    finally:
+        if store is not db:
+            store.close()
 
 
 def run_batch(paths: Iterable[Union[str, Path]], db: Union[str, Path, Store],

@@ -1,7 +1,8 @@
 """The ``auditor`` command: click commands only — parse options, call audit, pick a formatter.
 
-Exit codes: 0 no finding at or above the fail level · 1 such findings (unreadable files included)
-· 2 usage error, a rule file that does not load, or a fault in our own code.
+Exit codes: 0 no finding at or above the fail level · 1 such findings (unreadable files, files
+over a limit and files that met a fault in our own code included: each is that file's finding)
+· 2 usage or configuration error, or a rule file that does not load.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Optional
 import click
 
 from . import __version__
-from .audit import audit_file, expand_paths, fails, is_internal_error
+from .audit import audit_file, expand_paths, fails
 from .baseline import apply_baseline, read_baseline, write_baseline
 from .config import FAIL_LEVELS, ConfigError, load_config
 from .engine import RunConfig
@@ -149,8 +150,6 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, fmt,
     if known is not None:
         apply_baseline(results, known)
     _emit(formatter(results, lang=config.lang, rules=rules), output)
-    if any(is_internal_error(r) for r in results):
-        sys.exit(EXIT_USAGE)
     level = fail_on or file_config.fail_on or "error"
     threshold = None if level == "never" else Severity(level)
     sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)

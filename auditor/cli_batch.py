@@ -14,8 +14,10 @@ import sys
 import click
 
 from .agency import AgencyMapError
-from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, is_terminal, run_batch
-from .cli import EXIT_OK, _emit, _usage_error, main, rule_files, run_settings
+from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, failing_files, is_terminal, run_batch
+from .cli import EXIT_FINDINGS, EXIT_OK, _emit, _usage_error, main, rule_files, run_settings
+from .config import FAIL_LEVELS
+from .findings import Severity
 from .ruleset import RuleError, default_rule_paths
 from .store import SEVERITIES, Store, StoreError
 
@@ -46,10 +48,12 @@ from .store import SEVERITIES, Store, StoreError
               help="Override a code's severity (repeatable).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="Configuration file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
+@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
+              help="Exit 1 when a file of the run has a finding at or above this severity (default error).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: only when stderr is a terminal).")
 def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, hierarchy, rule_dirs, cross_dirs,
-          lang, disable, severity_overrides, config_path, progress):
+          lang, disable, severity_overrides, config_path, fail_on, progress):
     """审核一批报告并存入数据库 / Audit a corpus (files, directories, globs) into a results store.
 
     Files already in the store with the same content and rule version are skipped, so a rerun
@@ -76,7 +80,9 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     except ImportError as error:  # --dask without dask installed
         _usage_error(str(error), str(error), lang)
     click.echo(summary.line(lang))
-    sys.exit(EXIT_OK)
+    level = fail_on or file_config.fail_on or "error"
+    failing = failing_files(db, summary, None if level == "never" else Severity(level))
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
 # -------------------------------------------------------------------- auditor report

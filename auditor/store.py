@@ -359,6 +359,21 @@ class Store:
                     f" GROUP BY r.id ORDER BY {order}, COUNT(f.id) DESC, r.path LIMIT ?", (top,))],
         }
 
+    def failing_paths(self, paths: Sequence[str], severities: Sequence[str]) -> list[str]:
+        """Those of ``paths`` whose stored report has a finding (its own or cross-report) at one of
+        ``severities``: what a batch's exit code rests on, skipped files included."""
+        if not severities:
+            return []
+        marks = ",".join("?" * len(severities))
+        failing: list[str] = []
+        for start in range(0, len(paths), 500):
+            part = list(paths[start:start + 500])
+            failing += [row[0] for row in self.db.execute(
+                f"SELECT DISTINCT r.path FROM reports r JOIN findings f ON f.report_id = r.id"
+                f" WHERE r.path IN ({','.join('?' * len(part))}) AND f.severity IN ({marks})",
+                (*part, *severities))]
+        return failing
+
     def findings_of(self, path: Optional[str] = None) -> list[dict]:
         """Stored findings (with the report's path), for tests and tools; all when ``path`` is None."""
         query = ("SELECT r.path, f.code, f.severity, f.status, f.kind, f.message, f.cells, f.file, f.data,"

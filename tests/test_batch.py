@@ -153,12 +153,17 @@ def test_cli_batch_and_report(corpus, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["batch", str(folder / "text"), str(folder / "html" / "*.html"), "--db", db,
                                   "--jobs", "1", "--lang", "en", "--progress"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the corpus holds wrong tables (error_share 0.3)
+    assert any(f["injected"] for f in manifest["files"].values())
     assert f"{manifest['count']} file(s): audited {manifest['count']}" in result.output
     report = runner.invoke(main, ["report", "--db", db, "--lang", "en"])
     assert report.exit_code == 0
     assert "findings per rule" in report.output and "findings per agency" in report.output
     assert "T3-ROW-TOTAL" in report.output
+    # a rerun skips every file but still fails on their stored errors; --fail-on never does not fail
+    assert runner.invoke(main, ["batch", str(folder / "text"), "--db", db, "--jobs", "1"]).exit_code == 1
+    assert runner.invoke(main, ["batch", str(folder / "text"), "--db", db, "--jobs", "1",
+                                "--fail-on", "never"]).exit_code == 0
     usage = runner.invoke(main, ["batch", str(tmp_path / "none-*.txt"), "--db", db])
     assert usage.exit_code == 2
     bad_rules = tmp_path / "bad.yaml"

@@ -120,7 +120,7 @@ def test_a_blank_total_beside_blank_zeros_is_named_alone_with_its_required_value
     assert "“（一）予以公开”行“总计”列未填写" in granted["message"] and "科研机构" not in granted["message"]
 
 
-def test_a_fault_in_our_code_is_that_files_internal_error_and_exits_2(tmp_path, monkeypatch):
+def test_a_fault_in_our_code_is_that_files_internal_error_and_exits_1(tmp_path, monkeypatch):
     import auditor.audit
 
     good = tmp_path / "good.txt"
@@ -141,4 +141,4 @@ def test_a_fault_in_our_code_is_that_files_internal_error_and_exits_2(tmp_path, 
     assert [f["code"] for f in by_file["trigger.txt"]["findings"]] == ["internal-error"]
     assert "ZeroDivisionError" in by_file["trigger.txt"]["findings"][0]["message"]
     assert not [f for f in by_file["good.txt"]["findings"] if f["severity"] == "error"]
-    assert code == 2
+    assert code == 1  # the file's finding; 2 is only for usage and configuration errors

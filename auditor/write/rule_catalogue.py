@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..problems import CATALOGUE
+from ..catalogue import CATALOGUE
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ def code_catalogue(rules=()) -> dict[str, CodeInfo]:
     infos = {r.code: CodeInfo(r.code, r.name, r.severity, r.title_zh, r.title_en, r.doc_zh or "", r.doc_en or "")
              for r in rules}
     for problem in CATALOGUE.values():
-        infos.setdefault(problem.code, CodeInfo(problem.code, problem.name, problem.severity.value,
+        if not problem.is_finding:
+            continue  # rule, config and usage errors stop the run: they are never findings
+        infos.setdefault(problem.code, CodeInfo(problem.code, problem.name, problem.severity,
                                                 problem.title_zh, problem.title_en))
     return infos
