@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
+from . import limits
 from .engine import RunConfig, run_rules
 from .extract import extract
 from .findings import AuditResult, ClaimSummary, Finding, Severity
@@ -57,17 +58,25 @@ def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> Audit
 
 
 def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes] = None) -> AuditResult:
-    """Audit one file; always returns a result, never raises for the file's sake."""
+    """Audit one file within ``config.limits``; always returns a result, never raises for the file's sake."""
     file = str(path)
     try:
-        document = load_bytes(data, file) if data is not None else load_path(path)
-        report = extract(document)
-        return audit_report(report, rules, config, document)
+        with limits.use(config.limits), limits.deadline(config.limits.seconds):
+            document = load_bytes(data, file) if data is not None else load_path(path)
+            report = extract(document)
+            return audit_report(report, rules, config, document)
+    except limits.TimeLimitExceeded:
+        error = limits.time_error(file, config.limits.seconds)
+        return _failure(file, error.code, error.message_zh, error.message_en, config)
     except LoadError as error:
         return _failure(file, error.code, error.message_zh, error.message_en, config)
     except RecursionError:
-        return _failure(file, "FILE-UNREADABLE", f"文件结构嵌套过深，无法处理：{file}",
-                        f"document nesting too deep to process: {file}", config)
+        with limits.use(config.limits):
+            error = limits.nesting_error(file)
+        return _failure(file, error.code, error.message_zh, error.message_en, config)
+    except MemoryError:
+        return _failure(file, "FILE-TOO-LARGE", f"处理该文件时内存不足：{file}",
+                        f"out of memory while auditing {file}", config)
     except Exception as error:  # our own fault: recorded as the file's finding, the batch goes on
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         return _failure(file, INTERNAL_ERROR, f"审核 {file} 时程序内部出错：{detail}",

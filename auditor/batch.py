@@ -28,7 +28,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
@@ -38,6 +38,8 @@ from .audit import audit_file, expand_paths
 from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from .engine import RunConfig
 from .findings import Severity
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits
 from .model import Report
 from .problems import INTERNAL_ERROR, problem_finding
 from .resources import rules_root
@@ -69,10 +71,12 @@ class BatchOptions:
     chunk_size: int = DEFAULT_CHUNK
     dask: Optional[object] = None  # a scheduler address (or a distributed.Client)
     progress: bool = False  # a rich progress bar on stderr
+    limits: Limits = DEFAULT_LIMITS  # what one file may cost (limits.py); time is also enforced per worker
     command: str = ""  # recorded in the runs table
 
     def run_config(self) -> RunConfig:
-        return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled)
+        return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled,
+                         limits=self.limits)
 
 
 @dataclass
@@ -142,7 +146,8 @@ def _settings_text(options: BatchOptions, names: AgencyNames) -> str:
     severity = ",".join(f"{k}={v.value if isinstance(v, Severity) else v}"
                         for k, v in sorted(options.severity_overrides.items()))
     return (f"lang={options.lang}\nseverity={severity}\ndisabled={','.join(sorted(options.disabled))}\n"
-            f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n")
+            f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n"
+            f"limits={sorted(asdict(options.limits).items())}\n")
 
 
 def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions) -> dict:
@@ -153,6 +158,7 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
         "lang": options.lang,
         "severity": {k: (v.value if isinstance(v, Severity) else str(v)) for k, v in options.severity_overrides.items()},
         "disabled": sorted(options.disabled),
+        "limits": asdict(options.limits),
     }
 
 
@@ -179,22 +185,38 @@ def _state(spec: dict) -> tuple[list, RunConfig]:
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
-                               disabled=frozenset(spec["disabled"]))
+                               disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})))
             state = _WORKER_STATE[spec["version"]] = (rules, config)
         return state
 
 
+# The file a worker is auditing and since when (monotonic seconds), for the worker's watchdog.
+_BUSY: list = [None, 0.0]
+WATCHDOG_EXIT = 70  # a worker that ended itself over a file stuck past its hard time limit
+
+
+def hard_time_limit(limits: Limits) -> float:
+    """When the watchdog ends a worker stuck on one file: the soft limit (a signal, which cannot
+    interrupt C code) has had its chance by then."""
+    return 2 * limits.seconds + 5 if limits.seconds else 0.0
+
+
 def _init_worker(spec: dict) -> None:
-    """Process-pool initializer: compile the rules once; exit if the coordinator goes away."""
+    """Process-pool initializer: compile the rules once; exit if the coordinator goes away, or if
+    one file holds the worker past the hard time limit (the coordinator then retries the chunk's
+    files one by one and records the one that stops a worker again)."""
     _state(spec)
     globals()["_SPEC"] = spec
     parent = os.getppid()
+    hard_limit = hard_time_limit(Limits(**spec.get("limits", {})))
 
-    def watch() -> None:  # a killed coordinator leaves no worker behind
+    def watch() -> None:  # a killed coordinator leaves no worker behind; a stuck file ends its worker
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:
                 os._exit(0)
+            if hard_limit and _BUSY[0] is not None and time.monotonic() - _BUSY[1] > hard_limit:
+                os._exit(WATCHDOG_EXIT)
 
     threading.Thread(target=watch, daemon=True).start()
 
@@ -204,7 +226,11 @@ def audit_chunk(tasks: Sequence[Task], spec: Optional[dict] = None) -> list[dict
     rules, config = _state(spec if spec is not None else globals()["_SPEC"])
     out = []
     for path, content_hash, data in tasks:
-        result = audit_file(path, rules, config, data=data)
+        _BUSY[:] = [path, time.monotonic()]
+        try:
+            result = audit_file(path, rules, config, data=data)
+        finally:
+            _BUSY[0] = None
         model = None
         if result.tables:
             report = Report.model_construct(file=result.file, agency=result.agency, year=result.year,
@@ -258,9 +284,23 @@ class ProcessRunner:
                                    initargs=(self.spec,))
 
     def run(self, chunks: Iterator[list[Task]]):
+        """Chunks in, (chunk, rows or exception) out. When a worker dies (a crash in a library, the
+        memory killer, the watchdog), every chunk in flight is lost. Their files are then audited
+        again one at a time, alone in the pool, so that a file that stops a worker on its own is
+        known for sure and is the only one reported lost."""
         inflight: dict = {}
+        alone: set = set()  # futures of a retried file, submitted with nothing else in flight
+        retries: list[list[Task]] = []
 
         def submit() -> bool:
+            if retries:
+                if inflight:
+                    return False  # a retried file runs alone
+                chunk = retries.pop()
+                future = self.pool.submit(audit_chunk, chunk)
+                alone.add(future)
+                inflight[future] = chunk
+                return True
             chunk = next(chunks, None)
             if chunk is None:
                 return False
@@ -280,10 +320,13 @@ class ProcessRunner:
                 except BrokenProcessPool as error:  # a worker died: every chunk in flight is lost
                     self.pool.shutdown(wait=False, cancel_futures=True)
                     self.pool = self._pool()  # a fresh pool for the rest
-                    lost = [chunk, *inflight.values()]
+                    if future in alone:
+                        yield chunk, error  # it ran alone: this file stops a worker
+                    else:
+                        retries.extend([task] for task in reversed(chunk))
+                    for other in inflight.values():
+                        retries.extend([task] for task in reversed(other))
                     inflight.clear()
-                    for other in lost:
-                        yield other, error
                     break
                 except Exception as error:
                     result = error
@@ -340,6 +383,15 @@ class _Progress:
 
 def _worker_error_row(task: Task, error: BaseException, config: RunConfig) -> ReportRow:
     path = task[0]
+    if isinstance(error, BrokenProcessPool):  # the worker died on this file alone
+        seconds = hard_time_limit(config.limits)
+        finding = problem_finding(
+            "WORKER-LOST",
+            f"审核 {path} 时工作进程意外退出（程序库崩溃、内存耗尽，或超过 {seconds:g} 秒被强制结束）",
+            f"the worker process died while auditing {path} (a crash in a library, out of memory, "
+            f"or ended after {seconds:g} s)", config.lang, file=path)
+        return ReportRow(path=path, content_hash=task[1], status="worker-error",
+                         findings=[finding_row(finding.model_dump(mode="json"))])
     detail = f"{type(error).__name__}: {error}"
     finding = problem_finding(INTERNAL_ERROR, f"审核 {path} 时工作进程出错：{detail}",
                               f"worker failed while auditing {path}: {detail}", config.lang, file=path)

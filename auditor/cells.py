@@ -13,7 +13,7 @@ from typing import Optional
 from .model import Cell, CellState, Source
 
 DASHES = frozenset({"/", "／", "-", "－", "—", "——", "–", "一", "无", "\\", "、"})
-MAX_DIGITS = 30  # longer digit runs are not counts; keep them as text
+MAX_DIGITS = 30  # longer digit runs are not counts: kept as text, and extraction notes LIMIT-NUMBER-LENGTH
 
 _NUMBER = re.compile(
     r"""^(?P<sign>[+\-])?
@@ -51,9 +51,9 @@ def _read(raw: str) -> tuple:
     if not match:
         return CellState.text, None, 0, None, None
     digits = match.group("int").replace(",", "")
-    if len(digits) > MAX_DIGITS:
-        return CellState.text, None, 0, None, None
     fraction = match.group("frac") or ""
+    if len(digits) > MAX_DIGITS or len(fraction) > MAX_DIGITS:
+        return CellState.text, None, 0, None, None
     try:
         value = Decimal((match.group("sign") or "") + digits + fraction)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
@@ -67,6 +67,17 @@ def parse_cell(raw: str, source: Optional[Source] = None) -> Cell:
     """Type a printed cell. Never guesses: anything not plainly a number is blank, dash or text."""
     state, value, decimals, unit, note = _read(raw)
     return Cell(state=state, value=value, decimals=decimals, raw=raw, unit=unit, note=note, source=source)
+
+
+def overlong_number(raw: str) -> int:
+    """The digit count of a cell printed as a number too long to read as one (0 for anything else)."""
+    if len(raw) <= MAX_DIGITS:
+        return 0
+    match = _NUMBER.match(_fold(raw))
+    if not match:
+        return 0
+    count = len(match.group("int").replace(",", "")) + len(match.group("frac") or "") - bool(match.group("frac"))
+    return count if count > MAX_DIGITS else 0
 
 
 def cell_state(raw: str) -> CellState:

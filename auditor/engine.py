@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Callable, Iterable, Optional
 
 from .findings import AuditStats, Finding, FindingCell, Severity, Status
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits
 from .model import Cell, CellState, Report
 from .ruleset.expr import (REPORT_QUALIFIERS, CellKey, IntegerCheck, LinearRelation, MetaCondition,
                            meta_from_report, split_qualifier)
@@ -39,6 +41,7 @@ class RunConfig:
     # Error localisation (locate.py): report -> {CellKey or (table, row, column): weight}; a cell
     # confirmed elsewhere (another table, last year's report) weighs more, so costs more to change.
     cell_weights: Optional[Callable[[Report], dict]] = None
+    limits: Limits = DEFAULT_LIMITS  # what one input file may cost (limits.py)
 
     def severity(self, code: str, default: Severity) -> Severity:
         return self.severity_overrides.get(code, default)

@@ -13,6 +13,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
+from .cells import MAX_DIGITS, overlong_number
 from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
 from .model import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
@@ -210,6 +211,17 @@ def _fill_row(table: Table, view: TableView, row_id: str, record: Record, column
     data = values[: len(columns)]
     extra = [t for t in values[len(columns):] if t.state != CellState.blank]
     table.rows[row_id] = {column: token.cell for column, token in zip(columns, data)}
+    for column, token in zip(columns, data):
+        digits = overlong_number(token.cell.raw) if token.cell.state == CellState.text else 0
+        if digits:
+            spec = view.row(row_id)
+            notes.append(ExtractionNote(
+                code="LIMIT-NUMBER-LENGTH", table=view.table,
+                message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行的数字有 {digits} 位，"
+                           f"超过 {MAX_DIGITS} 位，未按数值读取，涉及该单元格的核对无法进行",
+                message_en=f"{view.table} row {row_id}: a number of {digits} digits (over {MAX_DIGITS}) "
+                           f"is not read as a number; relations through that cell are not assessable",
+                details={"row": row_id, "column": column, "digits": digits}, source=token.cell.source))
     if len(values) < len(columns) or extra:
         spec = view.row(row_id)
         notes.append(ExtractionNote(

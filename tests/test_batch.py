@@ -115,12 +115,17 @@ def crash_on_first_agency(tasks, spec=None):
     return _REAL_AUDIT_CHUNK(tasks, spec)
 
 
-def test_a_dead_worker_process_loses_its_chunks_only(corpus, tmp_path, monkeypatch):
+def test_a_dead_worker_process_loses_only_the_files_that_kill_it(corpus, tmp_path, monkeypatch):
     folder, manifest = corpus
+    killers = {p for p in manifest["files"] if "a00000-" in p}
     monkeypatch.setattr(batch_module, "audit_chunk", crash_on_first_agency)  # forked workers inherit it
     db = tmp_path / "audit.sqlite"
     first = run_batch([folder], db, BatchOptions(jobs=2, chunk_size=3))
-    assert first.errors >= 3 and first.audited + first.errors == manifest["count"]
+    # the lost chunks are retried file by file: only the killers are lost, each with WORKER-LOST
+    assert first.errors == len(killers) and first.audited + first.errors == manifest["count"]
+    with Store(db) as store:
+        lost = {f["path"] for f in store.findings_of() if f["code"] == "WORKER-LOST"}
+    assert lost == killers
     monkeypatch.undo()
     second = run_batch([folder], db, BatchOptions(jobs=2, chunk_size=3))
     assert second.audited == first.errors and second.errors == 0

@@ -18,11 +18,10 @@ import io
 import zipfile
 from pathlib import Path
 
+from .. import limits
 from ..model import Document
 from .encoding import decode_bytes, sniff_html_charset
 from .errors import LoadError
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 _TEXT_EXTENSIONS = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml", ""}
 _MAGIC = (
@@ -37,6 +36,7 @@ _MAGIC = (
     (b"II*\x00", "image"),
     (b"MM\x00*", "image"),
 )
+_PACKAGES = {"docx", "xlsx", "ods", "odt"}  # zip packages: unpacked size checked first
 _LABELS = {
     "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "ods": "OpenDocument 表格", "xls": "Excel 97-2003 (.xls)",
     "doc": "Word 97-2003 / WPS (.doc/.wps)", "odt": "OpenDocument 文本", "rtf": "RTF", "image": "图片",
@@ -101,10 +101,18 @@ def sniff_format(data: bytes, suffix: str) -> str:
 
 
 def load_bytes(data: bytes, file: str) -> Document:
-    suffix = Path(file).suffix.lower()
+    """The Document of one file's bytes, within the current limits (``limits.current()``)."""
+    limits.check_file_size(len(data), file)
     if not data.strip():
         raise LoadError("file-empty", f"文件为空：{file}", f"file is empty: {file}")
-    kind = sniff_format(data, suffix)
+    document = _load(data, file, sniff_format(data, Path(file).suffix.lower()))
+    limits.check_document(document.rows, file)
+    return document
+
+
+def _load(data: bytes, file: str, kind: str) -> Document:
+    if kind in _PACKAGES:
+        limits.check_package(data, file)
     if kind == "pdf":
         from .pdf import load_pdf
 
@@ -147,9 +155,7 @@ def load_bytes(data: bytes, file: str) -> Document:
 def load_path(path: str | Path) -> Document:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError("file-too-large", f"文件过大（{size} 字节）：{path}", f"file too large ({size} bytes): {path}")
+        limits.check_file_size(path.stat().st_size, str(path))
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError("file-unreadable", f"无法读取文件 {path}：{exc.strerror or exc}",

@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from ..limits import current as current_limits
+from ..limits import nesting_error
 from ..model import Document
 from .encoding import decode_bytes, sniff_html_charset
 from .errors import LoadError
@@ -293,6 +295,7 @@ class _Walker:
     def walk(self, root) -> None:
         walker = etree.iterwalk(root, events=("start", "end"))
         frames: list[_Frame] = []
+        max_depth = current_limits().nesting
         in_table = self.in_table
         for event, element in walker:
             if event == "end":
@@ -309,6 +312,8 @@ class _Walker:
             parent = frames[-1] if frames else None
             frame = _Frame(element, tag, parent.child_index(tag) if parent else 1, parent)
             frames.append(frame)
+            if len(frames) > max_depth:
+                raise nesting_error(self.file)
             if not tag or tag in _SKIP:
                 walker.skip_subtree()
                 continue

@@ -25,9 +25,12 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import struct
 import threading
+import warnings
 from pathlib import Path
 
+from ..limits import check_pixels
 from ..model import Document
 from .errors import LoadError
 from .pdf import OCR_MARK, Edge, Glyph, page_rows
@@ -238,9 +241,13 @@ def image_rows(data: bytes, file: str, page: int = 1, path: str = OCR_MARK) -> l
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # PIL's DecompressionBombWarning: our own limit decides, just below
+            warnings.simplefilter("ignore")
+            image = Image.open(io.BytesIO(data))
+        check_pixels(*image.size, file)  # before decoding: the header alone gives the size
         image.load()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError,
+            struct.error, EOFError) as exc:
         raise LoadError("file-unreadable", f"图片无法解析（{exc}）：{file}", f"the image cannot be read ({exc}): {file}") from None
     rows: list[dict] = []
     frames = getattr(image, "n_frames", 1)
@@ -255,6 +262,9 @@ def image_rows(data: bytes, file: str, page: int = 1, path: str = OCR_MARK) -> l
 def ocr_page_rows(page, file: str, number: int) -> list[dict]:
     """A scanned PDF page (a pypdfium2 page): rendered, read, boxes in PDF points."""
     _require()
+    width, height = page.get_size()
+    check_pixels(round(width * RENDER_SCALE), round(height * RENDER_SCALE), file,
+                 f"第 {number} 页渲染后", f"page {number} as rendered")
     image = page.render(scale=RENDER_SCALE).to_pil()
     glyphs, edges, _ = read_glyphs(image)
     glyphs, edges = _scaled(glyphs, edges, 1 / RENDER_SCALE)

@@ -35,6 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
+from ..limits import check_pages
 from ..model import Document
 from .errors import LoadError
 
@@ -565,6 +566,7 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
     ocr_pages: list[int] = []
     metadata: dict[str, str] = {}
     try:
+        check_pages(len(document), file)
         for key in ("Title", "Author", "Subject", "Creator", "Producer", "CreationDate"):
             try:
                 value = document.get_metadata_value(key)
