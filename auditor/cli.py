@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import click
 
 from . import __version__
 from .audit import audit_file, expand_paths, fails
 from .baseline import apply_baseline, read_baseline, write_baseline
+from .catalogue import Problem, register
 from .config import FAIL_LEVELS, ConfigError, load_config
 from .engine import RunConfig
 from .findings import Severity
@@ -23,6 +24,27 @@ from .ruleset import RuleError, default_rule_paths, lint_rule_files, load_defaul
 from .write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# Usage errors (kind "usage": the run stops with exit 2). Rule and configuration files have their own.
+USAGE_NO_FILES = "USAGE-NO-FILES"
+USAGE_BAD_OPTION = "USAGE-BAD-OPTION"
+USAGE_FORMAT = "USAGE-FORMAT"
+USAGE_BASELINE = "USAGE-BASELINE"
+USAGE_MEMO_TEMPLATE = "USAGE-MEMO-TEMPLATE"
+USAGE_AGENCY_MAP = "USAGE-AGENCY-MAP"
+USAGE_STORE = "USAGE-STORE"
+
+register(*(Problem(code, name, "error", "usage", zh, en) for code, name, zh, en in (
+    (USAGE_NO_FILES, "usage.no_files", "没有找到要审核的文件", "no report files found"),
+    (USAGE_BAD_OPTION, "usage.bad_option", "选项的写法不对（如 --severity 代码=级别）",
+     "an option is written wrong (e.g. --severity CODE=LEVEL)"),
+    (USAGE_FORMAT, "usage.format", "未知的输出格式", "unknown output format"),
+    (USAGE_BASELINE, "usage.baseline", "基线文件无法使用", "the baseline file cannot be used"),
+    (USAGE_MEMO_TEMPLATE, "usage.memo_template", "更正建议函模板无法使用", "the memo template cannot be used"),
+    (USAGE_AGENCY_MAP, "usage.agency_map", "机构名称对照表或层级文件无法使用",
+     "the agency map or hierarchy file cannot be used"),
+    (USAGE_STORE, "usage.store", "结果数据库无法使用", "the results store cannot be used"),
+)))
 
 
 def rule_files(paths) -> list[Path]:
@@ -48,13 +70,14 @@ def run_settings(config_path, lang, severity_overrides, disable):
     try:
         file_config = load_config(config_path)
     except ConfigError as error:
-        _usage_error(str(error), str(error), lang or "zh")
+        _usage_error(error.code, error.text("zh"), error.text("en"), lang or "zh")
     lang = lang or file_config.lang or "zh"
     overrides = dict(file_config.severity)
     for item in severity_overrides:
         code, _, level = item.partition("=")
         if level not in {s.value for s in Severity}:
-            _usage_error(f"--severity 的写法应为 代码=级别：{item}", f"--severity takes CODE=LEVEL: {item}", lang)
+            _usage_error(USAGE_BAD_OPTION, f"--severity 的写法应为 代码=级别（级别：error|warning|review|info）：{item}",
+                         f"--severity takes CODE=LEVEL (LEVEL: error|warning|review|info): {item}", lang)
         overrides[code.strip()] = Severity(level)
     return file_config, lang, overrides, frozenset(disable) | frozenset(file_config.disable)
 
@@ -66,9 +89,15 @@ def _emit(text: str, output: Optional[str]) -> None:
         click.echo(text, nl=False)
 
 
-def _usage_error(message_zh: str, message_en: str, lang: str) -> None:
-    click.echo(("错误：" + message_zh) if lang == "zh" else ("error: " + message_en), err=True)
+def _usage_error(code: str, message_zh: str, message_en: str, lang: str) -> NoReturn:
+    """Print ``错误[CODE]：message`` (``error[CODE]: message`` with lang en) and exit 2."""
+    click.echo(f"错误[{code}]：{message_zh}" if lang == "zh" else f"error[{code}]: {message_en}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _rule_error(error: RuleError, lang: str) -> NoReturn:
+    """A rule file that does not load: its own code and ``file:line: message``; exit 2."""
+    _usage_error(error.code, error.text("zh"), error.text("en"), lang)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,11 +130,12 @@ def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path):
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
-        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+        _rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled)
     files = list(expand_paths(paths))
     if not files:
-        _usage_error("没有找到要审核的文件", "no report files found", lang)
+        _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(paths)}", f"no report files found: {' '.join(paths)}",
+                     lang)
     return file_config, rules, config, files
 
 
@@ -138,14 +168,15 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, fmt,
     try:
         formatter = get_formatter(fmt)
     except KeyError:
-        _usage_error(f"未知的输出格式 {fmt}", f"unknown format {fmt}", config.lang)
+        _usage_error(USAGE_FORMAT, f"未知的输出格式 {fmt}（可用：auto, {', '.join(sorted(FORMATTERS))}）",
+                     f"unknown format {fmt} (formats: auto, {', '.join(sorted(FORMATTERS))})", config.lang)
     known = None
     baseline_file = baseline_path or file_config.baseline
     if baseline_file:
         try:
             known = read_baseline(Path(baseline_file))
         except ValueError as error:
-            _usage_error(str(error), str(error), config.lang)
+            _usage_error(USAGE_BASELINE, str(error), str(error), config.lang)
     results = _audit_all(files, rules, config, file_config)
     if known is not None:
         apply_baseline(results, known)
@@ -183,13 +214,13 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     try:
         rules = _load_rules(rule_dirs)
     except RuleError as error:
-        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+        _rule_error(error, lang)
     config = RunConfig(lang=lang)
     results = [audit_file(p, rules, config) for p in expand_paths(paths)]
     try:
         write_memo(build_memo(results, lang=lang, include=include, sender=sender), output, template_path)
     except MemoTemplateError as error:
-        _usage_error(str(error), str(error), lang)
+        _usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
     click.echo(f"已写出 {output} / wrote {output}")
 
 
@@ -228,22 +259,26 @@ def rules_list(rule_dirs, lang, fmt):
     try:
         loaded = _load_rules(rule_dirs)
     except RuleError as error:
-        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
+        _rule_error(error, lang)
     _emit(rules_json(loaded) if fmt == "json" else rules_text(loaded, lang), None)
 
 
 @rules.command("lint")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-def rules_lint(paths):
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Message language (default zh).")
+def rules_lint(paths, lang):
     """检查规则文件 / Check rule files: syntax, cell names, duplicate codes (file:line)."""
     files = rule_files(paths)
     messages = lint_rule_files(files)
+    labels = {("zh", "error"): "错误", ("zh", "warning"): "提醒", ("en", "error"): "error", ("en", "warning"): "warning"}
+    separator = "：" if lang == "zh" else ": "
     for message in messages:
-        warning = " (提醒/warning)" if getattr(message, "severity", "error") != "error" else ""
-        click.echo(f"{message.file}:{message.line}: {message.code}: {message.message}{warning}")
-    errors = [m for m in messages if getattr(m, "severity", "error") == "error"]
-    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{len(messages) - len(errors)} 个提醒 / "
-               f"{len(files)} file(s), {len(errors)} error(s), {len(messages) - len(errors)} warning(s)")
+        label = labels[lang, "error" if message.severity == "error" else "warning"]
+        click.echo(f"{label}[{message.code}]{separator}{message.text(lang)}")
+    errors = [m for m in messages if m.severity == "error"]
+    warnings = len(messages) - len(errors)
+    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个提醒" if lang == "zh" else
+               f"{len(files)} file(s), {len(errors)} error(s), {warnings} warning(s)")
     sys.exit(EXIT_USAGE if errors else EXIT_OK)
 
 

@@ -15,7 +15,8 @@ import click
 
 from .agency import AgencyMapError
 from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, failing_files, is_terminal, run_batch
-from .cli import EXIT_FINDINGS, EXIT_OK, _emit, _usage_error, main, rule_files, run_settings
+from .cli import (EXIT_FINDINGS, EXIT_OK, USAGE_AGENCY_MAP, USAGE_BAD_OPTION, USAGE_NO_FILES, USAGE_STORE, _emit,
+                  _rule_error, _usage_error, main, rule_files, run_settings)
 from .config import FAIL_LEVELS
 from .findings import Severity
 from .ruleset import RuleError, default_rule_paths
@@ -70,15 +71,19 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         progress=is_terminal(sys.stderr) if progress is None else progress,
         command=" ".join(["auditor", "batch", *sys.argv[2:]])[:2000])
     if not expand_inputs(paths):
-        _usage_error("没有找到要审核的文件", "no report files found", lang)
+        _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(paths)}",
+                     f"no report files found: {' '.join(paths)}", lang)
     try:
         summary = run_batch(paths, db, options)
     except RuleError as error:
-        _usage_error(f"规则文件无法加载：{error}", f"rule file does not load: {error}", lang)
-    except (AgencyMapError, StoreError) as error:
-        _usage_error(str(error), str(error), lang)
+        _rule_error(error, lang)
+    except AgencyMapError as error:
+        _usage_error(USAGE_AGENCY_MAP, f"机构名称对照表或层级文件无法使用：{error}", str(error), lang)
+    except StoreError as error:
+        _usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
     except ImportError as error:  # --dask without dask installed
-        _usage_error(str(error), str(error), lang)
+        _usage_error(USAGE_BAD_OPTION, f"--dask 需要安装 auditor[scale]：{error}",
+                     f"--dask needs auditor[scale]: {error}", lang)
     click.echo(summary.line(lang))
     level = fail_on or file_config.fail_on or "error"
     failing = failing_files(db, summary, None if level == "never" else Severity(level))
@@ -140,7 +145,7 @@ def report_command(db, fmt, top, output, lang):
         with Store(db) as store:
             summary = store.summary(top=top)
     except StoreError as error:
-        _usage_error(str(error), str(error), lang)
+        _usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
     if fmt == "json":
         text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "csv":

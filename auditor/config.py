@@ -12,14 +12,48 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .catalogue import Problem, register
 from .findings import Severity
 
 KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format"}
 FAIL_LEVELS = ("error", "warning", "review", "info", "never")
+MAX_CONFIG_BYTES = 1024 * 1024
+
+CONFIG_UNREADABLE = "CONFIG-UNREADABLE"
+CONFIG_TOO_LARGE = "CONFIG-TOO-LARGE"
+CONFIG_SYNTAX = "CONFIG-SYNTAX"
+CONFIG_UNKNOWN_KEY = "CONFIG-UNKNOWN-KEY"
+CONFIG_VALUE = "CONFIG-VALUE"
+
+register(*(Problem(code, name, "error", "config", zh, en) for code, name, zh, en in (
+    (CONFIG_UNREADABLE, "config.unreadable", "配置文件无法读取（或不是 UTF-8 文本）",
+     "configuration file cannot be read (or is not UTF-8 text)"),
+    (CONFIG_TOO_LARGE, "config.too_large", "配置文件过大（上限 1 MB）或嵌套过深",
+     "configuration file too large (1 MB at most) or nested too deep"),
+    (CONFIG_SYNTAX, "config.syntax", "配置文件的 TOML 语法错误", "TOML syntax error in the configuration file"),
+    (CONFIG_UNKNOWN_KEY, "config.unknown_key", "配置文件中有未知的配置项", "unknown key in the configuration file"),
+    (CONFIG_VALUE, "config.value", "配置项的取值不对", "a configuration key has a wrong value"),
+)))
 
 
 class ConfigError(Exception):
-    """A configuration file that does not load: names the file and the problem."""
+    """A configuration file that does not load: a catalogue code, the file, and the problem in zh and en.
+
+    ``str()`` is ``file: message`` in English; ``text(lang)`` in either language."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, path: Optional[Path] = None):
+        super().__init__(code, message_zh, message_en, path)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.path = path
+
+    def text(self, lang: str = "en") -> str:
+        message = self.message_zh if lang == "zh" else self.message_en
+        return f"{self.path}: {message}" if self.path is not None else message
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 @dataclass
@@ -51,51 +85,95 @@ def discover(start: Path) -> Optional[tuple[Path, dict]]:
             return candidate, _read(candidate)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            section = _read(pyproject).get("tool", {}).get("auditor")
+            section = _tool_section(pyproject, _read(pyproject))
             if section is not None:
                 return pyproject, section
     return None
 
 
 def _read(path: Path) -> dict:
+    """The parsed TOML file: at most ``MAX_CONFIG_BYTES``, UTF-8; any failure is a ``ConfigError``."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: 无法读取配置文件 / cannot read: {error}") from error
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(CONFIG_UNREADABLE, f"无法读取配置文件：{reason}", f"cannot read the configuration file: "
+                          f"{reason}", path) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(CONFIG_TOO_LARGE, f"配置文件超过 {MAX_CONFIG_BYTES} 字节",
+                          f"configuration file is larger than {MAX_CONFIG_BYTES} bytes", path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(CONFIG_UNREADABLE, "配置文件不是 UTF-8 编码", "configuration file is not UTF-8",
+                          path) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: TOML 语法错误 / syntax error: {error}") from error
+        raise ConfigError(CONFIG_SYNTAX, f"TOML 语法错误：{error}", f"TOML syntax error: {error}", path) from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+        raise ConfigError(CONFIG_TOO_LARGE, "配置文件嵌套过深", "configuration file nested too deep", path) from None
+
+
+def _value_error(path: Path, key: str, zh: str, en: str, value: object) -> ConfigError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:80] + "…"
+    return ConfigError(CONFIG_VALUE, f"{key} 应为{zh}，而不是 {shown}", f"{key} must be {en}, not {shown}", path)
+
+
+def _tool_section(path: Path, data: dict) -> Optional[dict]:
+    """``[tool.auditor]`` of a pyproject.toml, or None."""
+    tool = data.get("tool")
+    section = tool.get("auditor") if isinstance(tool, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise _value_error(path, "tool.auditor", "一个表", "a table", section)
+    return section
 
 
 def parse(path: Path, data: dict) -> FileConfig:
     unknown = set(data) - KNOWN_KEYS
     if unknown:
-        raise ConfigError(f"{path}: 未知的配置项 / unknown keys: {', '.join(sorted(unknown))}")
+        listed = ", ".join(sorted(unknown))
+        raise ConfigError(CONFIG_UNKNOWN_KEY, f"未知的配置项：{listed}（可用：{', '.join(sorted(KNOWN_KEYS))}）",
+                          f"unknown key(s): {listed} (known: {', '.join(sorted(KNOWN_KEYS))})", path)
     base = path.parent
     config = FileConfig(path=path)
     fail_on = data.get("fail-on")
     if fail_on is not None and fail_on not in FAIL_LEVELS:
-        raise ConfigError(f"{path}: fail-on 应为 {'|'.join(FAIL_LEVELS)}，而不是 {fail_on!r}")
+        raise _value_error(path, "fail-on", " " + "|".join(FAIL_LEVELS), "|".join(FAIL_LEVELS), fail_on)
     config.fail_on = fail_on
     lang = data.get("lang")
     if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"{path}: lang 应为 zh 或 en，而不是 {lang!r}")
+        raise _value_error(path, "lang", " zh 或 en", "zh or en", lang)
     config.lang = lang
-    config.format = data.get("format")
+    fmt = data.get("format")
+    if fmt is not None and not isinstance(fmt, str):
+        raise _value_error(path, "format", "格式名称（字符串）", "a format name (a string)", fmt)
+    config.format = fmt
     for key in ("rules", "disable"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{path}: {key} 应为字符串列表 / must be a list of strings")
+            raise _value_error(path, key, "字符串列表", "a list of strings", value)
     config.rules = [base / r for r in data.get("rules", [])]
     config.disable = list(data.get("disable", []))
-    if data.get("baseline"):
-        config.baseline = base / data["baseline"]
-    for code, level in (data.get("severity") or {}).items():
-        if level not in {s.value for s in Severity}:
-            raise ConfigError(f"{path}: severity.{code} 应为 error|warning|review|info，而不是 {level!r}")
+    baseline = data.get("baseline")
+    if baseline is not None and not isinstance(baseline, str):
+        raise _value_error(path, "baseline", "文件路径（字符串）", "a file path (a string)", baseline)
+    if baseline:
+        config.baseline = base / baseline
+    severity = data.get("severity") or {}
+    if not isinstance(severity, dict):
+        raise _value_error(path, "severity", " 代码 = 级别 的表", "a table of code = level", severity)
+    for code, level in severity.items():
+        if not isinstance(level, str) or level not in {s.value for s in Severity}:
+            raise _value_error(path, f"severity.{code}", " error|warning|review|info", "error|warning|review|info",
+                               level)
         config.severity[code] = Severity(level)
     ignores = data.get("per-file-ignores") or {}
-    if not isinstance(ignores, dict):
-        raise ConfigError(f"{path}: per-file-ignores 应为 glob = [代码…] 的表")
+    if not isinstance(ignores, dict) or not all(
+            isinstance(codes, list) and all(isinstance(c, str) for c in codes) for codes in ignores.values()):
+        raise _value_error(path, "per-file-ignores", " glob = [代码…] 的表", "a table of glob = [codes]", ignores)
     config.per_file_ignores = {glob: list(codes) for glob, codes in ignores.items()}
     return config
 
@@ -105,7 +183,7 @@ def load_config(explicit: Optional[str], start: Optional[Path] = None) -> FileCo
         path = Path(explicit)
         data = _read(path)
         if path.name == "pyproject.toml":
-            data = data.get("tool", {}).get("auditor", {})
+            data = _tool_section(path, data) or {}
         return parse(path, data)
     found = discover((start or Path.cwd()).resolve())
     return parse(*found) if found else FileConfig()

@@ -150,44 +150,52 @@ def test_meta_from_report():
 # ------------------------------------------------------------------------------- rejected input
 
 
-@pytest.mark.parametrize("text, message", [
-    ("__import__('os')", "unexpected character"),
-    ("__import__(os)", "unknown function '__import__'"),
-    ("a.__class__", "unknown name 'a.__class__'"),
-    ("table3.new.__class__ >= 0", "unknown column '__class__'"),
-    ("2**99999", "power operator"),
-    ("'a'*10**9", "unexpected character"),
-    ("(" * 40 + "table3.new.total" + ")" * 40 + " >= 0", "nested deeper"),
-    ("-" * 40 + "table3.new.total >= 0", "nested deeper"),
-    ("not " * 40 + "meta.year == 2020", "nested deeper"),
-    ("max(table3.new.total, 1) >= 0", "unknown function 'max'"),
-    ("table3.nonsense.total >= 0", "unknown row 'nonsense'"),
-    ("table3.total.nonsense >= 0", "unknown column 'nonsense'"),
-    ("table9.new.total >= 0", "unknown name"),
-    ("table3.new >= 0", "TABLE.ROW.COLUMN"),
-    ("table3.$row.total >= 0", "unbound variable $row"),
-    ("$row.new.total >= 0", "variable"),
-    ("table3.denied.total >= 0", "group"),
-    ("integer(table3.denied.total)", "group"),
-    ("integer(table3.new.total, table3.new.legal)", "one cell"),
-    ("table3.new.total * table3.new.legal == 0", "linear"),
-    ("table3.new.total / 2 == 0", "no division"),
-    ("table3.new.total = 0", "=="),
-    ("0 <= table3.new.total <= 9", "one comparison"),
-    ("table3.new.total", "comparison"),
-    ("table3.new.total >= 0 and table3.new.legal >= 0", "meta"),
-    ("meta.year == table3.new.total", "meta"),
-    ("meta.colour == 1", "unknown name 'meta.colour'"),
-    ("meta.year + 1 == 2021", "meta name with a number"),
-    ("1 == 1", "no cell"),
-    ("1" * 31 + " == table3.new.total", "30 digits"),
-    ("sum() == 0", "unexpected ')'"),
-    ("", "unexpected the end"),
-    ("table3.new.total >= 0 )", "unexpected ')'"),
+@pytest.mark.parametrize("text, message, code", [
+    ("__import__('os')", "'__import__' is Python", "RULE-FORBIDDEN"),
+    ("__import__(os)", "'__import__' is Python", "RULE-FORBIDDEN"),
+    ("a.__class__", "'__class__' is Python", "RULE-FORBIDDEN"),
+    ("table3.new.__class__ >= 0", "'__class__' is Python", "RULE-FORBIDDEN"),
+    ("().__class__.__bases__", "'__class__' is Python", "RULE-FORBIDDEN"),
+    ("2**99999", "power operator", "RULE-FORBIDDEN"),
+    ("9**9**9", "power operator", "RULE-FORBIDDEN"),
+    ("'a'*10**9", "no strings", "RULE-FORBIDDEN"),
+    ("lambda: 1", "'lambda' is Python", "RULE-FORBIDDEN"),
+    ("import os", "'import' is Python", "RULE-FORBIDDEN"),
+    ("table3.new.total[0] >= 0", "no indexing", "RULE-FORBIDDEN"),
+    ("(" * 40 + "table3.new.total" + ")" * 40 + " >= 0", "nested deeper", "RULE-TOO-COMPLEX"),
+    ("-" * 40 + "table3.new.total >= 0", "nested deeper", "RULE-TOO-COMPLEX"),
+    ("not " * 40 + "meta.year == 2020", "nested deeper", "RULE-TOO-COMPLEX"),
+    ("max(table3.new.total, 1) >= 0", "unknown function 'max'", "RULE-FORBIDDEN"),
+    ("table3.nonsense.total >= 0", "unknown row 'nonsense'", "RULE-EXPRESSION"),
+    ("table3.total.nonsense >= 0", "unknown column 'nonsense'", "RULE-EXPRESSION"),
+    ("table9.new.total >= 0", "unknown name", "RULE-EXPRESSION"),
+    ("table3.new >= 0", "TABLE.ROW.COLUMN", "RULE-EXPRESSION"),
+    ("table3.$row.total >= 0", "unbound variable $row", "RULE-EXPRESSION"),
+    ("$row.new.total >= 0", "variable", "RULE-EXPRESSION"),
+    ("table3.denied.total >= 0", "group", "RULE-EXPRESSION"),
+    ("integer(table3.denied.total)", "group", "RULE-EXPRESSION"),
+    ("integer(table3.new.total, table3.new.legal)", "one cell", "RULE-EXPRESSION"),
+    ("table3.new.total * table3.new.legal == 0", "linear", "RULE-EXPRESSION"),
+    ("table3.new.total / 2 == 0", "no division", "RULE-FORBIDDEN"),
+    ("table3.new.total = 0", "==", "RULE-EXPRESSION"),
+    ("0 <= table3.new.total <= 9", "one comparison", "RULE-EXPRESSION"),
+    ("table3.new.total", "comparison", "RULE-EXPRESSION"),
+    ("table3.new.total >= 0 and table3.new.legal >= 0", "meta", "RULE-EXPRESSION"),
+    ("meta.year == table3.new.total", "meta", "RULE-EXPRESSION"),
+    ("meta.colour == 1", "unknown name 'meta.colour'", "RULE-EXPRESSION"),
+    ("meta.year + 1 == 2021", "meta name with a number", "RULE-EXPRESSION"),
+    ("1 == 1", "no cell", "RULE-EXPRESSION"),
+    ("1" * 31 + " == table3.new.total", "30 digits", "RULE-TOO-COMPLEX"),
+    ("sum() == 0", "unexpected ')'", "RULE-EXPRESSION"),
+    ("", "unexpected the end", "RULE-EXPRESSION"),
+    ("table3.new.total >= 0 )", "unexpected ')'", "RULE-EXPRESSION"),
 ])
-def test_hostile_or_wrong_expressions_are_rule_errors(text, message):
-    with pytest.raises(RuleError, match=re.escape(message)):
+def test_hostile_or_wrong_expressions_are_rule_errors(text, message, code):
+    with pytest.raises(RuleError, match=re.escape(message)) as caught:
         compile_expression(text, set())
+    assert caught.value.code == code
+    assert caught.value.message_zh and caught.value.message_zh != caught.value.message_en
+    assert ("at column" in caught.value.message_en) == ("列）" in caught.value.message_zh)
 
 
 def test_limits_are_exact():
@@ -208,10 +216,17 @@ def test_at_most_500_terms_after_expansion():
 
 
 def test_rule_error_text():
-    assert str(RuleError("bad", "rules/a.yaml", 7)) == "rules/a.yaml:7: bad"
-    assert str(RuleError("bad", "rules/a.yaml")) == "rules/a.yaml: bad"
-    assert str(RuleError("bad")) == "bad"
-    assert str(RuleError("bad", line=3).located("b.yaml", 9)) == "b.yaml:3: bad"
+    assert str(RuleError("RULE-VALUE", "坏", "bad", "rules/a.yaml", 7)) == "rules/a.yaml:7: bad"
+    assert RuleError("RULE-VALUE", "坏", "bad", "rules/a.yaml", 7).text("zh") == "rules/a.yaml:7: 坏"
+    assert str(RuleError("RULE-VALUE", "坏", "bad", "rules/a.yaml")) == "rules/a.yaml: bad"
+    assert str(RuleError("RULE-VALUE", "坏", "bad")) == "bad"
+    assert str(RuleError("RULE-VALUE", "坏", "bad", line=3).located("b.yaml", 9)) == "b.yaml:3: bad"
+    assert RuleError("RULE-VALUE", "坏", "bad").message == "bad"
+    with pytest.raises(ValueError):
+        RuleError("bad-value", "坏", "bad")  # only catalogue codes
+    import pickle
+    error = pickle.loads(pickle.dumps(RuleError("RULE-SYNTAX", "坏", "bad", "a.yaml", 3)))
+    assert (error.code, error.message_zh, error.text("en")) == ("RULE-SYNTAX", "坏", "a.yaml:3: bad")
     with pytest.raises(RuleError) as caught:
         compile_expression("table3.new.total >= 0 + ")
     assert "at column 25" in str(caught.value)

@@ -54,13 +54,13 @@ def test_redundant_rules_are_reported_with_file_and_line(tmp_path):
                  rule("USER-TOTAL-BALANCE", "table3.new.total + table3.carried_over.total == "
                       "table3.total.total + table3.carried_forward.total"))
     messages = lint_rule_files([path])
-    assert [(m.line, m.code, m.severity) for m in messages] == [(7, "redundant", "warning"),
-                                                                (13, "redundant", "warning")]
+    assert [(m.line, m.code, m.severity) for m in messages] == [(7, "RULE-REDUNDANT", "warning"),
+                                                                (13, "RULE-REDUNDANT", "warning")]
     assert messages[0].message.startswith("every instance of USER-BALANCE-AGAIN follows from the "
                                           "other linear rules (2019, 2021 template;")
     # the shipped TOML example restates S1 with another code: redundant too
     toml, = lint_rule_files([ROOT / "tests" / "fixtures" / "rules" / "good.toml"])
-    assert (toml.line, toml.code) == (2, "redundant") and "TOML-BALANCE" in toml.message
+    assert (toml.line, toml.code) == (2, "RULE-REDUNDANT") and "TOML-BALANCE" in toml.message
 
 
 def test_contradictory_rules_are_errors(tmp_path):
@@ -68,18 +68,21 @@ def test_contradictory_rules_are_errors(tmp_path):
                  rule("USER-ZERO", "table4.review.total == 0"),
                  rule("USER-ONE", "table4.review.total == 1"))
     messages = lint_rule_files([path])
-    assert [(m.line, m.code, m.severity) for m in messages] == [(2, "contradictory", "error"),
-                                                                (12, "contradictory", "error")]
+    assert [(m.line, m.code, m.severity) for m in messages] == [(2, "RULE-CONTRADICTION", "error"),
+                                                                (12, "RULE-CONTRADICTION", "error")]
     assert "differing by 1" in messages[0].message and "`table4.review.total == 1`" in messages[1].message
     result = CliRunner().invoke(main, ["rules", "lint", str(path)])
     assert result.exit_code == 2
-    assert f"{path}:2: contradictory:" in result.output and f"{path}:12: contradictory:" in result.output
+    assert f"错误[RULE-CONTRADICTION]：{path}:2: 在 2019 模板中" in result.output
+    assert f"错误[RULE-CONTRADICTION]：{path}:12:" in result.output
+    english = CliRunner().invoke(main, ["rules", "lint", "--lang", "en", str(path)]).output
+    assert f"error[RULE-CONTRADICTION]: {path}:2: in the 2019 template" in english
 
 
 def test_consistency_is_checked_only_on_rule_sets_that_load(tmp_path):
     path = write(tmp_path, rule("USER-ZERO", "table4.review.total == 0"), rule("USER-ONE", "table4.review.total == 1"),
                  rule("USER-BAD", "table3.nonsense.total == 0"))
-    assert [m.code for m in lint_rule_files([path])] == ["expression"]
+    assert [m.code for m in lint_rule_files([path])] == ["RULE-EXPRESSION"]
 
 
 def test_check_consistency_directly(tmp_path):

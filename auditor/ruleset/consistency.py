@@ -35,7 +35,8 @@ class Inconsistency:
     rule: object  # loader.Rule
     template: str
     instance: str  # the instance as written, variables bound
-    message: str
+    message: str  # English
+    message_zh: str = ""
 
 
 def _order(key: CellKey) -> tuple[str, str, str]:
@@ -123,7 +124,9 @@ def check_consistency(rules: Sequence, context: Sequence = ()) -> list[Inconsist
                     found.append(Inconsistency(
                         "contradictory", rule, template, text,
                         f"in the {template} template `{text}` contradicts the other linear "
-                        f"rules, which imply the same sum with a constant differing by {_number(gap)}"))
+                        f"rules, which imply the same sum with a constant differing by {_number(gap)}",
+                        f"在 {template} 模板中 `{text}` 与其他线性规则矛盾：它们推出同一个和，"
+                        f"但常数相差 {_number(gap)}"))
         for rule in rules:
             mine = equations[id(rule)]
             if not mine or id(rule) in contradictory or id(rule) in independent:
@@ -144,7 +147,8 @@ def check_consistency(rules: Sequence, context: Sequence = ()) -> list[Inconsist
             found.append(Inconsistency(
                 "redundant", rule, hits[0][0], hits[0][1],
                 f"every instance of {rule.code} follows from the other linear rules "
-                f"({templates} template; e.g. `{hits[0][1]}`)"))
+                f"({templates} template; e.g. `{hits[0][1]}`)",
+                f"{rule.code} 的每个实例都可由其他线性规则推出（{templates} 模板；例如 `{hits[0][1]}`）"))
     return found
 
 

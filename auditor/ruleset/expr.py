@@ -33,6 +33,7 @@ number on one side, groups only inside ``sum``) and every name against the templ
 from __future__ import annotations
 
 import itertools
+import keyword
 import operator
 import re
 from dataclasses import dataclass, fields
@@ -42,6 +43,8 @@ from typing import Callable, Iterator, Optional, Union
 
 from .. import templates
 from ..templates import TABLE_IDS, TableView
+from .errors import (RULE_CODES, RULE_EXPRESSION, RULE_FORBIDDEN, RULE_NOT_IN_TEMPLATE, RULE_TOO_COMPLEX,
+                     RULE_VALUE)
 
 MAX_LENGTH = 2000  # characters in one expression
 MAX_DEPTH = 32  # nested parentheses, calls, unary signs and "not"
@@ -72,23 +75,47 @@ _MIRRORED = {"==": "==", "!=": "!=", "<=": ">=", ">=": "<=", "<": ">", ">": "<"}
 
 
 class RuleError(Exception):
-    """A rule or expression that cannot be used; ``str()`` is ``file:line: message``."""
+    """A rule or expression that cannot be used: a catalogue code (``errors.py``), a message in
+    Chinese and in English, and where it is. ``str()`` is ``file:line: message`` (English);
+    ``text(lang)`` is the same in either language; ``message`` is the English message."""
 
-    def __init__(self, message: str, file: Optional[str] = None, line: Optional[int] = None,
-                 code: str = "invalid-rule"):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, message_zh: str, message_en: str, file: Optional[str] = None,
+                 line: Optional[int] = None):
+        if code not in RULE_CODES:
+            raise ValueError(f"{code!r} is not a rule error code (auditor/ruleset/errors.py)")
+        super().__init__(code, message_zh, message_en, file, line)  # all of them: it pickles
+        self.code = code  # RULE-SYNTAX, RULE-VALUE, RULE-EXPRESSION ...
+        self.message_zh = message_zh
+        self.message_en = message_en
         self.file = file
         self.line = line
-        self.code = code  # a short kind, e.g. "syntax", "unknown-key", "expression"
+
+    @property
+    def message(self) -> str:
+        return self.message_en
+
+    def localized(self, lang: str = "zh") -> str:
+        """The message alone, in ``lang`` (zh, en)."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+    @property
+    def where(self) -> str:
+        return ":".join(str(part) for part in (self.file, self.line) if part is not None)
+
+    def text(self, lang: str = "en") -> str:
+        """``file:line: message`` in ``lang``."""
+        return f"{self.where}: {self.localized(lang)}" if self.where else self.localized(lang)
 
     def located(self, file: Optional[str], line: Optional[int]) -> "RuleError":
         """The same error, placed in ``file`` at ``line`` unless it already knows better."""
-        return type(self)(self.message, self.file or file, self.line or line, self.code)
+        return type(self)(self.code, self.message_zh, self.message_en, self.file or file, self.line or line)
+
+    def prefixed(self, zh: str, en: str) -> "RuleError":
+        """The same error with its messages prefixed (e.g. by the key it was found under)."""
+        return type(self)(self.code, zh + self.message_zh, en + self.message_en, self.file, self.line)
 
     def __str__(self) -> str:
-        where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
-        return f"{where}: {self.message}" if where else self.message
+        return self.text("en")
 
 
 class NotInTemplate(RuleError):
@@ -206,6 +233,9 @@ class _Token:
     def describe(self) -> str:
         return "the end of the expression" if self.kind == "end" else repr(self.text)
 
+    def describe_zh(self) -> str:
+        return "表达式结尾" if self.kind == "end" else repr(self.text)
+
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -216,28 +246,54 @@ _TOKEN = re.compile(r"""
   | (?P<op>==|!=|<=|>=|[-+*<>(),.])
 """, re.VERBOSE)
 
-_HINTS = {
-    "=": " (compare with ==)", "/": " (no division)", "^": " (no power operator)",
-    "'": " (no strings)", '"': " (no strings)", "[": " (no indexing)", "$": " (a variable is $name)",
+_HINTS = {  # character -> (zh, en) hint
+    "=": ("（比较请用 ==）", " (compare with ==)"), "$": ("（变量写作 $名称）", " (a variable is $name)"),
 }
+# Characters of Python (or other languages) that the rule language does not have at all.
+_FORBIDDEN_CHARS = {
+    "/": ("（没有除法）", " (no division)"), "^": ("（没有乘方）", " (no power operator)"),
+    "'": ("（没有字符串）", " (no strings)"), '"': ("（没有字符串）", " (no strings)"),
+    "[": ("（没有下标、列表或推导式）", " (no indexing, lists or comprehensions)"),
+    "]": ("（没有下标、列表或推导式）", " (no indexing, lists or comprehensions)"),
+    "{": ("（没有字典或集合）", " (no dicts or sets)"), "}": ("（没有字典或集合）", " (no dicts or sets)"),
+    ":": ("（没有 lambda、切片或字典）", " (no lambda, slices or dicts)"),
+    ";": ("（只能写一个表达式）", " (one expression only)"), "%": ("（没有取模或格式化）", " (no modulo)"),
+    "@": ("（没有矩阵乘法或装饰器）", " (no @)"), "~": ("（没有位运算）", " (no bitwise operators)"),
+    "&": ("（没有位运算，请用 and）", " (no bitwise operators: use and)"),
+    "|": ("（没有位运算，请用 or）", " (no bitwise operators: use or)"),
+    "`": ("（没有反引号）", " (no backticks)"), "\\": ("（没有反斜杠）", " (no backslashes)"),
+    "!": ("（不等请用 !=，取反请用 not）", " (use != or not)"),
+}
+# Python keywords other than and/or/not: a rule's expression never runs as Python.
+_PYTHON_WORDS = frozenset(keyword.kwlist) - set(KEYWORDS)
 
 
 def tokenize(text: str) -> list[_Token]:
     """The tokens of ``text``, ending with an ``end`` token."""
     if len(text) > MAX_LENGTH:
-        raise RuleError(f"expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed",
-                        code="expression")
+        raise RuleError(RULE_TOO_COMPLEX, f"表达式长 {len(text)} 个字符，上限为 {MAX_LENGTH} 个",
+                        f"expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
     tokens, pos = [], 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
             char = text[pos]
-            raise _error(f"unexpected character {char!r}{_HINTS.get(char, '')}", pos)
+            if char in _FORBIDDEN_CHARS:
+                zh, en = _FORBIDDEN_CHARS[char]
+                raise _error(f"规则语言中不能使用字符 {char!r}{zh}", f"character {char!r} is not part of the "
+                             f"rule language{en}", pos, RULE_FORBIDDEN)
+            zh, en = _HINTS.get(char, ("", ""))
+            raise _error(f"意外的字符 {char!r}{zh}", f"unexpected character {char!r}{en}", pos)
         kind = match.lastgroup
         if kind == "power":
-            raise _error("the power operator ** is not allowed", pos)
+            raise _error("不能使用乘方运算符 **", "the power operator ** is not allowed", pos, RULE_FORBIDDEN)
         if kind == "number" and len(match.group().replace(".", "")) > MAX_DIGITS:
-            raise _error(f"numeric literal longer than {MAX_DIGITS} digits", pos)
+            raise _error(f"数字超过 {MAX_DIGITS} 位", f"numeric literal longer than {MAX_DIGITS} digits", pos,
+                         RULE_TOO_COMPLEX)
+        if kind == "word" and (match.group().startswith("_") or match.group() in _PYTHON_WORDS):
+            raise _error(f"{match.group()!r} 是 Python 的写法，不属于规则语言（表达式不会作为代码执行）",
+                         f"{match.group()!r} is Python, not part of the rule language (an expression "
+                         "never runs as code)", pos, RULE_FORBIDDEN)
         if kind != "space":
             tokens.append(_Token(kind, match.group(), pos))
         pos = match.end()
@@ -245,8 +301,8 @@ def tokenize(text: str) -> list[_Token]:
     return tokens
 
 
-def _error(message: str, pos: int) -> RuleError:
-    return RuleError(f"{message} at column {pos + 1}", code="expression")
+def _error(message_zh: str, message_en: str, pos: int, code: str = RULE_EXPRESSION) -> RuleError:
+    return RuleError(code, f"{message_zh}（第 {pos + 1} 列）", f"{message_en} at column {pos + 1}")
 
 
 # ------------------------------------------------------------------------------- syntax tree
@@ -364,18 +420,20 @@ class _Parser:
     def expect(self, text: str) -> _Token:
         token = self.accept("op", text)
         if token is None:
-            raise _error(f"expected {text!r}, found {self.token.describe()}", self.token.pos)
+            raise _error(f"此处应为 {text!r}，却是 {self.token.describe_zh()}",
+                         f"expected {text!r}, found {self.token.describe()}", self.token.pos)
         return token
 
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _error(f"expression nested deeper than {MAX_DEPTH} levels", self.token.pos)
+            raise _error(f"表达式嵌套超过 {MAX_DEPTH} 层", f"expression nested deeper than {MAX_DEPTH} levels",
+                         self.token.pos, RULE_TOO_COMPLEX)
 
     def parse(self):
         node = self.condition()
         if self.token.kind != "end":
-            raise _error(f"unexpected {self.token.describe()}", self.token.pos)
+            raise _error(f"意外的 {self.token.describe_zh()}", f"unexpected {self.token.describe()}", self.token.pos)
         return node
 
     def condition(self):
@@ -405,7 +463,8 @@ class _Parser:
             return left
         right = self.additive()
         if self.token.kind == "op" and self.token.text in COMPARISONS:
-            raise _error("only one comparison is allowed (no chains like a <= b <= c)", self.token.pos)
+            raise _error("只能有一个比较（不能连写 a <= b <= c）",
+                         "only one comparison is allowed (no chains like a <= b <= c)", self.token.pos)
         return _Compare(op.text, left, right, op.pos)
 
     def additive(self):
@@ -445,14 +504,16 @@ class _Parser:
                 return self.call()
             return self.name()
         if token.kind == "variable":
-            raise _error(f"variable {token.text} can only stand for the row or column of a cell name",
-                         token.pos)
-        raise _error(f"unexpected {token.describe()}", token.pos)
+            raise _error(f"变量 {token.text} 只能用作单元格名称中的行或列",
+                         f"variable {token.text} can only stand for the row or column of a cell name", token.pos)
+        raise _error(f"意外的 {token.describe_zh()}", f"unexpected {token.describe()}", token.pos)
 
     def call(self):
         name = self.accept("word")
         if name.text not in FUNCTIONS:
-            raise _error(f"unknown function {name.text!r} (functions: {', '.join(FUNCTIONS)})", name.pos)
+            raise _error(f"未知的函数 {name.text!r}（只有 {', '.join(FUNCTIONS)}）",
+                         f"unknown function {name.text!r} (functions: {', '.join(FUNCTIONS)})", name.pos,
+                         RULE_FORBIDDEN)
         self.enter()
         self.expect("(")
         args = [self.condition()]
@@ -463,7 +524,7 @@ class _Parser:
         if name.text == "sum":
             return _Sum(tuple(args), name.pos)
         if len(args) != 1 or not isinstance(args[0], _Cell):
-            raise _error("integer() takes exactly one cell name", name.pos)
+            raise _error("integer() 只接受一个单元格名称", "integer() takes exactly one cell name", name.pos)
         return _Integer(args[0], name.pos)
 
     def name(self):
@@ -472,7 +533,8 @@ class _Parser:
         while self.accept("op", "."):
             part = self.accept("word") or self.accept("variable")
             if part is None:
-                raise _error(f"expected a name after '.', found {self.token.describe()}", self.token.pos)
+                raise _error(f"'.' 之后应为名称，却是 {self.token.describe_zh()}",
+                             f"expected a name after '.', found {self.token.describe()}", self.token.pos)
             parts.append(part.text)
         return _name_node(parts, first.pos)
 
@@ -486,18 +548,20 @@ def _name_node(parts: list[str], pos: int):
     if parts[0] in TABLE_IDS:
         if len(parts) != 3:
             form = f"{report}.TABLE.ROW.COLUMN" if report else "TABLE.ROW.COLUMN"
-            raise _error(f"a cell name is {form}, not {dotted!r}", pos)
+            raise _error(f"单元格名称的写法是 {form}，而不是 {dotted!r}", f"a cell name is {form}, not {dotted!r}", pos)
         table, row, column = parts
         for part, axis in ((row, "row"), (column, "column")):
             ids, groups = axis_names(table, axis)
             if not part.startswith("$") and part not in ids and part not in groups:
-                raise _error(f"unknown {axis} {part!r} of {table} in {dotted!r}", pos)
+                raise _error(f"{dotted!r} 中 {table} 没有{'行' if axis == 'row' else '列'} {part!r}",
+                             f"unknown {axis} {part!r} of {table} in {dotted!r}", pos)
         return _Cell(table, row, column, pos, report)
     if parts[0] == "meta":
         if dotted not in META_NAMES:
-            raise _error(f"unknown name {dotted!r} (meta names: {', '.join(META_NAMES)})", pos)
+            raise _error(f"未知的名称 {dotted!r}（meta 名称有 {', '.join(META_NAMES)}）",
+                         f"unknown name {dotted!r} (meta names: {', '.join(META_NAMES)})", pos)
         return _Meta(dotted, pos)
-    raise _error(f"unknown name {dotted!r}", pos)
+    raise _error(f"未知的名称 {dotted!r}", f"unknown name {dotted!r}", pos)
 
 
 @lru_cache(maxsize=None)
@@ -532,7 +596,8 @@ def _check_linear(node, in_sum: bool) -> None:
         return
     if isinstance(node, _Cell):
         if not in_sum and _is_group(node):
-            raise _error(f"{node} names a group; a group can only be used inside sum()", node.pos)
+            raise _error(f"{node} 是一组单元格，组只能用在 sum() 之内",
+                         f"{node} names a group; a group can only be used inside sum()", node.pos)
         return
     if isinstance(node, _Negate):
         return _check_linear(node.operand, in_sum)
@@ -541,18 +606,22 @@ def _check_linear(node, in_sum: bool) -> None:
             _check_linear(arg, True)
         return
     if isinstance(node, _Product) and sum(not _is_constant(f) for f in node.factors) > 1:
-        raise _error("'*' needs a number on one side (relations stay linear)", node.pos)
+        raise _error("'*' 的一侧必须是数字（关系式须为线性）", "'*' needs a number on one side (relations stay linear)",
+                     node.pos)
     if isinstance(node, (_Add, _Product)):
         for operand in node.operands if isinstance(node, _Add) else node.factors:
             _check_linear(operand, in_sum)
         return
     if isinstance(node, _Meta):
-        raise _error(f"{node.name} can only be compared with a number in a condition", node.pos)
+        raise _error(f"{node.name} 只能在条件中与数字比较",
+                     f"{node.name} can only be compared with a number in a condition", node.pos)
     if isinstance(node, _Integer):
-        raise _error("integer() is a check of its own, not a value", node.pos)
+        raise _error("integer() 是单独的检查，不是一个值", "integer() is a check of its own, not a value", node.pos)
     if isinstance(node, _Compare):
-        raise _error("only one comparison is allowed, at the top of a relation", node.pos)
-    raise _error("'and', 'or' and 'not' combine conditions over meta names only", 0)
+        raise _error("只能有一个比较，且位于关系式的最外层",
+                     "only one comparison is allowed, at the top of a relation", node.pos)
+    raise _error("and、or、not 只能连接关于 meta 名称的条件",
+                 "'and', 'or' and 'not' combine conditions over meta names only", 0)
 
 
 def _check_condition(node) -> None:
@@ -563,8 +632,8 @@ def _check_condition(node) -> None:
     elif isinstance(node, _Not):
         _check_condition(node.operand)
     elif not (isinstance(node, _Compare) and _meta_comparison(node) is not None):
-        raise _error("a condition compares a meta name with a number, e.g. meta.year >= 2021",
-                     getattr(node, "pos", 0))
+        raise _error("条件是 meta 名称与数字的比较，例如 meta.year >= 2021",
+                     "a condition compares a meta name with a number, e.g. meta.year >= 2021", getattr(node, "pos", 0))
 
 
 def _meta_comparison(node: _Compare) -> Optional[tuple[str, str, Decimal]]:
@@ -585,18 +654,20 @@ def _constant(node) -> Decimal:
 def _kind(tree) -> str:
     if isinstance(tree, _Integer):
         if _is_group(tree.arg):
-            raise _error(f"integer() takes one cell, not the group {tree.arg}", tree.pos)
+            raise _error(f"integer() 只接受一个单元格，不能是组 {tree.arg}",
+                         f"integer() takes one cell, not the group {tree.arg}", tree.pos)
         return "integer"
     if isinstance(tree, _Compare) and not any(isinstance(n, _Meta) for n in _walk(tree)):
         _check_linear(tree.left, False)
         _check_linear(tree.right, False)
         if not any(isinstance(n, _Cell) for n in _walk(tree)):
-            raise _error("the relation names no cell", tree.pos)
+            raise _error("关系式中没有任何单元格", "the relation names no cell", tree.pos)
         return "relation"
     if isinstance(tree, (_Logic, _Not, _Compare)):
         _check_condition(tree)
         return "condition"
-    raise _error("an expression is a comparison, integer(CELL) or a condition over meta names", 0)
+    raise _error("表达式应为一个比较、integer(单元格) 或关于 meta 名称的条件",
+                 "an expression is a comparison, integer(CELL) or a condition over meta names", 0)
 
 
 # ------------------------------------------------------------------------------- compiled form
@@ -650,21 +721,23 @@ class Expr:
                 lhs, lhs_const = expander.linear(self.tree.left, False)
                 rhs, rhs_const = expander.linear(self.tree.right, False)
         except ArithmeticError as exc:  # cannot happen within the limits; kept as a rule error
-            raise RuleError(f"arithmetic error in {text!r}: {exc!r}", code="expression") from None
+            raise RuleError(RULE_EXPRESSION, f"{text!r} 计算出错：{exc!r}",
+                            f"arithmetic error in {text!r}: {exc!r}") from None
         return LinearRelation(_terms(lhs), lhs_const, self.tree.op, _terms(rhs), rhs_const, text)
 
 
 def compile_expression(text: str, variables: Optional[set[str]] = None) -> Expr:
     """Parse and check ``text``; with ``variables``, every ``$name`` used must be among them."""
     if not isinstance(text, str):
-        raise RuleError("an expression must be a string", code="expression")
+        raise RuleError(RULE_EXPRESSION, "表达式必须是字符串", "an expression must be a string")
     tree = _Parser(text).parse()
     kind = _kind(tree)
     cells = [node for node in _walk(tree) if isinstance(node, _Cell)]
     used = {part[1:] for cell in cells for part in (cell.row, cell.column) if part.startswith("$")}
     if variables is not None:
         for name in sorted(used - set(variables)):
-            raise RuleError(f"unbound variable ${name}: bind it with for_each", code="expression")
+            raise RuleError(RULE_EXPRESSION, f"变量 ${name} 没有取值：请用 for_each 给出",
+                            f"unbound variable ${name}: bind it with for_each")
     tables = tuple(dict.fromkeys(cell.qualified_table for cell in cells))
     return Expr(text=text, kind=kind, tree=tree, variables=frozenset(used), tables=tables)
 
@@ -703,7 +776,8 @@ class _Expander:
         if not part.startswith("$"):
             return part
         if part[1:] not in self.bindings:
-            raise RuleError(f"unbound variable {part}: bind it with for_each", code="expression")
+            raise RuleError(RULE_EXPRESSION, f"变量 {part} 没有取值：请用 for_each 给出",
+                            f"unbound variable {part}: bind it with for_each")
         return self.bindings[part[1:]]
 
     def cells(self, node: _Cell, in_sum: bool) -> list[CellKey]:
@@ -714,16 +788,19 @@ class _Expander:
         rows, row_group = _members(row, view.row_ids, view.row_groups)
         columns, column_group = _members(column, view.column_ids, view.column_groups)
         if (row_group or column_group) and not in_sum:
-            raise RuleError(f"{name} names a group; a group can only be used inside sum()",
-                            code="expression")
+            raise RuleError(RULE_EXPRESSION, f"{name} 是一组单元格，组只能用在 sum() 之内",
+                            f"{name} names a group; a group can only be used inside sum()")
         if rows is None or columns is None:
-            raise NotInTemplate(f"{name} is not in the {view.template} template", code="expression")
+            raise NotInTemplate(RULE_NOT_IN_TEMPLATE, f"{view.template} 模板中没有 {name}",
+                                f"{name} is not in the {view.template} template")
         found = [CellKey(table, r, c) for r in rows for c in columns if cell_exists(view, r, c)]
         if not found and not (row_group or column_group):
-            raise NotInTemplate(f"{name} is not in the {view.template} template", code="expression")
+            raise NotInTemplate(RULE_NOT_IN_TEMPLATE, f"{view.template} 模板中没有 {name}",
+                                f"{name} is not in the {view.template} template")
         self.count += len(found)
         if self.count > MAX_TERMS:
-            raise RuleError(f"more than {MAX_TERMS} terms after expansion", code="expression")
+            raise RuleError(RULE_TOO_COMPLEX, f"展开后超过 {MAX_TERMS} 项",
+                            f"more than {MAX_TERMS} terms after expansion")
         return found
 
     def linear(self, node, in_sum: bool) -> _Form:
@@ -815,23 +892,25 @@ def parse_domain(value: object) -> Domain:
     """A ``for_each`` domain from its written form: a string ``TABLE.NAME`` or a list of ids."""
     if isinstance(value, (list, tuple)):
         if not value or not all(isinstance(v, str) and _ID.match(v) for v in value):
-            raise RuleError("a for_each list must be a non-empty list of ids", code="bad-value")
+            raise RuleError(RULE_VALUE, "for_each 列表必须是非空的 id 列表", "a for_each list must be a non-empty list of ids")
         if len(set(value)) != len(value):
-            raise RuleError(f"for_each list {list(value)} repeats an id", code="bad-value")
+            raise RuleError(RULE_VALUE, f"for_each 列表 {list(value)} 有重复的 id",
+                            f"for_each list {list(value)} repeats an id")
         return Domain(text=f"[{', '.join(value)}]", values=tuple(value))
     if not isinstance(value, str):
-        raise RuleError("a for_each domain is TABLE.rows, TABLE.columns, TABLE.GROUP or a list of ids",
-                        code="bad-value")
+        raise RuleError(RULE_VALUE, "for_each 的取值范围应为 TABLE.rows、TABLE.columns、TABLE.组名 或 id 列表",
+                        "a for_each domain is TABLE.rows, TABLE.columns, TABLE.GROUP or a list of ids")
     table, _, name = value.partition(".")
     if table not in TABLE_IDS:
-        raise RuleError(f"for_each domain {value!r}: unknown table {table!r}", code="bad-value")
+        raise RuleError(RULE_VALUE, f"for_each 取值范围 {value!r}：未知的表 {table!r}",
+                        f"for_each domain {value!r}: unknown table {table!r}")
     if name in ("rows", "columns"):
         return Domain(text=value, table=table, axis=name[:-1])
     for axis in ("row", "column"):
         if name in axis_names(table, axis)[1]:
             return Domain(text=value, table=table, axis=axis, group=name)
-    raise RuleError(f"for_each domain {value!r}: {name!r} is not rows, columns or a group of {table}",
-                    code="bad-value")
+    raise RuleError(RULE_VALUE, f"for_each 取值范围 {value!r}：{name!r} 不是 rows、columns 或 {table} 的组",
+                    f"for_each domain {value!r}: {name!r} is not rows, columns or a group of {table}")
 
 
 ForEach = tuple[tuple[str, Domain], ...]  # (variable, domain) pairs, in the order written
@@ -842,16 +921,21 @@ def check_for_each(expr: Expr, for_each: ForEach) -> None:
     uses = expr.variable_uses()
     for variable, domain in for_each:
         if variable not in uses:
-            raise RuleError(f"for_each variable ${variable} is not used in the expression", code="bad-value")
+            raise RuleError(RULE_VALUE, f"for_each 变量 ${variable} 在表达式中没有用到",
+                            f"for_each variable ${variable} is not used in the expression")
         for table, axis in sorted(uses[variable]):
             if domain.table is not None and (domain.table, domain.axis) != (table, axis):
-                raise RuleError(f"${variable} ranges over {domain.text} ({domain.table} {domain.axis}s) "
-                                f"but stands for a {axis} of {table}", code="bad-value")
+                zh_axis = {"row": "行", "column": "列"}
+                raise RuleError(RULE_VALUE, f"${variable} 的取值范围是 {domain.text}（{domain.table} 的"
+                                f"{zh_axis[domain.axis]}），却用作 {table} 的{zh_axis[axis]}",
+                                f"${variable} ranges over {domain.text} ({domain.table} {domain.axis}s) "
+                                f"but stands for a {axis} of {table}")
             ids, groups = axis_names(table, axis)
             for value in domain.values:
                 if value not in ids and value not in groups:
-                    raise RuleError(f"${variable} takes {value!r}, which is not a {axis} of {table}",
-                                    code="bad-value")
+                    raise RuleError(RULE_VALUE, f"${variable} 取值 {value!r}，它不是 {table} 的"
+                                    f"{'行' if axis == 'row' else '列'}",
+                                    f"${variable} takes {value!r}, which is not a {axis} of {table}")
 
 
 def bindings_of(for_each: ForEach, view_resolver: ViewResolver) -> list[dict[str, str]]:
@@ -862,8 +946,8 @@ def bindings_of(for_each: ForEach, view_resolver: ViewResolver) -> list[dict[str
     for values in domains:
         size *= len(values)
     if size > MAX_INSTANCES:
-        raise RuleError(f"for_each gives {size} instances; at most {MAX_INSTANCES} are allowed",
-                        code="bad-value")
+        raise RuleError(RULE_TOO_COMPLEX, f"for_each 产生 {size} 个实例，上限为 {MAX_INSTANCES} 个",
+                        f"for_each gives {size} instances; at most {MAX_INSTANCES} are allowed")
     return [dict(zip(names, combination)) for combination in itertools.product(*domains)]
 
 

@@ -17,6 +17,7 @@ never evaluates them.
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +27,14 @@ import yaml
 
 from ..resources import rules_root
 from ..templates import TABLE_IDS, TEMPLATE_IDS, template_view
+from .errors import (RULE_ALIAS, RULE_CONTRADICTION, RULE_DUPLICATE_CODE, RULE_FILE, RULE_FORBIDDEN,
+                     RULE_MISSING_KEY, RULE_NOT_IN_TEMPLATE, RULE_REDUNDANT, RULE_STRUCTURE, RULE_SYNTAX,
+                     RULE_TOO_COMPLEX, RULE_TOO_LARGE, RULE_UNKNOWN_KEY, RULE_VALUE)
 from .expr import (Domain, Expansion, Expr, ForEach, RuleError, ViewResolver, check_for_each,
                    compile_expression, expand_instances, parse_domain, split_qualifier)
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_NESTING = 64  # nested YAML collections (a rule needs 4)
 RULE_SUFFIXES = (".yaml", ".yml", ".toml")
 
 SEVERITIES = ("error", "warning", "review", "info")
@@ -44,9 +49,11 @@ SCOPES = ("report", "pair", "aggregate")
 SPECIAL_KINDS = {"identical_to_previous": "pair", "sum_of_components": "aggregate"}
 KINDS = ("expression",) + tuple(SPECIAL_KINDS)
 
-_CODE = (re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*\Z"), "upper-case letters, digits and hyphens, e.g. T3-BALANCE")
-_NAME = (re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*\Z"), "lower-case words joined by dots, e.g. table3.balance")
-_RELATION = (re.compile(r"[A-Za-z0-9]+\Z"), "letters and digits, e.g. S1")
+_CODE = (re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*\Z"), "大写字母、数字和连字符，例如 T3-BALANCE",
+         "upper-case letters, digits and hyphens, e.g. T3-BALANCE")
+_NAME = (re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*\Z"), "以点连接的小写单词，例如 table3.balance",
+         "lower-case words joined by dots, e.g. table3.balance")
+_RELATION = (re.compile(r"[A-Za-z0-9]+\Z"), "字母和数字，例如 S1", "letters and digits, e.g. S1")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -97,17 +104,28 @@ class Rule:
 
 @dataclass(frozen=True)
 class LintMessage:
-    """One problem in a rule file, as ``auditor rules lint`` prints it."""
+    """One problem in a rule file, as ``auditor rules lint`` prints it; ``code`` is a RULE-* code."""
 
     file: str
     line: Optional[int]
     code: str
-    message: str
+    message: str  # English
     severity: str = "error"  # "warning" for a redundant rule (consistency.py): the set still works
+    message_zh: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def localized(self, lang: str = "zh") -> str:
+        return (self.message_zh or self.message) if lang == "zh" else self.message
+
+    def text(self, lang: str = "en") -> str:
+        """``file:line: message`` in ``lang``."""
+        return f"{self.where}: {self.localized(lang)}" if self.where else self.localized(lang)
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message} [{self.code}]"
+        return f"{self.where}: {self.message} [{self.code}]"
 
 
 # ------------------------------------------------------------------------------- reading files
@@ -121,14 +139,24 @@ class _Mapping(dict):
 
 
 class _RuleYamlLoader(yaml.SafeLoader):
-    """SafeLoader that rejects anchors, aliases and duplicate keys, and records lines."""
+    """SafeLoader that rejects anchors, aliases, duplicate keys and deep nesting, and records lines."""
+
+    depth = 0
 
     def compose_node(self, parent, index):
         event = self.peek_event()
+        line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise RuleError("YAML anchors and aliases are not allowed in rule files",
-                            line=event.start_mark.line + 1, code="syntax")
-        return super().compose_node(parent, index)
+            raise RuleError(RULE_ALIAS, "规则文件中不允许使用 YAML 锚点和别名",
+                            "YAML anchors and aliases are not allowed in rule files", line=line)
+        self.depth += 1
+        if self.depth > MAX_NESTING:  # before Python's own recursion limit: composing is recursive
+            raise RuleError(RULE_TOO_COMPLEX, f"YAML 嵌套超过 {MAX_NESTING} 层",
+                            f"YAML nested deeper than {MAX_NESTING} levels", line=line)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _RuleYamlLoader, node: yaml.MappingNode):
@@ -139,10 +167,11 @@ def _construct_mapping(loader: _RuleYamlLoader, node: yaml.MappingNode):
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise RuleError("a mapping key must be a plain value", line=key_node.start_mark.line + 1,
-                            code="syntax")
+            raise RuleError(RULE_SYNTAX, "映射的键必须是简单的值", "a mapping key must be a plain value",
+                            line=key_node.start_mark.line + 1)
         if key in mapping:
-            raise RuleError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1, code="syntax")
+            raise RuleError(RULE_SYNTAX, f"重复的键 {key!r}", f"duplicate key {key!r}",
+                            line=key_node.start_mark.line + 1)
         mapping.key_lines[key] = key_node.start_mark.line + 1
         mapping[key] = loader.construct_object(value_node, deep=True)
 
@@ -160,28 +189,63 @@ class _Entry:
 
 
 def _read_text(path: Path) -> str:
+    """The file's text: a regular file of at most ``MAX_FILE_BYTES``, UTF-8, without NUL bytes."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise RuleError(f"rule file is larger than {MAX_FILE_BYTES} bytes", code="file")
-        return path.read_bytes().decode("utf-8-sig")
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise RuleError(RULE_FILE, "规则文件不是普通文件", "the rule file is not a regular file")
+        if status.st_size > MAX_FILE_BYTES:
+            raise _too_large(status.st_size)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # the size on disk may change or lie
     except OSError as exc:
-        raise RuleError(f"cannot read rule file: {exc.strerror or exc}", code="file") from None
-    except UnicodeDecodeError:
-        raise RuleError("rule file is not UTF-8", code="file") from None
+        reason = exc.strerror or str(exc)
+        raise RuleError(RULE_FILE, f"无法读取规则文件：{reason}", f"cannot read rule file: {reason}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(len(data))
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise RuleError(RULE_FILE, "规则文件含有 NUL 字节：不是文本文件",
+                        "rule file contains a NUL byte: not a text file", line=data.count(b"\n", 0, nul) + 1)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        raise RuleError(RULE_FILE, "规则文件不是 UTF-8 编码", "rule file is not UTF-8",
+                        line=data.count(b"\n", 0, offset) + 1) from None
+
+
+def _too_large(size: int) -> RuleError:
+    return RuleError(RULE_TOO_LARGE, f"规则文件有 {size} 字节，超过上限 {MAX_FILE_BYTES} 字节",
+                     f"rule file is larger than {MAX_FILE_BYTES} bytes ({size} bytes)")
 
 
 def _yaml_entries(text: str) -> list[_Entry]:
     try:
         data = yaml.load(text, Loader=_RuleYamlLoader)  # a SafeLoader: no Python objects
+    except yaml.constructor.ConstructorError as exc:  # a tag SafeLoader does not know: !!python/...
+        tag = re.search(r"tag '([^']*)'", exc.problem or "")
+        shown = (tag.group(1) if tag else "?").replace("tag:yaml.org,2002:", "!!")
+        mark = exc.problem_mark or exc.context_mark
+        raise RuleError(RULE_FORBIDDEN, f"不允许使用 YAML 标签 {shown}：规则文件只含普通数据",
+                        f"YAML tag {shown} is not allowed: rule files hold plain data",
+                        line=mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "cannot parse"
         if exc.context and exc.context_mark and exc.problem:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise RuleError(f"YAML syntax error: {message}", line=mark.line + 1 if mark else None,
-                        code="syntax") from None
+        raise RuleError(RULE_SYNTAX, f"YAML 语法错误：{message}", f"YAML syntax error: {message}",
+                        line=mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        detail = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise RuleError(RULE_SYNTAX, f"YAML 不允许的字符 {detail}", f"YAML syntax error: character {detail} "
+                        "is not allowed", line=line) from None
     except yaml.YAMLError as exc:
-        raise RuleError(f"YAML error: {exc}", code="syntax") from None
+        raise RuleError(RULE_SYNTAX, f"YAML 错误：{exc}", f"YAML error: {exc}") from None
+    except RecursionError:  # cannot happen within MAX_NESTING; kept as a clean error
+        raise RuleError(RULE_TOO_COMPLEX, "YAML 嵌套过深", "YAML nested too deep") from None
     rules = _top_level(data, getattr(data, "key_lines", {}).get("rules"))
     return [_Entry(entry, getattr(entry, "line", None), getattr(entry, "key_lines", {})) for entry in rules]
 
@@ -191,8 +255,10 @@ def _toml_entries(text: str) -> list[_Entry]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
-        raise RuleError(f"TOML syntax error: {exc}", line=int(found.group(1)) if found else None,
-                        code="syntax") from None
+        raise RuleError(RULE_SYNTAX, f"TOML 语法错误：{exc}", f"TOML syntax error: {exc}",
+                        line=int(found.group(1)) if found else None) from None
+    except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+        raise RuleError(RULE_TOO_COMPLEX, "TOML 嵌套过深", "TOML nested too deep") from None
     rules = _top_level(data, None)
     # tomllib keeps no positions: find each [[rules]] header and the keys written under it.
     lines = text.splitlines()
@@ -216,12 +282,14 @@ def _toml_entries(text: str) -> list[_Entry]:
 def _top_level(data: object, line: Optional[int]) -> list:
     """The ``rules`` list of a parsed file."""
     if not isinstance(data, dict) or "rules" not in data:
-        raise RuleError("a rule file holds a `rules` list at the top", line=1, code="structure")
+        raise RuleError(RULE_STRUCTURE, "规则文件的顶层应为 `rules` 列表", "a rule file holds a `rules` list at the top",
+                        line=1)
     unknown = sorted(str(key) for key in data if key != "rules")
     if unknown:
-        raise RuleError(f"unknown top-level key(s): {', '.join(unknown)}", line=1, code="structure")
+        raise RuleError(RULE_STRUCTURE, f"未知的顶层键：{', '.join(unknown)}",
+                        f"unknown top-level key(s): {', '.join(unknown)}", line=1)
     if not isinstance(data["rules"], list):
-        raise RuleError("`rules` must be a list of rules", line=line, code="structure")
+        raise RuleError(RULE_STRUCTURE, "`rules` 应为规则的列表", "`rules` must be a list of rules", line=line)
     return data["rules"]
 
 
@@ -243,21 +311,26 @@ class _RuleBuilder:
         self.problems = problems
         self.failed = False
 
-    def problem(self, message: str, key: Optional[str] = None, code: str = "bad-value") -> None:
-        line = self.entry.key_lines.get(key, self.entry.line)
-        self.problems.append(RuleError(message, self.file, line, code))
+    def problem(self, message_zh: str, message_en: str, key: Optional[str] = None, code: str = RULE_VALUE) -> None:
+        self.add(RuleError(code, message_zh, message_en), key)
+
+    def add(self, error: RuleError, key: Optional[str] = None) -> None:
+        """Record ``error`` at the line of ``key`` (or of the rule)."""
+        self.problems.append(error.located(self.file, self.entry.key_lines.get(key, self.entry.line)))
         self.failed = True
 
-    def text(self, key: str, form: tuple[re.Pattern, str]) -> Optional[str]:
+    def text(self, key: str, form: tuple[re.Pattern, str, str]) -> Optional[str]:
         value = self.values.get(key)
         if value is not None and (not isinstance(value, str) or not form[0].match(value)):
-            self.problem(f"`{key}` must be {form[1]}, not {value!r}", key)
+            self.problem(f"`{key}` 应为{form[1]}，而不是 {_shown(value)}", f"`{key}` must be {form[2]}, not {_shown(value)}",
+                         key)
         return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: Optional[str] = None):
         value = self.values.get(key, default)
-        if value is not None and value not in choices:
-            self.problem(f"`{key}` must be one of {', '.join(choices)}, not {value!r}", key)
+        if value is not None and (not isinstance(value, str) or value not in choices):
+            self.problem(f"`{key}` 应为 {', '.join(choices)} 之一，而不是 {_shown(value)}",
+                         f"`{key}` must be one of {', '.join(choices)}, not {_shown(value)}", key)
         return value
 
     def bilingual(self, key: str) -> tuple[str, str]:
@@ -266,7 +339,8 @@ class _RuleBuilder:
             return "", ""
         if not isinstance(value, dict) or set(value) - {"zh", "en"} or not all(
                 isinstance(value.get(lang), str) and value[lang].strip() for lang in ("zh", "en")):
-            self.problem(f"`{key}` must be a mapping with non-empty `zh` and `en` texts", key)
+            self.problem(f"`{key}` 应为含非空 `zh` 与 `en` 文本的映射",
+                         f"`{key}` must be a mapping with non-empty `zh` and `en` texts", key)
             return "", ""
         return value["zh"], value["en"]
 
@@ -276,8 +350,9 @@ class _RuleBuilder:
             return None
         items = [str(item) if isinstance(item, int) and not isinstance(item, bool) else item
                  for item in (value if isinstance(value, list) else [value])]
-        if not items or any(item not in choices for item in items):
-            self.problem(f"`{key}` must be a non-empty list of {', '.join(choices)}, not {value!r}", key)
+        if not items or any(not isinstance(item, str) or item not in choices for item in items):
+            self.problem(f"`{key}` 应为由 {', '.join(choices)} 组成的非空列表，而不是 {_shown(value)}",
+                         f"`{key}` must be a non-empty list of {', '.join(choices)}, not {_shown(value)}", key)
             return None
         return tuple(dict.fromkeys(items))
 
@@ -286,18 +361,19 @@ class _RuleBuilder:
         if value is None:
             return ()
         if not isinstance(value, dict) or not value:
-            self.problem("`for_each` must map variables to domains, e.g. {column: table3.columns}",
-                         "for_each")
+            self.problem("`for_each` 应把变量映射到取值范围，例如 {column: table3.columns}",
+                         "`for_each` must map variables to domains, e.g. {column: table3.columns}", "for_each")
             return ()
         pairs: list[tuple[str, Domain]] = []
         for variable, domain in value.items():
             if not isinstance(variable, str) or not _VARIABLE.match(variable):
-                self.problem(f"for_each variable {variable!r} is not a name", "for_each")
+                self.problem(f"for_each 变量 {_shown(variable)} 不是一个名称",
+                             f"for_each variable {_shown(variable)} is not a name", "for_each")
                 continue
             try:
                 pairs.append((variable, parse_domain(domain)))
             except RuleError as error:
-                self.problem(f"for_each ${variable}: {error.message}", "for_each")
+                self.add(error.prefixed(f"for_each ${variable}：", f"for_each ${variable}: "), "for_each")
         return tuple(pairs)
 
     def expression(self, for_each: ForEach, templates: tuple[str, ...]) -> Optional[Expr]:
@@ -311,33 +387,38 @@ class _RuleBuilder:
             for template in templates:
                 found, skipped = expand_instances(compiled, for_each, _template_resolver(template))
                 if not found:
-                    reason = f": {skipped[0].message}" if skipped else ""
-                    raise RuleError(f"the rule has no instance in the {template} template{reason}; "
-                                    "restrict it with `templates:`", code="expression")
+                    zh, en = (f"：{skipped[0].message_zh}", f": {skipped[0].message_en}") if skipped else ("", "")
+                    raise RuleError(RULE_NOT_IN_TEMPLATE, f"规则在 {template} 模板中没有任何实例{zh}；"
+                                    "请用 `templates:` 限定模板",
+                                    f"the rule has no instance in the {template} template{en}; "
+                                    "restrict it with `templates:`")
         except RuleError as error:
-            self.problem(f"expr: {error.message}", "expr", code=error.code)
+            self.add(error.prefixed("expr：", "expr: "), "expr")
             return None
         return compiled
 
     def special_kind(self, kind: str, scope: str) -> None:
         """Check the keys of a built-in check (``kind`` other than ``expression``)."""
         if SPECIAL_KINDS[kind] != scope:
-            self.problem(f"`kind: {kind}` needs `scope: {SPECIAL_KINDS[kind]}`", "scope")
+            self.problem(f"`kind: {kind}` 需要 `scope: {SPECIAL_KINDS[kind]}`",
+                         f"`kind: {kind}` needs `scope: {SPECIAL_KINDS[kind]}`", "scope")
         for key in ("expr", "for_each"):
             if key in self.values:
-                self.problem(f"`{key}` is not used with `kind: {kind}`", key)
+                self.problem(f"`kind: {kind}` 不使用 `{key}`", f"`{key}` is not used with `kind: {kind}`", key)
 
     def build(self) -> Optional[Rule]:
         values = self.values
         unknown = sorted(str(key) for key in values if key not in REQUIRED_KEYS + OPTIONAL_KEYS)
         if unknown:
-            self.problem(f"unknown key(s): {', '.join(unknown)}", unknown[0], code="unknown-key")
+            self.problem(f"未知的键：{', '.join(unknown)}", f"unknown key(s): {', '.join(unknown)}", unknown[0],
+                         code=RULE_UNKNOWN_KEY)
         scope = self.choice("scope", SCOPES, "report")
         kind = self.choice("kind", KINDS, "expression")
         required = REQUIRED_KEYS if kind == "expression" else tuple(k for k in REQUIRED_KEYS if k != "expr")
         missing = [key for key in required if values.get(key) is None]
         if missing:
-            self.problem(f"missing key(s): {', '.join(missing)}", code="missing-key")
+            self.problem(f"缺少键：{', '.join(missing)}", f"missing key(s): {', '.join(missing)}",
+                         code=RULE_MISSING_KEY)
         code = self.text("code", _CODE)
         name = self.text("name", _NAME)
         relation = self.text("relation", _RELATION)
@@ -364,24 +445,34 @@ class _RuleBuilder:
         if compiled is None or self.failed:
             return None
         if compiled.reports and scope != "pair":
-            self.problem(f"cells of another report ({', '.join(compiled.reports)}.) need `scope: pair`", "expr")
+            self.problem(f"引用其他报告的单元格（{', '.join(compiled.reports)}.）需要 `scope: pair`",
+                         f"cells of another report ({', '.join(compiled.reports)}.) need `scope: pair`", "expr")
         elif scope == "pair" and not compiled.reports:
-            self.problem("a `scope: pair` rule compares with the previous report: name a prev. cell", "expr")
+            self.problem("`scope: pair` 的规则与上年报告比较：请引用 prev. 单元格",
+                         "a `scope: pair` rule compares with the previous report: name a prev. cell", "expr")
         elif scope == "aggregate":
-            self.problem("`scope: aggregate` rules are `kind: sum_of_components`", "scope")
+            self.problem("`scope: aggregate` 的规则应为 `kind: sum_of_components`",
+                         "`scope: aggregate` rules are `kind: sum_of_components`", "scope")
         if self.failed:
             return None
         read = tuple(dict.fromkeys(split_qualifier(table)[1] for table in compiled.tables))
         tables = declared_tables or read
         absent = [table for table in read if table not in tables]
         if absent:
-            self.problem(f"`tables` leaves out {', '.join(absent)}, which the expression reads", "tables")
+            self.problem(f"`tables` 漏掉了表达式读取的 {', '.join(absent)}",
+                         f"`tables` leaves out {', '.join(absent)}, which the expression reads", "tables")
             return None
         return Rule(code=code, name=name, relation=relation, title_zh=title_zh, title_en=title_en,
                     severity=severity, templates=templates, tables=tables, for_each=for_each,
                     expr=values["expr"], compiled=compiled, on_blank=on_blank, on_missing=on_missing,
                     tolerance=tolerance, doc_zh=doc_zh, doc_en=doc_en, file=self.file,
                     line=self.entry.line, scope=scope, kind=kind)
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut short: a hostile file may hold a huge value."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _template_resolver(template: str) -> ViewResolver:
@@ -406,13 +497,15 @@ def _read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rul
             continue
         for entry in entries:
             if not isinstance(entry.values, dict):
-                problems.append(RuleError("a rule must be a mapping of keys", file, entry.line, "structure"))
+                problems.append(RuleError(RULE_STRUCTURE, "每条规则应为键值映射", "a rule must be a mapping of keys",
+                                          file, entry.line))
                 continue
             code = entry.values.get("code")
             where = f"{file}:{entry.line}" if entry.line else file
             if isinstance(code, str) and code in first_seen:
-                problems.append(RuleError(f"duplicate rule code {code}: first defined at {first_seen[code]}",
-                                          file, entry.key_lines.get("code", entry.line), "duplicate-code"))
+                problems.append(RuleError(RULE_DUPLICATE_CODE, f"规则代码 {code} 重复：首次定义于 {first_seen[code]}",
+                                          f"duplicate rule code {code}: first defined at {first_seen[code]}",
+                                          file, entry.key_lines.get("code", entry.line)))
                 continue
             if isinstance(code, str):
                 first_seen[code] = where
@@ -438,13 +531,15 @@ def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
     one a warning. The shipped rules themselves are context, never reported.
     """
     rules, problems = _read_rules(paths)
-    messages = [LintMessage(p.file or "", p.line, p.code, p.message) for p in problems]
+    messages = [LintMessage(p.file or "", p.line, p.code, p.message_en, message_zh=p.message_zh) for p in problems]
     if not problems:
         from .consistency import check_consistency, shipped_context
         mine, context = shipped_context(rules)
         for found in sorted(check_consistency(mine, context), key=lambda f: (f.rule.file, f.rule.line or 0)):
-            messages.append(LintMessage(found.rule.file, found.rule.line, found.kind, found.message,
-                                        "error" if found.kind == "contradictory" else "warning"))
+            contradictory = found.kind == "contradictory"
+            messages.append(LintMessage(found.rule.file, found.rule.line,
+                                        RULE_CONTRADICTION if contradictory else RULE_REDUNDANT, found.message,
+                                        "error" if contradictory else "warning", found.message_zh))
     return messages
 
 
