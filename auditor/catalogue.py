@@ -50,6 +50,8 @@ _PROBLEMS: list[Problem] = [
         ("FILE-UNREADABLE", "file.unreadable", "无法读取文件", "file cannot be read"),
         ("FILE-ENCRYPTED", "file.encrypted", "文件已加密或有密码保护", "file is encrypted or password-protected"),
         ("FORMAT-UNSUPPORTED", "file.format_unsupported", "暂不支持的格式", "unsupported format"),
+    )),
+    *_table("file", "warning", (
         ("FORMAT-MISMATCH", "file.format_mismatch", "文件内容与扩展名不符", "content does not match the file extension"),
     )),
     *_table("limit", "error", (

@@ -217,9 +217,9 @@ def _fill_row(table: Table, view: TableView, row_id: str, record: Record, column
             spec = view.row(row_id)
             notes.append(ExtractionNote(
                 code="LIMIT-NUMBER-LENGTH", table=view.table,
-                message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行的数字有 {digits} 位，"
+                message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行“{_column_zh(view, column)}”列的数字有 {digits} 位，"
                            f"超过 {MAX_DIGITS} 位，未按数值读取，涉及该单元格的核对无法进行",
-                message_en=f"{view.table} row {row_id}: a number of {digits} digits (over {MAX_DIGITS}) "
+                message_en=f"{view.table} row {row_id}, column {column}: a number of {digits} digits (over {MAX_DIGITS}) "
                            f"is not read as a number; relations through that cell are not assessable",
                 details={"row": row_id, "column": column, "digits": digits}, source=token.cell.source))
     if len(values) < len(columns) or extra:
@@ -232,6 +232,11 @@ def _fill_row(table: Table, view: TableView, row_id: str, record: Record, column
             details={"row": row_id, "found": len(values), "expected": len(columns)},
             source=(record.labels or record.values)[0].source,
         ))
+
+
+def _column_zh(view: TableView, column: str) -> str:
+    spec = view.column(column)
+    return spec.zh.split(" ")[-1] if spec else column
 
 
 def _table_zh(table: str) -> str:

@@ -13,6 +13,7 @@ import io
 import signal
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, fields, replace
 from typing import Iterator, Optional
 
@@ -105,7 +106,7 @@ def check_package(data: bytes, file: str) -> None:
             if declared > limits.unpacked_bytes:
                 _bomb(file, f"成员 {member.filename} 解压后 {_size(declared)}",
                       f"member {member.filename} unpacks to {_size_en(declared)}")
-            unpacked = _unpacked_size(archive, member, limits.unpacked_bytes - total)
+            unpacked = _unpacked_size(archive, member, limits.unpacked_bytes - total, file)
             if unpacked is None:
                 _bomb(file, f"解压后超过 {_size(limits.unpacked_bytes)}", f"unpacks beyond {_size_en(limits.unpacked_bytes)}")
             total += unpacked
@@ -115,8 +116,10 @@ def check_package(data: bytes, file: str) -> None:
                       f"member {member.filename} has a compression ratio of {unpacked // packed}:1")
 
 
-def _unpacked_size(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> Optional[int]:
-    """The bytes a member really unpacks to, or None past ``budget``; a damaged member counts what it gave."""
+def _unpacked_size(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int, file: str) -> Optional[int]:
+    """The bytes a member really unpacks to, or None past ``budget``. A member whose data fail their
+    checksum is damaged, or lies about its size (a bomb in disguise, which another unpacker would
+    unpack in full): the package is not read."""
     count = 0
     try:
         with archive.open(member) as stream:
@@ -127,9 +130,11 @@ def _unpacked_size(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: in
                 count += len(chunk)
                 if count > budget:
                     return None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
-            zipfile.LargeZipFile):
-        return count  # a damaged or encrypted member: its loader reports it
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise LoadError("FILE-UNREADABLE", f"压缩包成员 {member.filename} 已损坏（{exc}），文件无法读取：{file}",
+                        f"package member {member.filename} is damaged ({exc}): {file}") from None
+    except (OSError, ValueError, NotImplementedError, RuntimeError, zipfile.LargeZipFile):
+        return count  # an encrypted member or an unknown compression: the format's loader reports it
 
 
 def _bomb(file: str, zh: str, en: str) -> None:

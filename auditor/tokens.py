@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .cells import cell_state, parse_cell
+from .cells import cell_state, overlong_number, parse_cell
 from .fused import RowRelation, resolve
 from .model import Cell, CellState, Row, Source
 
@@ -90,7 +90,9 @@ def row_tokens(row: Row, index: int) -> list[Token]:
     tokens: list[Token] = []
     for piece in row.pieces:
         if row.kind == "cells":
-            if cell_state(piece.text) != CellState.text:
+            # a number too long to read keeps its slot (a text cell, flagged by extraction), so the
+            # values after it do not shift left
+            if cell_state(piece.text) != CellState.text or overlong_number(piece.text):
                 tokens.append(Token("value", piece.text, piece.source, index))
             else:
                 tokens.append(Token("label", piece.text, piece.source, index))

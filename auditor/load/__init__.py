@@ -36,6 +36,26 @@ _MAGIC = (
     (b"II*\x00", "image"),
     (b"MM\x00*", "image"),
 )
+# What content each extension may hold without a FORMAT-MISMATCH warning (Word and Excel open HTML
+# saved as .doc/.xls, and web pages often come as .txt, so those are not mismatches).
+_WEB = {"html", "text", "markdown"}
+_SUFFIX_KINDS = {
+    ".pdf": {"pdf"}, ".docx": {"docx"}, ".doc": {"doc", "docx", "rtf", "odt", *_WEB}, ".wps": {"doc", "docx", "rtf"},
+    ".xlsx": {"xlsx"}, ".xls": {"xls", "xlsx", *_WEB}, ".ods": {"ods"}, ".odt": {"odt"}, ".rtf": {"rtf"},
+    ".png": {"image"}, ".jpg": {"image"}, ".jpeg": {"image"}, ".bmp": {"image"}, ".tif": {"image"},
+    ".tiff": {"image"}, ".gif": {"image"}, ".webp": {"image"},
+    ".html": _WEB, ".htm": _WEB, ".shtml": _WEB, ".xhtml": _WEB, ".txt": _WEB, ".text": _WEB,
+    ".md": _WEB, ".markdown": _WEB,
+}
+FORMAT_LABELS = {  # kind -> (zh, en), for messages
+    "pdf": ("PDF", "a PDF"), "docx": ("Word 文档（.docx）", "a Word document (.docx)"),
+    "doc": ("Word 97-2003 文档", "a Word 97-2003 document"), "rtf": ("RTF 文档", "an RTF document"),
+    "odt": ("OpenDocument 文本", "an OpenDocument text"), "xlsx": ("Excel 表格（.xlsx）", "an Excel workbook (.xlsx)"),
+    "xls": ("Excel 97-2003 表格", "an Excel 97-2003 workbook"), "ods": ("OpenDocument 表格", "an OpenDocument sheet"),
+    "image": ("图片", "an image"), "html": ("网页（HTML）", "a web page (HTML)"), "text": ("纯文本", "plain text"),
+    "markdown": ("Markdown 文本", "Markdown text"), "zip": ("zip 压缩包", "a zip archive"),
+    "ole": ("Office 97-2003 文件", "an Office 97-2003 file"),
+}
 _PACKAGES = {"docx", "xlsx", "ods", "odt"}  # zip packages: unpacked size checked first
 _LABELS = {
     "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "ods": "OpenDocument 表格", "xls": "Excel 97-2003 (.xls)",
@@ -105,8 +125,13 @@ def load_bytes(data: bytes, file: str) -> Document:
     limits.check_file_size(len(data), file)
     if not data.strip():
         raise LoadError("file-empty", f"文件为空：{file}", f"file is empty: {file}")
-    document = _load(data, file, sniff_format(data, Path(file).suffix.lower()))
+    suffix = Path(file).suffix.lower()
+    kind = sniff_format(data, suffix)
+    document = _load(data, file, kind)
     limits.check_document(document.rows, file)
+    if suffix in _SUFFIX_KINDS and kind not in _SUFFIX_KINDS[suffix]:
+        # Read by its content all the same; the finding tells the publisher the name is wrong.
+        document.metadata["format_mismatch"] = f"{suffix}:{kind}"
     return document
 
 
@@ -163,4 +188,4 @@ def load_path(path: str | Path) -> Document:
     return load_bytes(data, str(path))
 
 
-__all__ = ["LoadError", "load_bytes", "load_path", "sniff_format", "decode_bytes", "sniff_html_charset"]
+__all__ = ["FORMAT_LABELS", "LoadError", "load_bytes", "load_path", "sniff_format", "decode_bytes", "sniff_html_charset"]

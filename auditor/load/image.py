@@ -235,6 +235,21 @@ def _scaled(glyphs: list[Glyph], edges: list[Edge], factor: float) -> tuple[list
             [Edge(e.orientation, e.position * factor, e.start * factor, e.end * factor) for e in edges])
 
 
+def _header_only(data: bytes):
+    """The image with PIL's own pixel check off, only to read its size (it is not decoded)."""
+    from PIL import Image
+
+    with _PIL_LIMIT_LOCK:
+        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            return Image.open(io.BytesIO(data))
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+_PIL_LIMIT_LOCK = threading.Lock()
+
+
 def image_rows(data: bytes, file: str, page: int = 1, path: str = OCR_MARK) -> list[dict]:
     """The rows of one image (bytes of any format Pillow reads)."""
     _require()
@@ -243,7 +258,10 @@ def image_rows(data: bytes, file: str, page: int = 1, path: str = OCR_MARK) -> l
     try:
         with warnings.catch_warnings():  # PIL's DecompressionBombWarning: our own limit decides, just below
             warnings.simplefilter("ignore")
-            image = Image.open(io.BytesIO(data))
+            try:
+                image = Image.open(io.BytesIO(data))
+            except Image.DecompressionBombError:  # over twice PIL's own limit: read the size from the header
+                image = _header_only(data)
         check_pixels(*image.size, file)  # before decoding: the header alone gives the size
         image.load()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError,

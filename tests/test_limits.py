@@ -1,0 +1,172 @@
+"""Limits on one input file: each crafted input is refused quickly with its LIMIT-* code, the
+message names the file, and a real report within the limits is audited as before."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import struct
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import audit_file
+from auditor.batch import BatchOptions, run_batch
+from auditor.engine import RunConfig
+from auditor.limits import Limits
+from auditor.ruleset import load_default_rules
+from auditor.store import Store
+from conftest import report_path
+
+RULES = list(load_default_rules())
+
+
+def audit(name: str, data: bytes, limits: Limits = Limits()):
+    started = time.perf_counter()
+    result = audit_file(name, RULES, RunConfig(limits=limits), data=data)
+    return result, time.perf_counter() - started
+
+
+def codes(result) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+def zip_bomb(megabytes: int, name: str = "word/document.xml") -> bytes:
+    """A DOCX-shaped package whose one member unpacks to ``megabytes`` MB of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open(name, "w", force_zip64=True) as member:
+            block = b"\0" * (1 << 20)
+            for _ in range(megabytes):
+                member.write(block)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    bomb = zip_bomb(12)
+    assert len(bomb) < 100_000  # 12 MB of zeros packs to a few KB: a ratio far over 200:1
+    result, seconds = audit("bomb.docx", bomb)
+    assert codes(result) == ["LIMIT-ZIP-BOMB"] and seconds < 2
+    assert "bomb.docx" in result.findings[0].message and "压缩比" in result.findings[0].message
+    # the total unpacked size is limited too, ratio aside
+    result, _ = audit("bomb.xlsx", zip_bomb(3, "xl/workbook.xml"), Limits(unpacked_bytes=2 * 1024 * 1024))
+    assert codes(result) == ["LIMIT-ZIP-BOMB"]
+
+
+def test_a_zip_member_that_lies_about_its_size_is_damaged():
+    """A member declaring fewer bytes than it holds fails its checksum: not handed to a loader
+    that might unpack it in full."""
+    data = bytearray(zip_bomb(1))
+    # the central directory and local header both declare the size; shrink the declared size
+    declared = struct.pack("<I", 1 << 20)
+    assert data.count(declared) >= 1
+    data = data.replace(declared, struct.pack("<I", 1000))
+    result, _ = audit("liar.docx", bytes(data))
+    assert codes(result) in (["FILE-UNREADABLE"], ["LIMIT-ZIP-BOMB"])
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width``×``height`` pixels (a decompression bomb's disguise)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def test_an_image_over_the_pixel_limit_is_not_decoded():
+    pytest.importorskip("PIL")
+    result, seconds = audit("scan.png", png_header_only(100_000, 100_000))
+    assert codes(result) == ["LIMIT-IMAGE-PIXELS"] and seconds < 2
+    assert "100000×100000" in result.findings[0].message
+
+
+def test_deep_html_nesting_is_a_limit_finding():
+    page = b"<html><body>" + b"<div>" * 50_000 + b"x" + b"</div>" * 50_000 + b"</body></html>"
+    result, seconds = audit("deep.html", page)
+    assert codes(result) == ["LIMIT-NESTING"] and seconds < 5
+    shallow, _ = audit("shallow.html", page, Limits(nesting=100_000))
+    assert "LIMIT-NESTING" not in codes(shallow)
+
+
+def test_a_row_or_a_document_over_the_table_size_is_refused():
+    wide = b"<table><tr>" + b"<td>1</td>" * 3000 + b"</tr></table>"
+    result, _ = audit("wide.html", wide)
+    assert codes(result) == ["LIMIT-TABLE-SIZE"] and "3000" in result.findings[0].message
+    report = report_path("shanghai-bgt-2019.html").read_bytes()
+    result, _ = audit("small-limit.html", report, Limits(table_cells=100))
+    assert codes(result) == ["LIMIT-TABLE-SIZE"]
+
+
+def test_file_size_limit_applies_to_bytes_and_paths(tmp_path):
+    data = report_path("tianshui-2020.txt").read_bytes()
+    result, _ = audit("t.txt", data, Limits(file_bytes=len(data) - 1))
+    assert codes(result) == ["FILE-TOO-LARGE"]
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    result = audit_file(path, RULES, RunConfig(limits=Limits(file_bytes=1000)))
+    assert codes(result) == ["FILE-TOO-LARGE"] and str(path) in result.findings[0].message
+
+
+def test_pdf_page_limit():
+    data = report_path("hongze-2023.pdf").read_bytes()
+    result, _ = audit("hongze-2023.pdf", data, Limits(pages=2))
+    assert codes(result) == ["LIMIT-PAGES"] and "上限 2 页" in result.findings[0].message
+    within, _ = audit("hongze-2023.pdf", data)
+    assert "LIMIT-PAGES" not in codes(within) and "T4-GROUP-TOTAL" in codes(within)
+
+
+def test_an_overlong_number_is_text_and_flagged_not_guessed():
+    page = report_path("shanghai-bgt-2019.html").read_bytes()
+    long_number = b"8" * 40
+    changed = page.replace(b">821<", b">" + long_number + b"<", 1)
+    assert changed != page
+    result, _ = audit("long.html", changed)
+    notes = [f for f in result.findings if f.code == "LIMIT-NUMBER-LENGTH"]
+    assert len(notes) == 1 and notes[0].severity.value == "warning" and "40 位" in notes[0].message
+    assert "“自然人”列" in notes[0].message
+    cell = result.tables["table3"].rows["new"]["natural_person"]
+    assert cell.state.value == "text" and cell.value is None
+    # the relations through that cell are not assessable, not failed
+    failed_on_cell = [f for f in result.findings if f.status.value == "failed"
+                      and any(c.row == "new" and c.column == "natural_person" for c in f.cells)]
+    assert not failed_on_cell
+
+
+def test_a_file_over_its_time_is_abandoned_and_the_timer_is_cleared():
+    data = report_path("tianshui-2020.txt").read_bytes()
+    result, seconds = audit("slow.txt", data, Limits(seconds=0.002))
+    assert codes(result) == ["LIMIT-TIME"] and seconds < 1
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+    normal, _ = audit("normal.txt", data)
+    assert "LIMIT-TIME" not in codes(normal)
+
+
+def stuck_in_c(path, rules, config, data=None):
+    """A file on which the audit never returns to Python: SIGALRM blocked, as inside a C call."""
+    if Path(path).name == "stuck.txt":
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    return audit_file(path, rules, config, data=data)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the batch watchdog test forks workers")
+def test_a_worker_stuck_in_c_code_is_ended_and_only_that_file_is_lost(tmp_path, monkeypatch):
+    import auditor.batch as batch_module
+
+    monkeypatch.setattr(batch_module, "audit_file", stuck_in_c)  # forked workers inherit it
+    text = report_path("tianshui-2020.txt").read_bytes()
+    for name in ("a.txt", "b.txt", "stuck.txt", "c.txt"):
+        (tmp_path / name).write_bytes(text)
+    db = tmp_path / "audit.sqlite"
+    started = time.perf_counter()
+    summary = run_batch([tmp_path], db, BatchOptions(jobs=2, chunk_size=2, limits=Limits(seconds=1)))
+    assert time.perf_counter() - started < 60
+    assert summary.audited == 3 and summary.errors == 1
+    with Store(db) as store:
+        lost = [(f["path"], f["code"]) for f in store.findings_of() if f["kind"] == "internal"]
+    assert lost == [(str(tmp_path / "stuck.txt"), "WORKER-LOST")]
