@@ -47,6 +47,14 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     claims = ClaimSummary()
     if document is not None and document.metadata.get("format_mismatch"):
         findings.insert(0, _format_mismatch(report.file, document.metadata["format_mismatch"], config))
+    if document is not None and document.metadata.get("damaged_pages"):
+        pages = document.metadata["damaged_pages"].split(",")
+        finding = problem_finding(
+            "FILE-DAMAGED-PAGES", f"PDF 第{'、'.join(pages)}页已损坏，无法读取，其余页面已审核：{report.file}",
+            f"PDF page(s) {', '.join(pages)} are damaged and were not read; the rest was audited: {report.file}",
+            config.lang, file=report.file)
+        finding.severity = config.severity(finding.code, finding.severity)
+        findings.insert(0, finding)
     if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
         narrative, claims = check_narrative(report, document, config)
         findings += narrative

@@ -53,6 +53,7 @@ _PROBLEMS: list[Problem] = [
     )),
     *_table("file", "warning", (
         ("FORMAT-MISMATCH", "file.format_mismatch", "文件内容与扩展名不符", "content does not match the file extension"),
+        ("FILE-DAMAGED-PAGES", "file.damaged_pages", "部分页面已损坏，未能读取", "some pages are damaged and were not read"),
     )),
     *_table("limit", "error", (
         ("FILE-TOO-LARGE", "limit.file_size", "文件过大", "file too large"),

@@ -128,6 +128,40 @@ def render_rows(table3: Table, table4: Table, template: str = "2021", year: int 
     return "\n".join(lines) + "\n"
 
 
+def render_docx(table3: Table, table4: Table, template: str = "2021", year: int = 2022,
+                agency: str = "示例县人民政府") -> bytes:
+    """A Word document: title and headings as paragraphs, tables 3 and 4 as Word tables, a row per
+    template row (label, then the values)."""
+    import io
+
+    import docx
+
+    view3, view4 = template_view("table3", template), template_view("table4", template)
+    document = docx.Document()
+    document.add_paragraph(f"{agency}{year}年政府信息公开工作年度报告")
+    document.add_paragraph(f"本报告所列数据统计期限自{year}年1月1日起至{year}年12月31日止。")
+    document.add_paragraph("三、收到和处理政府信息公开申请情况")
+    header = ["申请人情况", "自然人"] + [c.zh for c in view3.columns[1:-1]] + ["总计"]
+    rows = [header] + [[_row_label(view3, r)] + [str(table3[r][c]) for c in view3.column_ids] for r in view3.row_ids]
+    word_table = document.add_table(rows=len(rows), cols=len(header))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            word_table.cell(r, c).text = text
+    document.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    word_table = document.add_table(rows=3, cols=15)
+    word_table.cell(0, 0).merge(word_table.cell(0, 4)).text = "行政复议"
+    word_table.cell(0, 5).merge(word_table.cell(0, 14)).text = "行政诉讼"
+    values = [str(table4[r][c]) for r in view4.row_ids for c in view4.column_ids]
+    for column in range(15):
+        word_table.cell(1, column).text = heads[column % 5]
+        word_table.cell(2, column).text = values[column]
+    document.add_paragraph("五、存在的主要问题及改进情况")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def gold_tables(gold: dict) -> tuple[Table, Table]:
     """Tables of a gold file (tests/data/gold/*.json) as {row: {column: value}} (None = blank)."""
     tables = []

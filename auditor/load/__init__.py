@@ -56,7 +56,9 @@ FORMAT_LABELS = {  # kind -> (zh, en), for messages
     "markdown": ("Markdown 文本", "Markdown text"), "zip": ("zip 压缩包", "a zip archive"),
     "ole": ("Office 97-2003 文件", "an Office 97-2003 file"),
 }
-_PACKAGES = {"docx", "xlsx", "ods", "odt"}  # zip packages: unpacked size checked first
+_PACKAGES = {"docx", "xlsx", "ods", "odt"}
+_PACKAGE_NAMES = {".docx": ("Word 文件", "Word file"), ".xlsx": ("Excel 文件", "Excel file"),
+                  ".ods": ("表格文件", "spreadsheet"), ".odt": ("文档", "document")}  # zip packages: unpacked size checked first
 _LABELS = {
     "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "ods": "OpenDocument 表格", "xls": "Excel 97-2003 (.xls)",
     "doc": "Word 97-2003 / WPS (.doc/.wps)", "odt": "OpenDocument 文本", "rtf": "RTF", "image": "图片",
@@ -69,8 +71,8 @@ def _zip_kind(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        return "zip"
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError):
+        return "broken-zip"  # a zip without a readable directory: cut short, or damaged
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -97,7 +99,7 @@ def _ole_kind(data: bytes, suffix: str) -> str:
 
 def sniff_format(data: bytes, suffix: str) -> str:
     """"pdf", "docx", "xlsx", "ods", "xls", "doc", "odt", "rtf", "image", "html", "markdown",
-    "text", or "zip"/"ole" for containers this build cannot read."""
+    "text", "zip"/"ole" for containers this build cannot read, or "broken-zip"."""
     for magic, name in _MAGIC:
         if data.startswith(magic):
             if name == "zip":
@@ -160,6 +162,11 @@ def _load(data: bytes, file: str, kind: str) -> Document:
         from .image import load_image
 
         return load_image(data, file)
+    if kind == "broken-zip":
+        label_zh, label_en = _PACKAGE_NAMES.get(Path(file).suffix.lower(), ("压缩包", "package"))
+        raise LoadError("file-unreadable",
+                        f"{label_zh}已损坏或不完整（文件可能被截断或下载未完成），无法读取：{file}",
+                        f"the {label_en} is damaged or incomplete (cut short, or not fully downloaded): {file}")
     if kind in {"zip", "ole"}:
         label = _LABELS[kind]
         raise LoadError(

@@ -473,7 +473,9 @@ def _page_glyphs(raw, textpage, height: float) -> list[Glyph]:
             continue
         if not raw.FPDFText_GetLooseCharBox(textpage, index, pointer):
             continue
-        glyphs.append(Glyph(chr(code), rect.left, height - rect.top, rect.right, height - rect.bottom))
+        # a UTF-16 surrogate or a code past Unicode (damaged fonts) is no character: U+FFFD
+        char = "\ufffd" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
+        glyphs.append(Glyph(char, rect.left, height - rect.top, rect.right, height - rect.bottom))
     return glyphs
 
 
@@ -563,6 +565,7 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
                         f"the PDF cannot be parsed ({detail}): {file}") from None
     rows: list[dict] = []
     unread: list[int] = []
+    damaged: list[int] = []
     ocr_pages: list[int] = []
     metadata: dict[str, str] = {}
     try:
@@ -575,7 +578,11 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
             if value:
                 metadata[key] = value
         for index in range(len(document)):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:  # a damaged page: the others are still read
+                damaged.append(index + 1)
+                continue
             try:
                 height = page.get_height()
                 textpage = page.get_textpage()
@@ -600,6 +607,8 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
                 page.close()
     finally:
         document.close()
+    if damaged:
+        metadata["damaged_pages"] = ",".join(map(str, damaged))
     if ocr_pages:
         metadata["ocr_pages"] = ",".join(map(str, ocr_pages))
     if unread:
@@ -612,6 +621,9 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
                 f"pip install 'auditor[ocr]'：{file}",
                 f"the PDF has no text layer (scanned pages {', '.join(map(str, unread))}); "
                 f"install the OCR extra: pip install 'auditor[ocr]': {file}")
+        if damaged:
+            raise LoadError("file-unreadable", f"PDF 已损坏，{len(damaged)} 页无法读取：{file}",
+                            f"the PDF is damaged: {len(damaged)} page(s) cannot be read: {file}")
         raise LoadError("file-empty", f"PDF 中没有可读取的文字：{file}", f"the PDF holds no text: {file}")
     images = [f"{file}#page={p}" for p in unread]
     return Document.model_validate({"file": file, "format": "pdf", "rows": rows, "images": images,
