@@ -82,30 +82,16 @@ def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes]
     """Audit one file within ``config.limits``; always returns a result, never raises for the file's sake."""
     file = str(path)
     try:
-        with limits.use(config.limits), limits.deadline(config.limits.seconds):
+        with limits.guarded(file, config.limits):
             document = load_bytes(data, file) if data is not None else load_path(path)
             report = extract(document)
             return audit_report(report, rules, config, document)
-    except limits.TimeLimitExceeded:
-        error = limits.time_error(file, config.limits.seconds)
+    except LoadError as error:  # the file's own problem, a limit included
         return _failure(file, error.code, error.message_zh, error.message_en, config)
-    except LoadError as error:
-        return _failure(file, error.code, error.message_zh, error.message_en, config)
-    except RecursionError:
-        with limits.use(config.limits):
-            error = limits.nesting_error(file)
-        return _failure(file, error.code, error.message_zh, error.message_en, config)
-    except MemoryError:
-        return _failure(file, "FILE-TOO-LARGE", f"处理该文件时内存不足：{file}",
-                        f"out of memory while auditing {file}", config)
     except Exception as error:  # our own fault: recorded as the file's finding, the batch goes on
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         return _failure(file, INTERNAL_ERROR, f"审核 {file} 时程序内部出错：{detail}",
                         f"internal error while auditing {file}: {detail}", config)
-
-
-def is_internal_error(result: AuditResult) -> bool:
-    return any(f.code == INTERNAL_ERROR for f in result.findings)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
-from . import __version__
+from . import __version__, limits
 from .agency import AgencyNames, read_hierarchy
 from .audit import audit_file, expand_paths
 from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
@@ -40,6 +40,7 @@ from .engine import RunConfig
 from .findings import Severity
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
+from .load import LoadError, read_capped
 from .model import Report
 from .problems import INTERNAL_ERROR, problem_finding
 from .resources import rules_root
@@ -436,10 +437,11 @@ class Batch:
         for path in files:
             name = str(path)
             try:
-                data = path.read_bytes()
+                with limits.use(self.options.limits):
+                    data = read_capped(path)
                 content_hash = hashlib.sha256(data).hexdigest()
-            except OSError:
-                data, content_hash = None, None  # the worker reports the file as unreadable
+            except (OSError, LoadError):
+                data, content_hash = None, None  # the worker reports the file (unreadable, too large)
             done = self.store.done(name)
             if content_hash is not None and done == (content_hash, self.version, "audited"):
                 summary.skipped += 1

@@ -232,13 +232,22 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
 def extract(path, fmt, output, lang):
     """读出表格 / Print the parsed tables: every cell with value, state, raw text and source."""
     from .extract import extract as extract_report
+    from .limits import DEFAULT, guarded
     from .load import LoadError, load_path
+    from .problems import INTERNAL_ERROR
     from .write.extract_format import extract_json, extract_text
 
     try:
-        report = extract_report(load_path(path))
-    except LoadError as error:
-        click.echo((error.message_zh if lang == "zh" else error.message_en), err=True)
+        with guarded(path, DEFAULT):
+            report = extract_report(load_path(path))
+    except LoadError as error:  # the file's problem: reported like check's finding, exit 1
+        code = error.code.upper()
+        click.echo(f"错误[{code}]：{error.message_zh}" if lang == "zh" else f"error[{code}]: {error.message_en}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    except Exception as error:  # a fault of ours on this file
+        click.echo(f"错误[{INTERNAL_ERROR}]：读取 {path} 时程序内部出错：{type(error).__name__}: {error}" if lang == "zh"
+                   else f"error[{INTERNAL_ERROR}]: internal error while reading {path}: {type(error).__name__}: {error}",
+                   err=True)
         sys.exit(EXIT_FINDINGS)
     _emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output)
 

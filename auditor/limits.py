@@ -206,3 +206,19 @@ def deadline(seconds: float) -> Iterator[bool]:
 def time_error(file: str, seconds: float) -> LoadError:
     return LoadError("LIMIT-TIME", f"处理超过 {seconds:g} 秒，已放弃该文件：{file}",
                      f"still running after {seconds:g} s: the file was abandoned: {file}")
+
+
+@contextlib.contextmanager
+def guarded(file: str, limits: Limits) -> Iterator[None]:
+    """Work on one file within ``limits``: they are current for the loaders, the time limit runs,
+    and running out of time, of stack (nesting) or of memory becomes that file's LoadError."""
+    try:
+        with use(limits), deadline(limits.seconds):
+            yield
+    except TimeLimitExceeded:
+        raise time_error(file, limits.seconds) from None
+    except RecursionError:
+        with use(limits):
+            raise nesting_error(file) from None
+    except MemoryError:
+        raise LoadError("FILE-TOO-LARGE", f"处理该文件时内存不足：{file}", f"out of memory while reading {file}") from None

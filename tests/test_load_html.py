@@ -311,7 +311,7 @@ def test_binary_data_is_file_binary():
     assert "table.png" in raised.value.message
 
 
-def test_markup_too_deep_to_parse_is_file_unreadable():
+def test_markup_nested_past_the_limit_is_a_limit_error():
     with pytest.raises(LoadError) as raised:
         load_html(b"<div>" * 5000 + "<p>正文</p>".encode(), "deep.html")
-    assert raised.value.code == "file-unreadable"
+    assert raised.value.code == "LIMIT-NESTING" and "2000" in raised.value.message_zh

@@ -184,15 +184,28 @@ def _load(data: bytes, file: str, kind: str) -> Document:
     return load_text(text, file, encoding=encoding, markdown=(kind == "markdown"))
 
 
+def read_capped(path: Path) -> bytes:
+    """A regular file's bytes, never more than the size limit allows (a file that grows, or a device
+    like /dev/zero, cannot fill memory)."""
+    if not path.is_file():
+        raise LoadError("file-unreadable", f"不是普通文件（目录、设备或管道）：{path}",
+                        f"not a regular file (a directory, device or pipe): {path}")
+    limit = limits.current().file_bytes
+    limits.check_file_size(path.stat().st_size, str(path))
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    limits.check_file_size(len(data), str(path))
+    return data
+
+
 def load_path(path: str | Path) -> Document:
     path = Path(path)
     try:
-        limits.check_file_size(path.stat().st_size, str(path))
-        data = path.read_bytes()
+        data = read_capped(path)
     except OSError as exc:
         raise LoadError("file-unreadable", f"无法读取文件 {path}：{exc.strerror or exc}",
                         f"cannot read {path}: {exc.strerror or exc}") from exc
     return load_bytes(data, str(path))
 
 
-__all__ = ["FORMAT_LABELS", "LoadError", "load_bytes", "load_path", "sniff_format", "decode_bytes", "sniff_html_charset"]
+__all__ = ["FORMAT_LABELS", "LoadError", "read_capped", "load_bytes", "load_path", "sniff_format", "decode_bytes", "sniff_html_charset"]
