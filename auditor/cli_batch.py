@@ -21,6 +21,7 @@ from .config import FAIL_LEVELS
 from .findings import Severity
 from .ruleset import RuleError, default_rule_paths
 from .store import SEVERITIES, Store, StoreError
+from .write.rows_format import spreadsheet_safe
 
 
 @main.command()
@@ -128,7 +129,7 @@ def report_csv(summary: dict) -> str:
     writer.writerow(["totals", "", summary["totals"]["reports"], summary["totals"]["findings"], "", "", "", ""])
     for name, (_, _, key) in _TITLES.items():
         for row in summary[name]:
-            writer.writerow([name, row[key] if row[key] is not None else "", row.get("reports", 1), row["findings"],
+            writer.writerow([name, spreadsheet_safe(row[key]) if row[key] is not None else "", row.get("reports", 1), row["findings"],
                              *(row[s] for s in SEVERITIES)])
     return buffer.getvalue()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from ..findings import AuditResult
 from . import register
@@ -29,6 +30,18 @@ def finding_rows(results: list[AuditResult]):
             }
 
 
+_FORMULA_START = tuple("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?%?$")
+
+
+def spreadsheet_safe(value):
+    """Text a spreadsheet would run as a formula ("=HYPERLINK(…)" in a crafted report) gets a
+    leading apostrophe; plain numbers, "-3" included, are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _num(value) -> str:
     if value is None:
         return ""
@@ -40,7 +53,7 @@ def write_csv(results: list[AuditResult], lang: str = "zh", **_) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(finding_rows(results))
+    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in finding_rows(results))
     return buffer.getvalue()
 
 
