@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from ..templates import TEMPLATE_IDS, template_view
-from .expr import CellKey, LinearRelation
+from .errors import RULE_TOO_COMPLEX
+from .expr import CellKey, LinearRelation, RuleError
+
+# Work limits of the test (a hostile rule set must not keep lint busy for minutes): linear equalities
+# in all, over every template, and rules tested for redundancy times those equalities.
+MAX_EQUATIONS = 2_000
+MAX_REDUNDANCY_WORK = 60_000
 
 _Vector = dict[CellKey, Fraction]
 
@@ -113,8 +119,22 @@ def check_consistency(rules: Sequence, context: Sequence = ()) -> list[Inconsist
     contradictory: set[int] = set()
     implied: dict[int, list[tuple[str, str]]] = {id(rule): [] for rule in rules}  # (template, example)
     independent: set[int] = set()  # rules with an instance the others do not imply
+    per_template: dict[str, dict[int, list]] = {template: {} for template in TEMPLATE_IDS}
+    total = 0
     for template in TEMPLATE_IDS:
-        equations = {id(rule): _equations(rule, template) for rule in everything}
+        for rule in everything:
+            per_template[template][id(rule)] = _equations(rule, template)
+            total += len(per_template[template][id(rule)])
+            if total > MAX_EQUATIONS:
+                break
+    tested = sum(1 for rule in rules if any(equations.get(id(rule)) for equations in per_template.values()))
+    if total > MAX_EQUATIONS or tested * total > MAX_REDUNDANCY_WORK:
+        raise RuleError(RULE_TOO_COMPLEX,
+                        f"线性等式过多（{tested} 条规则，共 {total} 个等式），未检查规则之间是否矛盾或多余",
+                        f"too many linear equalities ({tested} rules, {total} equalities in all): the rules "
+                        "were not checked for contradictions and redundancy")
+    for template in TEMPLATE_IDS:
+        equations = per_template[template]
         span = Span()
         for rule in everything:
             for text, vector, constant in equations[id(rule)]:

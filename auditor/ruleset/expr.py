@@ -51,6 +51,7 @@ MAX_DEPTH = 32  # nested parentheses, calls, unary signs and "not"
 MAX_TERMS = 500  # cell terms after groups are expanded
 MAX_DIGITS = 30  # digits in one numeric literal
 MAX_INSTANCES = 10_000  # variable bindings of one rule in one template
+MAX_LOAD_WORK = 20_000  # instances plus their terms, over every rule and template checked in one load
 
 FUNCTIONS = ("sum", "integer")
 KEYWORDS = ("and", "or", "not")
@@ -951,13 +952,51 @@ def bindings_of(for_each: ForEach, view_resolver: ViewResolver) -> list[dict[str
     return [dict(zip(names, combination)) for combination in itertools.product(*domains)]
 
 
-def expand_instances(expr: Expr, for_each: ForEach, view_resolver: ViewResolver
+class ExpansionBudget:
+    """The work a load may spend expanding rules: one unit per instance and per term.
+
+    Each instance is bounded (``MAX_TERMS``) and so is each rule (``MAX_INSTANCES``), but a file of
+    many large rules is not; the loader shares one budget over all the rules it checks, so a hostile
+    rule file stops with RULE-TOO-COMPLEX in well under a second instead of expanding for minutes.
+    """
+
+    def __init__(self, limit: int = MAX_LOAD_WORK):
+        self.limit = limit
+        self.spent = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent > self.limit
+
+    def spend(self, units: int) -> None:
+        self.spent += units
+        if self.exhausted:
+            raise RuleError(RULE_TOO_COMPLEX,
+                            f"规则展开后的实例和项合计超过 {self.limit} 个：请减少规则、for_each 的取值或组的大小",
+                            f"the rules expand to more than {self.limit} instances and terms in all: use fewer "
+                            "rules, smaller for_each domains or smaller groups")
+
+
+def _size(expansion: Expansion) -> int:
+    return 1 + len(getattr(expansion, "lhs", ())) + len(getattr(expansion, "rhs", ()))
+
+
+def expand_instances(expr: Expr, for_each: ForEach, view_resolver: ViewResolver,
+                     budget: Optional[ExpansionBudget] = None
                      ) -> tuple[list[tuple[dict[str, str], Expansion]], list[NotInTemplate]]:
-    """The instances of an expression in one template, and the bindings skipped (cell absent there)."""
+    """The instances of an expression in one template, and the bindings skipped (cell absent there).
+
+    With ``budget``, each instance spends from it (RULE-TOO-COMPLEX when it runs out)."""
     found, skipped = [], []
     for bindings in bindings_of(for_each, view_resolver):
         try:
-            found.append((bindings, expr.expand(bindings, view_resolver)))
+            expansion = expr.expand(bindings, view_resolver)
         except NotInTemplate as absent:
             skipped.append(absent)
+            if budget is not None:
+                budget.spend(1)
+            continue
+        found.append((bindings, expansion))
+        if budget is not None:
+            budget.spend(_size(expansion))
     return found, skipped

@@ -30,11 +30,14 @@ from ..templates import TABLE_IDS, TEMPLATE_IDS, template_view
 from .errors import (RULE_ALIAS, RULE_CONTRADICTION, RULE_DUPLICATE_CODE, RULE_FILE, RULE_FORBIDDEN,
                      RULE_MISSING_KEY, RULE_NOT_IN_TEMPLATE, RULE_REDUNDANT, RULE_STRUCTURE, RULE_SYNTAX,
                      RULE_TOO_COMPLEX, RULE_TOO_LARGE, RULE_UNKNOWN_KEY, RULE_VALUE)
-from .expr import (Domain, Expansion, Expr, ForEach, RuleError, ViewResolver, check_for_each,
+from .expr import (Domain, Expansion, ExpansionBudget, Expr, ForEach, RuleError, ViewResolver, check_for_each,
                    compile_expression, expand_instances, parse_domain, split_qualifier)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NESTING = 64  # nested YAML collections (a rule needs 4)
+MAX_RULES_PER_FILE = 500
+MAX_YAML_EVENTS = 40_000  # YAML parser events (nodes) in one file: ~25 per rule
+MAX_TOML_ITEMS = 40_000  # TOML keys, values and tables in one file (counted as the characters , = [ {)
 RULE_SUFFIXES = (".yaml", ".yml", ".toml")
 
 SEVERITIES = ("error", "warning", "review", "info")
@@ -138,25 +141,40 @@ class _Mapping(dict):
     key_lines: dict = {}
 
 
-class _RuleYamlLoader(yaml.SafeLoader):
-    """SafeLoader that rejects anchors, aliases, duplicate keys and deep nesting, and records lines."""
+# libyaml's safe loader when it is there (a 1 MB file in seconds less), else PyYAML's own.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    depth = 0
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
+class _RuleYamlLoader(_SAFE_LOADER):
+    """A safe loader (no Python objects) that rejects duplicate keys and records lines.
+
+    Anchors, aliases and deep nesting are refused before it runs, by ``_check_events``."""
+
+
+def _check_events(text: str) -> None:
+    """Refuse anchors and aliases (alias bombs), nesting deeper than ``MAX_NESTING`` and files of too
+    many rules or nodes, reading the event stream only: composing a document into nodes is recursive
+    (it must not see deep input) and slow (it should not see a huge one)."""
+    depth = entries = 0
+    for count, event in enumerate(yaml.parse(text, Loader=_SAFE_LOADER)):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise RuleError(RULE_ALIAS, "规则文件中不允许使用 YAML 锚点和别名",
                             "YAML anchors and aliases are not allowed in rule files", line=line)
-        self.depth += 1
-        if self.depth > MAX_NESTING:  # before Python's own recursion limit: composing is recursive
-            raise RuleError(RULE_TOO_COMPLEX, f"YAML 嵌套超过 {MAX_NESTING} 层",
-                            f"YAML nested deeper than {MAX_NESTING} levels", line=line)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+        if count > MAX_YAML_EVENTS:
+            raise RuleError(RULE_TOO_COMPLEX, f"规则文件的 YAML 节点超过 {MAX_YAML_EVENTS} 个",
+                            f"the rule file has more than {MAX_YAML_EVENTS} YAML nodes", line=line)
+        if depth == 2 and isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            entries += 1  # an item of the `rules` list
+            if entries > MAX_RULES_PER_FILE:
+                raise _too_many_rules(line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise RuleError(RULE_TOO_COMPLEX, f"YAML 嵌套超过 {MAX_NESTING} 层",
+                                f"YAML nested deeper than {MAX_NESTING} levels", line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _construct_mapping(loader: _RuleYamlLoader, node: yaml.MappingNode):
@@ -215,6 +233,11 @@ def _read_text(path: Path) -> str:
                         line=data.count(b"\n", 0, offset) + 1) from None
 
 
+def _too_many_rules(line: Optional[int]) -> RuleError:
+    return RuleError(RULE_TOO_COMPLEX, f"一个规则文件最多 {MAX_RULES_PER_FILE} 条规则",
+                     f"a rule file holds at most {MAX_RULES_PER_FILE} rules", line=line)
+
+
 def _too_large(size: int) -> RuleError:
     return RuleError(RULE_TOO_LARGE, f"规则文件有 {size} 字节，超过上限 {MAX_FILE_BYTES} 字节",
                      f"rule file is larger than {MAX_FILE_BYTES} bytes ({size} bytes)")
@@ -222,7 +245,8 @@ def _too_large(size: int) -> RuleError:
 
 def _yaml_entries(text: str) -> list[_Entry]:
     try:
-        data = yaml.load(text, Loader=_RuleYamlLoader)  # a SafeLoader: no Python objects
+        _check_events(text)
+        data = yaml.load(text, Loader=_RuleYamlLoader)  # a safe loader: no Python objects
     except yaml.constructor.ConstructorError as exc:  # a tag SafeLoader does not know: !!python/...
         tag = re.search(r"tag '([^']*)'", exc.problem or "")
         shown = (tag.group(1) if tag else "?").replace("tag:yaml.org,2002:", "!!")
@@ -238,7 +262,9 @@ def _yaml_entries(text: str) -> list[_Entry]:
         raise RuleError(RULE_SYNTAX, f"YAML 语法错误：{message}", f"YAML syntax error: {message}",
                         line=mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        line = text.encode("utf-8", "replace").count(b"\n", 0, exc.position) + 1 \
+            if isinstance(exc.position, int) and _SAFE_LOADER is not yaml.SafeLoader else \
+            text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         detail = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
         raise RuleError(RULE_SYNTAX, f"YAML 不允许的字符 {detail}", f"YAML syntax error: character {detail} "
                         "is not allowed", line=line) from None
@@ -251,6 +277,13 @@ def _yaml_entries(text: str) -> list[_Entry]:
 
 
 def _toml_entries(text: str) -> list[_Entry]:
+    # tomllib is pure Python (~4 s for a dense 1 MB file): count before parsing.
+    headers = [n for n, line in enumerate(text.splitlines()) if re.match(r"\s*\[\[\s*rules\s*\]\]", line)]
+    if len(headers) > MAX_RULES_PER_FILE:
+        raise _too_many_rules(headers[MAX_RULES_PER_FILE] + 1)
+    if sum(text.count(char) for char in ",={[") > MAX_TOML_ITEMS:
+        raise RuleError(RULE_TOO_COMPLEX, f"规则文件的 TOML 条目超过 {MAX_TOML_ITEMS} 个",
+                        f"the rule file has more than {MAX_TOML_ITEMS} TOML items")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -262,7 +295,6 @@ def _toml_entries(text: str) -> list[_Entry]:
     rules = _top_level(data, None)
     # tomllib keeps no positions: find each [[rules]] header and the keys written under it.
     lines = text.splitlines()
-    headers = [n for n, line in enumerate(lines) if re.match(r"\s*\[\[\s*rules\s*\]\]", line)]
     entries = []
     for index, entry in enumerate(rules):
         if index >= len(headers):  # rules = [...] written inline: no line to give
@@ -304,7 +336,8 @@ def _read_entries(path: Path) -> list[_Entry]:
 class _RuleBuilder:
     """Validates one entry into a ``Rule``, recording every problem it finds."""
 
-    def __init__(self, entry: _Entry, file: str, problems: list[RuleError]):
+    def __init__(self, entry: _Entry, file: str, problems: list[RuleError], budget: ExpansionBudget):
+        self.budget = budget
         self.entry = entry
         self.values = entry.values
         self.file = file
@@ -385,7 +418,7 @@ class _RuleBuilder:
             compiled = compile_expression(text, {variable for variable, _ in for_each})
             check_for_each(compiled, for_each)
             for template in templates:
-                found, skipped = expand_instances(compiled, for_each, _template_resolver(template))
+                found, skipped = expand_instances(compiled, for_each, _template_resolver(template), self.budget)
                 if not found:
                     zh, en = (f"：{skipped[0].message_zh}", f": {skipped[0].message_en}") if skipped else ("", "")
                     raise RuleError(RULE_NOT_IN_TEMPLATE, f"规则在 {template} 模板中没有任何实例{zh}；"
@@ -488,14 +521,22 @@ def _read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rul
     rules: list[Rule] = []
     problems: list[RuleError] = []
     first_seen: dict[str, str] = {}
+    budget = ExpansionBudget()
     for path in map(Path, paths):
+        if budget.exhausted:  # reported once, at the rule that ran out; the rest is not checked
+            break
         file = str(path)
         try:
             entries = _read_entries(path)
         except RuleError as error:
             problems.append(error.located(file, None))
             continue
+        if len(entries) > MAX_RULES_PER_FILE:
+            problems.append(_too_many_rules(entries[MAX_RULES_PER_FILE].line).located(file, None))
+            continue
         for entry in entries:
+            if budget.exhausted:
+                break
             if not isinstance(entry.values, dict):
                 problems.append(RuleError(RULE_STRUCTURE, "每条规则应为键值映射", "a rule must be a mapping of keys",
                                           file, entry.line))
@@ -509,7 +550,7 @@ def _read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rul
                 continue
             if isinstance(code, str):
                 first_seen[code] = where
-            rule = _RuleBuilder(entry, file, problems).build()
+            rule = _RuleBuilder(entry, file, problems, budget).build()
             if rule is not None:
                 rules.append(rule)
     return rules, problems
@@ -535,7 +576,13 @@ def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
     if not problems:
         from .consistency import check_consistency, shipped_context
         mine, context = shipped_context(rules)
-        for found in sorted(check_consistency(mine, context), key=lambda f: (f.rule.file, f.rule.line or 0)):
+        try:
+            inconsistencies = check_consistency(mine, context)
+        except RuleError as error:  # too many equations to test in reasonable time: said, not failed
+            first = mine[0] if mine else None
+            return [LintMessage(first.file if first else "", None, error.code, error.message_en, "warning",
+                                error.message_zh)]
+        for found in sorted(inconsistencies, key=lambda f: (f.rule.file, f.rule.line or 0)):
             contradictory = found.kind == "contradictory"
             messages.append(LintMessage(found.rule.file, found.rule.line,
                                         RULE_CONTRADICTION if contradictory else RULE_REDUNDANT, found.message,
