@@ -1,0 +1,183 @@
+"""Hostile rule files: each is refused with its code and ``file:line``, fast, and nothing runs.
+
+Every case goes through the API (``load_rule_files``) and the CLI (``auditor rules lint`` and
+``auditor check --rules``): exit 2, ``错误[CODE]`` in the output, no traceback, under 2 seconds.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+from auditor.ruleset import RuleError, lint_rule_files, load_rule_files
+
+REPORT = Path(__file__).parent / "data" / "guidong-2020.txt"
+SECONDS = 2.0
+
+
+def rule(expr: str, extra: str = "", code: str = "HOSTILE-RULE") -> str:
+    return (f"  - code: {code}\n    name: hostile.rule\n    title: {{zh: 测试, en: test}}\n"
+            f"    severity: error\n{extra}    expr: {expr}\n")
+
+
+def rules(*entries: str) -> str:
+    return "rules:\n" + "".join(entries)
+
+
+def quoted(expr: str) -> str:
+    return "'" + expr.replace("'", "''") + "'"
+
+
+SUM_ALL = "sum(table3.all.applicants)"  # 150 terms in 2021
+
+# name -> (file name, content (str or bytes), code, line or None when no line can be known)
+CASES = {
+    "attribute": ("a.yaml", rules(rule("table3.__class__ >= 0")), "RULE-FORBIDDEN", 6),
+    "dunder-chain": ("a.yaml", rules(rule(quoted("().__class__.__bases__"))), "RULE-FORBIDDEN", 6),
+    "import-call": ("a.yaml", rules(rule(quoted("__import__('os').system('x')"))), "RULE-FORBIDDEN", 6),
+    "import-statement": ("a.yaml", rules(rule("import os")), "RULE-FORBIDDEN", 6),
+    "lambda": ("a.yaml", rules(rule(quoted("(lambda: 0)() == table3.new.total"))), "RULE-FORBIDDEN", 6),
+    "eval-call": ("a.yaml", rules(rule(quoted("eval('1') == table3.new.total"))), "RULE-FORBIDDEN", 6),
+    "power-tower": ("a.yaml", rules(rule(quoted("9**9**9 == table3.new.total"))), "RULE-FORBIDDEN", 6),
+    "huge-power": ("a.yaml", rules(rule(quoted("2**100000 == table3.new.total"))), "RULE-FORBIDDEN", 6),
+    "string-repetition": ("a.yaml", rules(rule(quoted("'a'*10**9"))), "RULE-FORBIDDEN", 6),
+    "string-literal": ("a.yaml", rules(rule(quoted("table3.new.total == \"1\""))), "RULE-FORBIDDEN", 6),
+    "subscript": ("a.yaml", rules(rule(quoted("table3.new.total[0] >= 0"))), "RULE-FORBIDDEN", 6),
+    "comprehension": ("a.yaml", rules(rule(quoted("sum([x for x in table3.new.total]) >= 0"))),
+                      "RULE-FORBIDDEN", 6),
+    "unknown-function": ("a.yaml", rules(rule(quoted("open(table3.new.total) >= 0"))), "RULE-FORBIDDEN", 6),
+    "deep-parentheses": ("a.yaml", rules(rule(quoted("(" * 10_000 + "table3.new.total" + ")" * 10_000 + " >= 0"))),
+                         "RULE-TOO-COMPLEX", 6),
+    "deep-parentheses-short": ("a.yaml", rules(rule(quoted("(" * 33 + "table3.new.total" + ")" * 33 + " >= 0"))),
+                               "RULE-TOO-COMPLEX", 6),
+    "long-expression": ("a.yaml", rules(rule(quoted(" + ".join(["table3.new.total"] * 200) + " >= 0"))),
+                        "RULE-TOO-COMPLEX", 6),
+    "long-literal": ("a.yaml", rules(rule(quoted("1" * 31 + " == table3.new.total"))), "RULE-TOO-COMPLEX", 6),
+    "terms-over-limit": ("a.yaml", rules(rule(quoted(" + ".join([SUM_ALL] * 4) + " >= 0"))),
+                         "RULE-TOO-COMPLEX", 6),
+    "instances-over-limit": ("a.yaml", rules(rule(
+        "table3.$r1.$c1 + table3.$r2.$c2 >= 0",
+        "    for_each: {r1: table3.rows, c1: table3.columns, r2: table3.rows, c2: table3.columns}\n")),
+        "RULE-TOO-COMPLEX", 7),
+    "load-budget": ("a.yaml", rules(rule(
+        f"{SUM_ALL} + table3.$r1.$c1 + table3.$r2.total >= 0",
+        "    for_each: {r1: table3.rows, c1: table3.columns, r2: table3.rows}\n")), "RULE-TOO-COMPLEX", 7),
+    "billion-laughs": ("a.yaml", "a: &a [x, x, x, x, x, x, x, x, x]\n"
+                       + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                                 f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+                       + "rules: [*j]\n", "RULE-ALIAS", 1),
+    "python-object-tag": ("a.yaml", "rules:\n  - !!python/object/apply:os.system ['touch /tmp/hacked']\n",
+                          "RULE-FORBIDDEN", 2),
+    "python-name-tag": ("a.yaml", "rules: !!python/name:os.system\n", "RULE-FORBIDDEN", 1),
+    "deep-flow-sequence": ("a.yaml", "rules: " + "[" * 100_000 + "]" * 100_000 + "\n", "RULE-TOO-COMPLEX", 1),
+    "deep-flow-unclosed": ("a.yaml", "rules: " + "[" * 100_000 + "\n", "RULE-TOO-COMPLEX", 1),
+    "deep-block-mapping": ("a.yaml", "rules:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 200)),
+                           "RULE-TOO-COMPLEX", 65),
+    "many-rules": ("a.yaml", rules(*(rule("table3.new.total >= 0", code=f"R-{i}") for i in range(600))),
+                   "RULE-TOO-COMPLEX", 2502),
+    "many-nodes": ("a.yaml", "".join("- a\n" for _ in range(100_000)), "RULE-TOO-COMPLEX", 39_999),
+    "toml-bomb": ("a.toml", "a = " + "[" * 100_000 + "]" * 100_000 + "\n", "RULE-TOO-COMPLEX", None),
+    "toml-recursion": ("a.toml", "a = " + "[" * 30_000 + "]" * 30_000 + "\n", "RULE-TOO-COMPLEX", None),
+    "toml-many-rules": ("a.toml", "".join(f'[[rules]]\ncode = "R-{i}"\n' for i in range(600)),
+                        "RULE-TOO-COMPLEX", 1001),
+    "over-1-mb": ("a.yaml", rules(rule("table3.new.total >= 0")) + "#" * (1024 * 1024) + "\n",
+                  "RULE-TOO-LARGE", None),
+    "non-utf8": ("a.yaml", rules(rule("table3.new.total >= 0")).encode("utf-8") + b"# \xff\xfe\n",
+                 "RULE-FILE", 7),
+    "gbk": ("a.yaml", rules(rule("table3.new.total >= 0")).replace("测试", "测试规则").encode("gbk"), "RULE-FILE", 4),
+    "nul-bytes": ("a.yaml", b"rules:\n  - code: X\0\n", "RULE-FILE", 2),
+    "control-character": ("a.yaml", "rules:\n  - code: X\x07\n", "RULE-SYNTAX", 2),
+    "duplicate-key": ("a.yaml", rules(rule("table3.new.total >= 0", "    severity: warning\n")), "RULE-SYNTAX", 6),
+}
+
+
+def write(tmp_path: Path, name: str, content) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    try:
+        return function(*args), time.perf_counter() - start
+    except BaseException as error:  # noqa: BLE001 - returned for the assertion
+        return error, time.perf_counter() - start
+
+
+@pytest.fixture(autouse=True)
+def nothing_runs(tmp_path, monkeypatch):
+    """A rule file must never run anything: os.system and subprocess fail the test if called."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError(f"a rule file ran something: {args}")
+    import subprocess
+    monkeypatch.setattr(os, "system", forbidden)
+    monkeypatch.setattr(subprocess, "Popen", forbidden)
+    yield
+    assert not Path("/tmp/hacked").exists()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_api_refuses_with_code_and_line(tmp_path, case):
+    name, content, code, line = CASES[case]
+    path = write(tmp_path, name, content)
+    error, seconds = timed(load_rule_files, [path])
+    assert isinstance(error, RuleError), f"{case}: {error!r}"
+    assert (error.code, error.file, error.line) == (code, str(path), line), error.text("en")
+    assert seconds < SECONDS, f"{case} took {seconds:.2f} s"
+    where = f"{path}:{line}: " if line else f"{path}: "
+    assert error.text("en").startswith(where) and error.text("zh").startswith(where)
+    messages, seconds = timed(lint_rule_files, [path])
+    assert seconds < SECONDS, f"lint of {case} took {seconds:.2f} s"
+    assert [(m.code, m.line) for m in messages] == [(code, line)]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cli_refuses_without_traceback(tmp_path, case):
+    name, content, code, line = CASES[case]
+    path = write(tmp_path, name, content)
+    where = f"{path}:{line}:" if line else f"{path}:"
+    runner = CliRunner()
+    for args, prefix in ((["rules", "lint", str(path)], "错误"), (["rules", "lint", "--lang", "en", str(path)], "error"),
+                         (["check", "--rules", str(path), str(REPORT)], "错误"),
+                         (["check", "--lang", "en", "--rules", str(path), str(REPORT)], "error")):
+        start = time.perf_counter()
+        result = runner.invoke(main, args)
+        seconds = time.perf_counter() - start
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output and not isinstance(result.exception, (RecursionError, MemoryError))
+        separator = "：" if prefix == "错误" else ": "
+        assert f"{prefix}[{code}]{separator}{where}" in result.output, result.output[-500:]
+        assert seconds < SECONDS + 1, f"{args[:2]} of {case} took {seconds:.2f} s"  # + the report
+
+
+def test_a_declared_100_mb_file_is_refused_unread(tmp_path):
+    path = tmp_path / "sparse.yaml"
+    with path.open("wb") as handle:  # sparse: 100 MB by its size, nothing on disk
+        handle.truncate(100 * 1024 * 1024)
+    error, seconds = timed(load_rule_files, [path])
+    assert isinstance(error, RuleError) and error.code == "RULE-TOO-LARGE" and seconds < 0.5
+    assert "104857600 bytes" in error.message and "104857600 字节" in error.message_zh
+
+
+def test_a_device_or_directory_is_not_a_rule_file(tmp_path):
+    error, _ = timed(load_rule_files, ["/dev/zero"])
+    assert isinstance(error, RuleError) and error.code == "RULE-FILE"
+    result = CliRunner().invoke(main, ["check", "--rules", "/dev/zero", str(REPORT)])
+    assert result.exit_code == 2 and "错误[RULE-FILE]：/dev/zero: 规则文件不是普通文件" in result.output
+
+
+def test_consistency_of_a_huge_rule_set_is_not_tested_but_said(tmp_path):
+    many = rules(*(rule(f"table3.new.$c + table4.review.total == table3.granted.$c + {i}",
+                        "    for_each: {c: table3.columns}\n", code=f"R-{i}") for i in range(200)))
+    path = write(tmp_path, "many.yaml", many)
+    messages, seconds = timed(lint_rule_files, [path])
+    assert [(m.code, m.severity) for m in messages] == [("RULE-TOO-COMPLEX", "warning")]
+    assert "not checked for contradictions" in messages[0].message and seconds < SECONDS + 1
