@@ -175,8 +175,10 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, fmt,
     if baseline_file:
         try:
             known = read_baseline(Path(baseline_file))
-        except ValueError as error:
-            _usage_error(USAGE_BASELINE, str(error), str(error), config.lang)
+        except ValueError as error:  # its text is "file: 中文 / English"; the cause, when there is one, is English
+            cause = error.__cause__
+            _usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
+                         else f"{baseline_file}: not an auditor baseline file", config.lang)
     results = _audit_all(files, rules, config, file_config)
     if known is not None:
         apply_baseline(results, known)
