@@ -106,6 +106,17 @@ def main() -> None:
     """auditor：政府信息公开工作年度报告审核工具 / audits government information-disclosure annual reports."""
 
 
+TIME_LIMIT_OPTION = click.option(
+    "--time-limit", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+    help="Abandon a file still being read after SECONDS (LIMIT-TIME; default 60, 0: none; [limits] seconds).")
+
+
+def run_limits(file_config, time_limit):
+    """The limits of a run: the configuration file's [limits], then --time-limit."""
+    limits = file_config.limits
+    return limits if time_limit is None else limits.with_values({"seconds": time_limit})
+
+
 def _run_options(function):
     """Options shared by ``check`` and ``baseline``: what to audit and with which rules."""
     options = [
@@ -118,20 +129,22 @@ def _run_options(function):
                      help="Override a code's severity, e.g. T2-ISSUED-LE-IN-FORCE=info (repeatable)."),
         click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
                      help="Configuration file (default: .auditor.toml or [tool.auditor] in pyproject.toml)."),
+        TIME_LIMIT_OPTION,
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path):
+def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit=None):
     """Configuration file + options -> (file config, rules, run config, files). Exits 2 on bad setup."""
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
         _rule_error(error, lang)
-    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled)
+    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
+                       limits=run_limits(file_config, time_limit))
     files = list(expand_paths(paths))
     if not files:
         _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(paths)}", f"no report files found: {' '.join(paths)}",
@@ -159,9 +172,11 @@ def _audit_all(files, rules, config, file_config):
               help="Exit 1 when a finding is at or above this severity (default error).")
 @click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False),
               help="Report only findings not recorded in this baseline file.")
-def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, fmt, output, fail_on, baseline_path):
+def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, fmt, output, fail_on,
+          baseline_path):
     """审核报告 / Audit reports (files or directories)."""
-    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path)
+    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
+                                                 time_limit)
     fmt = fmt or file_config.format or "text"
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -191,9 +206,10 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, fmt,
 @main.command()
 @_run_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Baseline file to write.")
-def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, output):
+def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, output):
     """记录基线 / Record today's findings so that ``check --baseline`` fails only on new ones."""
-    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path)
+    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
+                                                 time_limit)
     results = _audit_all(files, rules, config, file_config)
     count = write_baseline(results, Path(output))
     click.echo(f"已记录 {count} 条问题到 {output} / recorded {count} finding(s) in {output}")

@@ -15,8 +15,8 @@ import click
 
 from .agency import AgencyMapError
 from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, failing_files, is_terminal, run_batch
-from .cli import (EXIT_FINDINGS, EXIT_OK, USAGE_AGENCY_MAP, USAGE_BAD_OPTION, USAGE_NO_FILES, USAGE_STORE, _emit,
-                  _rule_error, _usage_error, main, rule_files, run_settings)
+from .cli import (EXIT_FINDINGS, EXIT_OK, TIME_LIMIT_OPTION, USAGE_AGENCY_MAP, USAGE_BAD_OPTION, USAGE_NO_FILES,
+                  USAGE_STORE, _emit, _rule_error, _usage_error, main, rule_files, run_limits, run_settings)
 from .config import FAIL_LEVELS
 from .findings import Severity
 from .ruleset import RuleError, default_rule_paths
@@ -50,12 +50,13 @@ from .write.rows_format import spreadsheet_safe
               help="Override a code's severity (repeatable).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="Configuration file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
+@TIME_LIMIT_OPTION
 @click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
               help="Exit 1 when a file of the run has a finding at or above this severity (default error).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: only when stderr is a terminal).")
 def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, hierarchy, rule_dirs, cross_dirs,
-          lang, disable, severity_overrides, config_path, fail_on, progress):
+          lang, disable, severity_overrides, config_path, time_limit, fail_on, progress):
     """审核一批报告并存入数据库 / Audit a corpus (files, directories, globs) into a results store.
 
     Files already in the store with the same content and rule version are skipped, so a rerun
@@ -64,6 +65,7 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
     extra = rule_files([*map(str, file_config.rules), *rule_dirs])
     options = BatchOptions(
+        limits=run_limits(file_config, time_limit),
         rule_paths=default_rule_paths() + extra,
         crossyear_paths=rule_files(cross_dirs) if cross_dirs else None,
         lang=lang, severity_overrides=overrides, disabled=disabled,

@@ -1,8 +1,10 @@
 """Run configuration discovered from ``.auditor.toml`` or ``[tool.auditor]`` in ``pyproject.toml``.
 
 Keys (all optional): ``fail-on``, ``lang``, ``rules`` (extra rule files or dirs, relative to the
-config file), ``disable`` (codes), ``baseline`` (file), ``[severity]`` (code = level) and
-``[per-file-ignores]`` (glob = [codes]). Command-line options win over the file.
+config file), ``disable`` (codes), ``baseline`` (file), ``[severity]`` (code = level),
+``[per-file-ignores]`` (glob = [codes]) and ``[limits]`` (what one input file may cost: file-mb,
+pages, unpacked-mb, unpacked-ratio, zip-members, image-pixels, nesting, table-cells, row-cells,
+seconds). Command-line options win over the file.
 """
 from __future__ import annotations
 
@@ -14,8 +16,17 @@ from typing import Optional
 
 from .catalogue import Problem, register
 from .findings import Severity
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits
 
-KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format"}
+KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format", "limits"}
+# [limits] keys -> (Limits field, multiplier): sizes in MB, time in seconds (0: no time limit).
+LIMIT_KEYS = {
+    "file-mb": ("file_bytes", 1024 * 1024), "pages": ("pages", 1), "unpacked-mb": ("unpacked_bytes", 1024 * 1024),
+    "unpacked-ratio": ("unpacked_ratio", 1), "zip-members": ("zip_members", 1), "image-pixels": ("image_pixels", 1),
+    "nesting": ("nesting", 1), "table-cells": ("table_cells", 1), "row-cells": ("row_cells", 1),
+    "seconds": ("seconds", 1),
+}
 FAIL_LEVELS = ("error", "warning", "review", "info", "never")
 MAX_CONFIG_BYTES = 256 * 1024  # tomllib reads a dense 1 MB file in seconds
 
@@ -67,6 +78,7 @@ class FileConfig:
     baseline: Optional[Path] = None
     severity: dict[str, Severity] = field(default_factory=dict)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
 
     def ignored(self, file: str) -> set[str]:
         """Codes ignored for this file by the per-file-ignores globs."""
@@ -175,7 +187,26 @@ def parse(path: Path, data: dict) -> FileConfig:
             isinstance(codes, list) and all(isinstance(c, str) for c in codes) for codes in ignores.values()):
         raise _value_error(path, "per-file-ignores", " glob = [代码…] 的表", "a table of glob = [codes]", ignores)
     config.per_file_ignores = {glob: list(codes) for glob, codes in ignores.items()}
+    config.limits = _limits(path, data.get("limits") or {})
     return config
+
+
+def _limits(path: Path, table: object) -> Limits:
+    """``[limits]``: each key a positive number (``seconds`` may be 0: no time limit)."""
+    if not isinstance(table, dict):
+        raise _value_error(path, "limits", "一个表", "a table", table)
+    unknown = sorted(set(table) - set(LIMIT_KEYS))
+    if unknown:
+        raise ConfigError(CONFIG_UNKNOWN_KEY, f"未知的限制项：limits.{', limits.'.join(unknown)}（可用：{', '.join(LIMIT_KEYS)}）",
+                          f"unknown limit(s): limits.{', limits.'.join(unknown)} (known: {', '.join(LIMIT_KEYS)})", path)
+    values = {}
+    for key, value in table.items():
+        name, scale = LIMIT_KEYS[key]
+        least = 0 if key == "seconds" else 1e-9
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not least <= value < 1e15:
+            raise _value_error(path, f"limits.{key}", "正数", "a positive number", value)
+        values[name] = value * scale if name == "seconds" else int(value * scale)
+    return DEFAULT_LIMITS.with_values(values)
 
 
 def load_config(explicit: Optional[str], start: Optional[Path] = None) -> FileConfig:

@@ -1,5 +1,5 @@
 """Limits on what one input file may cost: size, pages, unpacked size, pixels, nesting, table size,
-number length and time. A file over a limit is not read further and becomes a LIMIT-* finding on
+and time (numbers over 30 digits: ``cells.MAX_DIGITS``). A file over a limit is not read further and becomes a LIMIT-* finding on
 that file (catalogue.py); the batch goes on with the others.
 
 The limits of a run live in ``RunConfig.limits``; ``audit_file`` makes them current for the loaders
@@ -34,7 +34,6 @@ class Limits:
     nesting: int = 2_000  # HTML element depth
     table_cells: int = 500_000  # cells (pieces) in one document
     row_cells: int = 2_000  # cells in one row
-    number_digits: int = 30  # longer digit runs are not counts: kept as text, flagged
     seconds: float = 60.0  # time per file; a file still running is abandoned (0: no limit)
 
     @classmethod

@@ -170,3 +170,41 @@ def test_a_worker_stuck_in_c_code_is_ended_and_only_that_file_is_lost(tmp_path, 
     with Store(db) as store:
         lost = [(f["path"], f["code"]) for f in store.findings_of() if f["kind"] == "internal"]
     assert lost == [(str(tmp_path / "stuck.txt"), "WORKER-LOST")]
+
+
+def test_damaged_pdf_pages_are_named_and_the_rest_audited():
+    """Bits flipped in a real PDF until PDFium cannot load a page: that page is named in
+    FILE-DAMAGED-PAGES (or, with nothing left, the file is FILE-UNREADABLE), never an internal error."""
+    import random
+
+    data = report_path("hongze-2024.pdf").read_bytes()
+    seen = set()
+    for seed in range(12):
+        rng = random.Random(seed)
+        flipped = bytearray(data)
+        for _ in range(len(data) // 200):
+            position = rng.randrange(64, len(data))
+            flipped[position] ^= 1 << rng.randrange(8)
+        result, _ = audit("flipped.pdf", bytes(flipped))
+        found = set(codes(result))
+        assert "internal-error" not in found
+        seen |= found & {"FILE-DAMAGED-PAGES", "FILE-UNREADABLE"}
+        damaged = [f for f in result.findings if f.code == "FILE-DAMAGED-PAGES"]
+        for finding in damaged:
+            assert "页已损坏" in finding.message and finding.severity.value == "warning"
+    assert "FILE-DAMAGED-PAGES" in seen
+
+
+def test_limits_from_the_configuration_file(tmp_path):
+    from auditor.config import ConfigError, load_config
+
+    config = tmp_path / ".auditor.toml"
+    config.write_text("[limits]\nfile-mb = 2\npages = 10\nseconds = 0\n", encoding="utf-8")
+    limits = load_config(str(config)).limits
+    assert (limits.file_bytes, limits.pages, limits.seconds) == (2 * 1024 * 1024, 10, 0)
+    assert limits.nesting == Limits().nesting  # the others keep their defaults
+    for bad in ("pages = -1", "pages = true", 'seconds = "60"', "size = 3"):
+        config.write_text(f"[limits]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as raised:
+            load_config(str(config))
+        assert raised.value.code in ("CONFIG-VALUE", "CONFIG-UNKNOWN-KEY") and "limits." in raised.value.message_en

@@ -12,7 +12,10 @@ from ..model import Document
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CELL_GAP = re.compile(r"\t+|\s{2,}|\u3000+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-_IMAGE = re.compile(r"[\w\-.\u4e00-\u9fff]+\.(?:png|jpe?g|gif|bmp|webp|tiff?)\b", re.IGNORECASE)
+# Anchored at the start of a run of name characters: unanchored, each position of a long run
+# (a 5000-digit number) was a new start and the search quadratic (found by scripts/fuzz.py).
+_IMAGE = re.compile(r"(?<![\w\-.\u4e00-\u9fff])[\w\-.\u4e00-\u9fff]+\.(?:png|jpe?g|gif|bmp|webp|tiff?)\b",
+                    re.IGNORECASE)
 
 
 def _piece(text: str, file: str, line: int, column: int) -> dict:
