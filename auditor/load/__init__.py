@@ -162,6 +162,10 @@ def _load(data: bytes, file: str, kind: str) -> Document:
         from .image import load_image
 
         return load_image(data, file)
+    if kind == "zip" and Path(file).suffix.lower() in _PACKAGE_NAMES:
+        label_zh, label_en = _PACKAGE_NAMES[Path(file).suffix.lower()]
+        raise LoadError("file-unreadable", f"{label_zh}已损坏：压缩包中缺少正文部分，无法读取：{file}",
+                        f"the {label_en} is damaged: the package lacks its main part: {file}")
     if kind == "broken-zip":
         label_zh, label_en = _PACKAGE_NAMES.get(Path(file).suffix.lower(), ("压缩包", "package"))
         raise LoadError("file-unreadable",
