@@ -141,15 +141,15 @@ def run_target(name: str, args, tmp: Path) -> Outcome:
     engine = args.engine
     if engine == "auto":
         engine = "atheris" if have_atheris() else "random"
-    outcome = Outcome(name, args.stage if name in ("text", "markdown", "html", "pdf", "docx", "xlsx", "image")
-                      else "full", engine)
+    document = name in ("text", "markdown", "html", "pdf", "docx", "xlsx", "image")
+    outcome = Outcome(name, args.stage if document or args.stage == "load" else "full", engine)
     seeds = tmp / f"seeds-{name}"
     count = prepare_seeds(name, seeds)
     corpus = Path(args.corpus) / name if args.corpus else tmp / f"corpus-{name}"
     corpus.mkdir(parents=True, exist_ok=True)
     artifacts = Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
-    log_path = Path(args.log_dir or artifacts) / (f"{name}-extract.log" if outcome.stage == "extract" else f"{name}.log")
+    log_path = Path(args.log_dir or artifacts) / (f"{name}-{outcome.stage}.log" if outcome.stage in ("extract", "load") else f"{name}.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     outcome.log = str(log_path)
     print(f"== {name}: {count} seeds, {args.runs} runs, engine {engine}, stage {outcome.stage}; log {log_path}",
@@ -226,7 +226,7 @@ def parse_plan(text: str, default_stage: str) -> list[tuple[str, str, int]]:
     for item in (LONG_PLAN if text == "long" else text).split(","):
         spec, _, runs = item.strip().partition(":")
         name, _, stage = spec.partition("@")
-        if name not in ALL_TARGETS or stage not in ("", "audit", "extract") or not runs.isdigit():
+        if name not in ALL_TARGETS or stage not in ("", "audit", "extract", "load") or not runs.isdigit():
             raise SystemExit(f"bad plan item {item!r}: target[@audit|@extract]:runs")
         plan.append((name, stage or default_stage, int(runs)))
     return plan
@@ -464,7 +464,7 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=5, help="seconds per input before it counts as a hang")
     parser.add_argument("--rss-limit-mb", type=int, default=1024, help="peak RSS of a child that counts as a crash")
     parser.add_argument("--engine", choices=("auto", "atheris", "random"), default="auto")
-    parser.add_argument("--stage", choices=("audit", "extract"), default="audit",
+    parser.add_argument("--stage", choices=("audit", "extract", "load"), default="audit",
                         help="document targets: the whole audit_file, or only load_bytes + extract (faster)")
     parser.add_argument("--artifacts", default="/tmp/fuzz-artifacts", help="folder for reproducers")
     parser.add_argument("--log-dir", default=None, help="folder for the per-target logs (default: --artifacts)")

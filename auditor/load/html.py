@@ -166,21 +166,30 @@ class _Frame:
         return index
 
     def xpath(self) -> str:
-        """The string ``tree.getpath(element)`` gives: ``tag[n]`` only where same-tag siblings exist."""
-        if self.path is None:
-            parent = self.parent
+        """The string ``tree.getpath(element)`` gives: ``tag[n]`` only where same-tag siblings exist.
+        Built from the nearest ancestor that knows its path, iteratively: deep markup must not
+        exhaust the stack (found by scripts/fuzz.py)."""
+        if self.path is not None:
+            return self.path
+        pending = []
+        frame = self
+        while frame is not None and frame.path is None:
+            pending.append(frame)
+            frame = frame.parent
+        for frame in reversed(pending):
+            parent = frame.parent
             if parent is None:
-                self.path = "/" + self.tag
-            else:
-                totals = parent.totals
-                if totals is None:
-                    totals = parent.totals = {}
-                    for child in parent.element:
-                        name = child.tag
-                        if isinstance(name, str):
-                            totals[name] = totals.get(name, 0) + 1
-                step = f"{self.tag}[{self.index}]" if totals.get(self.tag, 0) > 1 else self.tag
-                self.path = parent.xpath() + "/" + step
+                frame.path = "/" + frame.tag
+                continue
+            totals = parent.totals
+            if totals is None:
+                totals = parent.totals = {}
+                for child in parent.element:
+                    name = child.tag
+                    if isinstance(name, str):
+                        totals[name] = totals.get(name, 0) + 1
+            step = f"{frame.tag}[{frame.index}]" if totals.get(frame.tag, 0) > 1 else frame.tag
+            frame.path = parent.path + "/" + step
         return self.path
 
 
