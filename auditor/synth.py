@@ -142,7 +142,10 @@ def render_docx(table3: Table, table4: Table, template: str = "2021", year: int 
     document.add_paragraph(f"本报告所列数据统计期限自{year}年1月1日起至{year}年12月31日止。")
     document.add_paragraph("三、收到和处理政府信息公开申请情况")
     header = ["申请人情况", "自然人"] + [c.zh for c in view3.columns[1:-1]] + ["总计"]
-    rows = [header] + [[_row_label(view3, r)] + [str(table3[r][c]) for c in view3.column_ids] for r in view3.row_ids]
+    def text(value) -> str:  # gold tables hold None for a blank cell
+        return "" if value is None else str(value)
+
+    rows = [header] + [[_row_label(view3, r)] + [text(table3[r][c]) for c in view3.column_ids] for r in view3.row_ids]
     word_table = document.add_table(rows=len(rows), cols=len(header))
     for r, cells in enumerate(rows):
         for c, text in enumerate(cells):
@@ -152,13 +155,57 @@ def render_docx(table3: Table, table4: Table, template: str = "2021", year: int 
     word_table = document.add_table(rows=3, cols=15)
     word_table.cell(0, 0).merge(word_table.cell(0, 4)).text = "行政复议"
     word_table.cell(0, 5).merge(word_table.cell(0, 14)).text = "行政诉讼"
-    values = [str(table4[r][c]) for r in view4.row_ids for c in view4.column_ids]
+    values = [text(table4[r][c]) for r in view4.row_ids for c in view4.column_ids]
     for column in range(15):
         word_table.cell(1, column).text = heads[column % 5]
         word_table.cell(2, column).text = values[column]
     document.add_paragraph("五、存在的主要问题及改进情况")
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+def xlsx_from_rows(rows: list[list], merges: list[str], sheet: str = "表三") -> bytes:
+    """A one-sheet workbook written by hand (the format is small): inline strings, numbers, merges."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    from .load.sheet import column_letters
+
+    def cell(r, c, value):
+        ref = f"{column_letters(c)}{r + 1}"
+        if value is None or value == "":
+            return ""
+        if isinstance(value, (int, float)):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    body = "".join(f'<row r="{r + 1}">' + "".join(cell(r, c, v) for c, v in enumerate(row)) + "</row>"
+                   for r, row in enumerate(rows))
+    merged = (f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+              + "</mergeCells>") if merges else ""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    files = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        "</Types>",
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} xmlns:r="{rel}"><sheets>'
+        f'<sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>{body}</sheetData>{merged}</worksheet>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
     return out.getvalue()
 
 

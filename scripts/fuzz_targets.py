@@ -53,6 +53,7 @@ from auditor.problems import INTERNAL_ERROR  # noqa: E402
 from auditor.ruleset import RuleError, load_default_rules  # noqa: E402
 from auditor.ruleset import loader as rule_loader  # noqa: E402
 from auditor.ruleset.expr import compile_expression  # noqa: E402
+from auditor.synth import gold_tables, render_docx, xlsx_from_rows  # noqa: E402
 
 
 class Crash(AssertionError):
@@ -241,14 +242,18 @@ def expr_rule(text: str, variant: int = 0):
     raise first
 
 
-def expr_target(data: bytes):
-    """The expression compiled into a rule and evaluated on real reports; None for a RuleError."""
-    text = data.decode("utf-8", errors="replace")
+def _expr_input_rule(data: bytes):
+    """The rule an expression input makes, or None where the loader refuses it (RuleError)."""
     try:
-        rule = expr_rule(text, sum(data[:8]) if data else 0)
+        return expr_rule(data.decode("utf-8", errors="replace"), sum(data[:8]) if data else 0)
     except RuleError:
         return None
-    return _run_rules([rule])
+
+
+def expr_target(data: bytes):
+    """The expression compiled into a rule and evaluated on real reports; None for a RuleError."""
+    rule = _expr_input_rule(data)
+    return None if rule is None else _run_rules([rule])
 
 
 # ------------------------------------------------------------------------------- registry
@@ -301,10 +306,8 @@ def rules_parse_target(data: bytes):
 
 def expr_eval_target(data: bytes):
     """The expression compiled into a rule and evaluated on one real report (no localisation)."""
-    text = data.decode("utf-8", errors="replace")
-    try:
-        rule = expr_rule(text, sum(data[:8]) if data else 0)
-    except RuleError:
+    rule = _expr_input_rule(data)
+    if rule is None:
         return None
     report, _document = reports()[0]
     return run_rules(report, [rule], CONFIG, [])
@@ -382,42 +385,14 @@ def _table_parts(gold: dict):
 
 
 def make_docx(gold: dict) -> bytes:
-    """A Word report with tables 3 and 4 from a gold file (a plain grid, merged headings)."""
-    import docx
-
-    _template, head, body, values4 = _table_parts(gold)
-    document = docx.Document()
-    document.add_paragraph(f"某县人民政府{gold.get('year', 2021)}年政府信息公开工作年度报告")
-    document.add_paragraph("三、收到和处理政府信息公开申请情况")
-    table = document.add_table(rows=2 + len(body), cols=9)
-    table.cell(0, 0).merge(table.cell(1, 0)).text = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-    table.cell(0, 1).merge(table.cell(0, 8)).text = "申请人情况"
-    for column, name in enumerate(head[1:], start=1):
-        table.cell(1, column).text = name
-    for r, row in enumerate(body, start=2):
-        for c, value in enumerate(row):
-            table.cell(r, c).text = value
-    document.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
-    table4 = document.add_table(rows=4, cols=15)
-    table4.cell(0, 0).merge(table4.cell(1, 4)).text = "行政复议"
-    table4.cell(0, 5).merge(table4.cell(0, 14)).text = "行政诉讼"
-    table4.cell(1, 5).merge(table4.cell(1, 9)).text = "未经复议直接起诉"
-    table4.cell(1, 10).merge(table4.cell(1, 14)).text = "复议后起诉"
-    for column in range(15):
-        table4.cell(2, column).text = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"][column % 5]
-        table4.cell(3, column).text = values4[column]
-    document.add_paragraph("五、存在的主要问题及改进情况")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    """A Word report with tables 3 and 4 from a gold file (synth.render_docx)."""
+    table3, table4 = gold_tables(gold)
+    return render_docx(table3, table4, template=gold["template_table3"], year=gold.get("year", 2021),
+                       agency="某县人民政府")
 
 
 def make_xlsx(gold: dict) -> bytes:
     """A one-sheet workbook with tables 3 and 4 from a gold file (inline strings, merges)."""
-    from xml.sax.saxutils import escape
-
-    from auditor.load.sheet import column_letters
-
     _template, head, body, values4 = _table_parts(gold)
     rows: list[list] = [[f"某县人民政府{gold.get('year', 2021)}年政府信息公开工作年度报告"],
                         ["三、收到和处理政府信息公开申请情况"],
@@ -434,42 +409,7 @@ def make_xlsx(gold: dict) -> bytes:
     rows.append(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3)
     rows.append([int(v) if v.isdigit() else v for v in values4])
     rows.append(["五、存在的主要问题及改进情况"])
-
-    def cell(r: int, c: int, value) -> str:
-        ref = f"{column_letters(c)}{r + 1}"
-        if value is None or value == "":
-            return ""
-        if isinstance(value, (int, float)):
-            return f'<c r="{ref}"><v>{value}</v></c>'
-        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
-
-    body_xml = "".join(f'<row r="{r + 1}">' + "".join(cell(r, c, v) for c, v in enumerate(row)) + "</row>"
-                       for r, row in enumerate(rows))
-    merged = f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>"
-    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    pkg = "http://schemas.openxmlformats.org/package/2006"
-    files = {
-        "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{pkg}/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        "</Types>",
-        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}/relationships">'
-        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} xmlns:r="{rel}"><sheets>'
-        '<sheet name="表三" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}/relationships">'
-        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>{body_xml}'
-        f"</sheetData>{merged}</worksheet>",
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+    return xlsx_from_rows(rows, merges)
 
 
 def make_png(width: int, height: int, columns: int = 4, rows: int = 3, text: str = "12",
