@@ -122,7 +122,10 @@ def markdown() -> str:
     for problem in sorted(everything().values(), key=lambda p: (sorted(FINDING_KINDS | STOPPING_KINDS).index(p.kind)
                                                                   if p.kind in FINDING_KINDS | STOPPING_KINDS else 99,
                                                                   p.code)):
-        severity = problem.severity if problem.is_finding else "— (exit 2)"
+        if problem.is_finding:
+            severity = problem.severity
+        else:  # a stopping error exits 2; a lint warning (RULE-REDUNDANT) only informs
+            severity = "— (exit 2)" if problem.severity == "error" else f"{problem.severity} (exit 0)"
         lines.append(f"| `{problem.code}` | {problem.kind} | {severity} | {problem.title_zh} | {problem.title_en} |")
     return "\n".join(lines) + "\n"
 
