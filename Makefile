@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean distclean venv
+.PHONY: demo test bench fuzz corrupt-batch clean distclean venv
 
 venv: $(STAMP)
 
@@ -22,6 +22,15 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench.py
+
+# Hardening runs (minutes; the long ones are in scripts/fuzz.py --help): every fuzz target 2,000
+# inputs under atheris, and a batch of 1,000 reports with 10% corrupted files.
+fuzz: $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e '.[fuzz]'
+	$(VENV)/bin/python scripts/fuzz.py --target all --runs 2000 --max-len 16384
+
+corrupt-batch: $(STAMP)
+	$(VENV)/bin/python scripts/corrupt_batch.py --count 1000 --bad-share 0.1
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis out
