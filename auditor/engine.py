@@ -298,6 +298,7 @@ def applies(rule, report: Report) -> bool:
 
 
 _INSTANCES: dict[tuple[int, str, str], list] = {}
+_INSTANCES_MAX = 4096  # the shipped rules need about 60 entries per template combination
 
 
 def _instances(rule, report: Report) -> list:
@@ -305,6 +306,8 @@ def _instances(rule, report: Report) -> list:
     key = (id(rule), report.template.table2, report.template.table3)
     cached = _INSTANCES.get(key)
     if cached is None or cached[0] is not rule:
+        if len(_INSTANCES) >= _INSTANCES_MAX:  # a process that loads rule set after rule set (the
+            _INSTANCES.clear()  # expression fuzzer grew to 500 MB) must not keep every rule alive
         cached = (rule, rule.instances(_resolver(report)))
         _INSTANCES[key] = cached
     return cached[1]
