@@ -190,14 +190,21 @@ def deadline(seconds: float) -> Iterator[bool]:
         yield False
         return
 
+    armed = [True]
+
     def expire(signum, frame):
-        raise TimeLimitExceeded()
+        if armed[0]:
+            raise TimeLimitExceeded()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The timer repeats every 50 ms until cleared: an exception raised while a finalizer runs
+    # (garbage collection in the middle of the audit) is swallowed by Python, so one alarm is not
+    # enough.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield True
     finally:
+        armed[0] = False  # from here on an alarm does nothing: the guard's own handling cannot be interrupted
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 

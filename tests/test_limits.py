@@ -138,7 +138,7 @@ def test_an_overlong_number_is_text_and_flagged_not_guessed():
 
 def test_a_file_over_its_time_is_abandoned_and_the_timer_is_cleared():
     data = report_path("tianshui-2020.txt").read_bytes()
-    result, seconds = audit("slow.txt", data, Limits(seconds=0.002))
+    result, seconds = audit("slow.txt", data * 20, Limits(seconds=0.02))  # 400 KB: well over 0.02 s
     assert codes(result) == ["LIMIT-TIME"] and seconds < 1
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
@@ -208,3 +208,25 @@ def test_limits_from_the_configuration_file(tmp_path):
         with pytest.raises(ConfigError) as raised:
             load_config(str(config))
         assert raised.value.code in ("CONFIG-VALUE", "CONFIG-UNKNOWN-KEY") and "limits." in raised.value.message_en
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_alarm_swallowed_by_a_finalizer_fires_again():
+    """Python ignores an exception raised while a finalizer runs (garbage collection in the middle of
+    an audit): the timer repeats, so the next alarm ends the work all the same."""
+    from auditor.limits import TimeLimitExceeded, deadline
+
+    calls = []
+
+    class Finalized:
+        def __del__(self):
+            calls.append(1)
+            time.sleep(0.05)  # the first alarm lands here, and is swallowed
+
+    started = time.perf_counter()
+    with pytest.raises(TimeLimitExceeded):
+        with deadline(0.01):
+            Finalized()  # collected at once
+            time.sleep(2)
+    assert calls == [1] and time.perf_counter() - started < 0.5
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
