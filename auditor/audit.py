@@ -13,7 +13,7 @@ from . import limits
 from .engine import RunConfig, run_rules
 from .extract import extract
 from .findings import AuditResult, ClaimSummary, Finding, Severity
-from .load import FORMAT_LABELS, LoadError, load_bytes, load_path
+from .load import LoadError, load_bytes, load_path
 from .locate import locate_errors
 from .model import Document, Report
 from .narrative import check_narrative
@@ -45,33 +45,12 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
     corrections = locate_errors(report, relations, config)  # also sets the failing findings' suspects
     claims = ClaimSummary()
-    if document is not None and document.metadata.get("format_mismatch"):
-        findings.insert(0, _format_mismatch(report.file, document.metadata["format_mismatch"], config))
-    if document is not None and document.metadata.get("damaged_pages"):
-        pages = document.metadata["damaged_pages"].split(",")
-        finding = problem_finding(
-            "FILE-DAMAGED-PAGES", f"PDF 第{'、'.join(pages)}页已损坏，无法读取，其余页面已审核：{report.file}",
-            f"PDF page(s) {', '.join(pages)} are damaged and were not read; the rest was audited: {report.file}",
-            config.lang, file=report.file)
-        finding.severity = config.severity(finding.code, finding.severity)
-        findings.insert(0, finding)
     if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
         narrative, claims = check_narrative(report, document, config)
         findings += narrative
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
                        findings=findings, stats=stats, tables=report.tables, corrections=corrections,
                        claims=claims)
-
-
-def _format_mismatch(file: str, mismatch: str, config: RunConfig) -> Finding:
-    suffix, kind = mismatch.split(":", 1)
-    label_zh, label_en = FORMAT_LABELS.get(kind, (kind, kind))
-    finding = problem_finding(
-        "FORMAT-MISMATCH", f"文件扩展名为 {suffix}，内容却是{label_zh}；已按内容读取，请更正文件名：{file}",
-        f"the file is named {suffix} but holds {label_en}; read by its content, please correct the name: {file}",
-        config.lang, file=file)
-    finding.severity = config.severity(finding.code, Severity.warning)
-    return finding
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:

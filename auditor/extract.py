@@ -384,7 +384,8 @@ def extract(document: Document) -> Report:
     document = unfuse_document(document, template_view("table3", "2021").section_keywords, _CUT_KEYWORDS)
     keys = _row_keys(document)
     identity = read_identity(document, keys)
-    report = Report(file=document.file, agency=identity.agency, year=identity.year, images=list(document.images))
+    report = Report(file=document.file, agency=identity.agency, year=identity.year, images=list(document.images),
+                    notes=list(document.notes))
     guess = TemplateGuess()
 
     table3, t3_start, t3_end = _extract_table3(document, keys, identity.year)

@@ -153,6 +153,7 @@ class Document(BaseModel):
     rows: list[Row] = Field(default_factory=list)
     images: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
+    notes: list[ExtractionNote] = Field(default_factory=list)  # what the loader noticed: misnamed file, damaged pages
 
     def text_lines(self):
         """Every row joined as one line of text, with its first source."""

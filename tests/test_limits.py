@@ -230,3 +230,17 @@ def test_an_alarm_swallowed_by_a_finalizer_fires_again():
             time.sleep(2)
     assert calls == [1] and time.perf_counter() - started < 0.5
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_loader_notes_are_findings_that_the_run_can_disable_or_reclassify():
+    """A misnamed file's FORMAT-MISMATCH comes from the loader as a note, like extraction's notes:
+    --disable and --severity apply to it."""
+    data = report_path("guidong-2020.txt").read_bytes()
+    result = audit_file("report.pdf", RULES, RunConfig(), data=data)
+    assert [(f.code, f.severity.value) for f in result.findings] == [("FORMAT-MISMATCH", "warning")]
+    assert "内容却是纯文本" in result.findings[0].message
+    assert audit_file("report.pdf", RULES, RunConfig(disabled=frozenset({"FORMAT-MISMATCH"})), data=data).findings == []
+    from auditor.findings import Severity
+
+    raised = audit_file("report.pdf", RULES, RunConfig(severity_overrides={"FORMAT-MISMATCH": Severity.error}), data=data)
+    assert [f.severity.value for f in raised.findings] == ["error"]

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from .. import limits
-from ..model import Document
+from ..model import Document, ExtractionNote
 from .encoding import decode_bytes, sniff_html_charset
 from .errors import LoadError
 
@@ -132,8 +132,13 @@ def load_bytes(data: bytes, file: str) -> Document:
     document = _load(data, file, kind)
     limits.check_document(document.rows, file)
     if suffix in _SUFFIX_KINDS and kind not in _SUFFIX_KINDS[suffix]:
-        # Read by its content all the same; the finding tells the publisher the name is wrong.
-        document.metadata["format_mismatch"] = f"{suffix}:{kind}"
+        # Read by its content all the same; the note tells the publisher the name is wrong.
+        label_zh, label_en = FORMAT_LABELS.get(kind, (kind, kind))
+        document.notes.append(ExtractionNote(
+            code="FORMAT-MISMATCH",
+            message_zh=f"文件扩展名为 {suffix}，内容却是{label_zh}；已按内容读取，请更正文件名：{file}",
+            message_en=f"the file is named {suffix} but holds {label_en}; read by its content, please correct the name: {file}",
+            details={"suffix": suffix, "content": kind}))
     return document
 
 

@@ -607,8 +607,6 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
                 page.close()
     finally:
         document.close()
-    if damaged:
-        metadata["damaged_pages"] = ",".join(map(str, damaged))
     if ocr_pages:
         metadata["ocr_pages"] = ",".join(map(str, ocr_pages))
     if unread:
@@ -626,5 +624,9 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
                             f"the PDF is damaged: {len(damaged)} page(s) cannot be read: {file}")
         raise LoadError("file-empty", f"PDF 中没有可读取的文字：{file}", f"the PDF holds no text: {file}")
     images = [f"{file}#page={p}" for p in unread]
+    notes = [{"code": "FILE-DAMAGED-PAGES", "details": {"pages": damaged},
+              "message_zh": f"PDF 第{'、'.join(map(str, damaged))}页已损坏，无法读取，其余页面已审核：{file}",
+              "message_en": f"PDF page(s) {', '.join(map(str, damaged))} are damaged and were not read; "
+                            f"the rest was audited: {file}"}] if damaged else []
     return Document.model_validate({"file": file, "format": "pdf", "rows": rows, "images": images,
-                                    "metadata": metadata})
+                                    "metadata": metadata, "notes": notes})
