@@ -2,16 +2,32 @@
 VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
+# Every dependency of every extra the Makefile installs (test, ocr, scale) and the build backend, pinned
+# with hashes. `make lock` refreshes it; pyproject.toml keeps the lower bounds for other environments.
+LOCK := requirements/lock.txt
+LOCK_EXTRAS := --extra test --extra ocr --extra scale
+UV_VERSION := 0.13.9
 
-.PHONY: demo test bench fuzz corrupt-batch clean distclean venv
+.PHONY: demo test bench fuzz corrupt-batch clean distclean venv lock
 
 venv: $(STAMP)
 
-# Re-install when the project's dependencies change.
-$(STAMP): pyproject.toml
+# Re-install when the lock or the project changes: the locked set exactly (hashes checked, nothing
+# resolved here), then the project itself without dependencies.
+$(STAMP): $(LOCK) pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet -e '.[test,ocr,scale]'
+	$(VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(VENV)/bin/python -m pip check
 	touch $(STAMP)
+
+# Re-resolve every pinned dependency to the newest release the bounds in pyproject.toml allow.
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	.lock-venv/bin/uv pip compile pyproject.toml requirements/build.in $(LOCK_EXTRAS) --universal \
+		--python-version 3.11 --generate-hashes --upgrade --quiet -o $(LOCK)
 
 # Audit the example reports. They hold real findings, so --fail-on never keeps the exit status 0.
 demo: $(STAMP)
@@ -38,4 +54,4 @@ clean:
 
 # Also remove the virtual environment.
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .lock-venv
