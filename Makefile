@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 LOCK_EXTRAS := --extra test --extra ocr --extra scale
 UV_VERSION := 0.13.9
 
-.PHONY: demo test bench fuzz corrupt-batch clean distclean venv lock
+.PHONY: demo test bench bench-compare fuzz corrupt-batch clean distclean venv lock
 
 venv: $(STAMP)
 
@@ -36,8 +36,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
 
+# Every speed and memory figure in one run (minutes), written to out/bench.json; `make bench-compare
+# OLD=a.json NEW=b.json` compares two such records (two commits).
 bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench.py
+
+OLD ?= out/bench-old.json
+NEW ?= out/bench.json
+bench-compare: $(STAMP)
+	$(VENV)/bin/python scripts/bench.py --compare $(OLD) $(NEW)
 
 # Hardening runs (minutes; the long ones are in scripts/fuzz.py --help): every fuzz target 2,000
 # inputs under atheris, and a batch of 1,000 reports with 10% corrupted files.
