@@ -246,7 +246,8 @@ class Evaluator:
             self.stats.passed += 1
             return None
         self.stats.failed += 1
-        table = "table2" if "table2" in rule.code else "table3"
+        # The table the rule declares (rules/checks/template.yaml), never guessed from its code.
+        table = rule.tables[0] if len(rule.tables) == 1 else "table3"
         used = getattr(template, table, "unknown")
         zh = f"{rule.title_zh}：{self.report.year}年度报告的{_TABLE_ZH[table]}使用了{used}版模板"
         en = f"{rule.title_en}: the {self.report.year} report's {table} follows the {used} template"

@@ -342,3 +342,22 @@ def test_python_tags_are_refused(tmp_path):
 def test_unreadable_file():
     with pytest.raises(RuleError, match="cannot read rule file"):
         load_rule_files([FIXTURES / "no_such_file.yaml"])
+
+
+@pytest.mark.parametrize("table2, table3, code, named, other", [
+    ("2019", "2021", "TPL-TABLE2-YEAR", "表二", "表三"),
+    ("2021", "2019", "TPL-TABLE3-YEAR", "表三", "表二"),
+])
+def test_template_year_message_names_the_rules_table(shipped, table2, table3, code, named, other):
+    """The message of a template-year finding names the table its rule declares (it once said 表三 for 表二)."""
+    from auditor.engine import RunConfig, run_rules
+    from auditor.model import Report, Table, TemplateGuess
+
+    tables = {t: Table(id=t, found=True) for t in ("table2", "table3")}
+    report = Report(file="r.txt", year=2022, template=TemplateGuess(table2=table2, table3=table3, overall="hybrid"),
+                    tables=tables)
+    findings, _ = run_rules(report, [shipped["TPL-TABLE2-YEAR"], shipped["TPL-TABLE3-YEAR"]], RunConfig())
+    (finding,) = findings
+    assert finding.code == code
+    assert named in finding.message and other not in finding.message
+    assert f"使用了{table2 if named == '表二' else table3}版模板" in finding.message
