@@ -30,7 +30,7 @@ from .model import Cell, Report
 from .resources import rules_root
 from .ruleset.expr import CellKey, LinearRelation, Term, cell_exists, expand_instances, split_qualifier
 from .ruleset.loader import RULE_SUFFIXES, Rule, load_rule_files
-from .templates import TEMPLATE_IDS, TableView, template_view
+from .templates import PRE_TEMPLATE, TableView, resolve, template_view, used_template
 
 PREVIOUS = "prev"
 MIN_DISTINCT_NONZERO = 3
@@ -72,8 +72,7 @@ def combined_report(report: Report, others: dict[str, Report]) -> Report:
 def _resolver(reports: dict[str, Report]) -> Callable[[str], TableView]:
     def view(table: str) -> TableView:
         qualifier, base = split_qualifier(table)
-        used = table_template(reports[qualifier], base)
-        return template_view(base, used if used in TEMPLATE_IDS else "2021")
+        return resolve(reports[qualifier].template, base)
     return view
 
 
@@ -82,10 +81,9 @@ def _applies(rule: Rule, reports: dict[str, Report]) -> bool:
     for table in rule.compiled.tables:
         qualifier, base = split_qualifier(table)
         report = reports.get(qualifier)
-        if report is None or report.template.overall == "pre-2019" or not report.table(base).found:
+        if report is None or report.template.overall == PRE_TEMPLATE or not report.table(base).found:
             return False
-        used = table_template(report, base)
-        if used in TEMPLATE_IDS and used not in rule.templates:
+        if used_template(report.template, base) not in rule.templates:
             return False
     return True
 
@@ -178,13 +176,12 @@ def _identical(rule: Rule, previous: Report, current: Report, config: RunConfig)
     nonzero = [key for key in compared if _numbers_value(current, key) != 0]
     if len({_numbers_value(current, key) for key in nonzero}) < MIN_DISTINCT_NONZERO:
         return None
-    template = current.template.table3 if current.template.table3 in TEMPLATE_IDS else "2021"
     cells: list[FindingCell] = []
     for table, row, column in nonzero[:MAX_LISTED_CELLS]:
         for qualifier, report in (("", current), (PREVIOUS, previous)):
             key = CellKey(f"{qualifier}.{table}" if qualifier else table, row, column)
             cell: Cell = report.table(table).cell(row, column)
-            cells.append(FindingCell(table=key.table, row=row, column=column, label=cell_label(key, template),
+            cells.append(FindingCell(table=key.table, row=row, column=column, label=cell_label(key, current.template),
                                      raw=cell.raw, value=cell.value, state=cell.state.value, source=cell.source))
     severity = config.severity(rule.code, Severity(rule.severity))
     zh = f"{rule.title_zh}：表格中的 {len(compared)} 个数字与上年报告完全相同"
@@ -242,16 +239,16 @@ def evaluate_aggregate(parent: Report, components: Sequence[Report], rules: Sequ
             continue
         for table in rule.tables:
             everyone = [parent, *components]
-            if any(r.template.overall == "pre-2019" or not r.table(table).found for r in everyone):
+            if any(r.template.overall == PRE_TEMPLATE or not r.table(table).found for r in everyone):
                 continue
             templates = {table_template(r, table) for r in everyone}
             if len(templates) != 1:
                 continue
-            template = templates.pop()
-            if template in TEMPLATE_IDS and template not in rule.templates:
+            template = used_template(parent.template, table)
+            if template not in rule.templates:
                 continue
             combined = combined or combined_report(parent, others)
-            relations = _sum_relations(table, template if template in TEMPLATE_IDS else "2021", len(components))
+            relations = _sum_relations(table, template, len(components))
             for finding in evaluate_instances(Evaluator(combined, config), rule, relations):
                 finding.kind = "aggregate"
                 _place(finding, files, labels)

@@ -17,12 +17,11 @@ from .limits import Limits
 from .model import Cell, CellState, Report
 from .ruleset.expr import (REPORT_QUALIFIERS, CellKey, IntegerCheck, LinearRelation, MetaCondition,
                            meta_from_report, split_qualifier)
-from .templates import TEMPLATE_IDS, template_view
+from .templates import resolve, table_number, used_template
 
 _UNCERTAIN = (CellState.uncertain, CellState.inferred)
 _MISSING = Cell(state=CellState.missing)
 _BLANKISH = (CellState.blank, CellState.dash)
-_TABLE_ZH = {"table2": "表二", "table3": "表三", "table4": "表四"}
 _STATUS_ZH = {"failed": "不成立", "not_filled": "未填写", "not_assessable": "无法核对"}
 
 
@@ -50,22 +49,23 @@ class RunConfig:
 # ------------------------------------------------------------------ cell labels
 
 
-def cell_label(key: CellKey, template: str, lang: str = "zh") -> str:
-    """A cell as printed ("表三“总计”行“自然人”列"). A qualified table of a cross-report rule
+def cell_label(key: CellKey, guess, lang: str = "zh") -> str:
+    """A cell as printed ("表三“总计”行“自然人”列"), in the template its table follows in the report
+    (``guess``: the report's ``TemplateGuess``). A qualified table of a cross-report rule
     ("prev.table3") is labelled with its report ("上年报告表三…"); other qualifiers add nothing."""
     qualifier, table = split_qualifier(key.table)
-    view = template_view(table, template if template in TEMPLATE_IDS else "2021")
+    view = resolve(guess, table)
     row, column = view.row(key.row), view.column(key.column)
     zh_prefix, en_prefix = REPORT_QUALIFIERS.get(qualifier, ("", ""))
     if lang == "zh":
         row_name = (row.zh if row else key.row).split(" ")[-1]
         column_name = column.zh if column else key.column
-        return f"{zh_prefix}{_TABLE_ZH.get(table, table)}“{row_name}”行“{column_name}”列"
+        return f"{zh_prefix}{table_number(table)}“{row_name}”行“{column_name}”列"
     return f"{en_prefix + ' ' if en_prefix else ''}{table} {key.row}/{key.column}"
 
 
-def _finding_cell(key: CellKey, cell: Cell, template: str) -> FindingCell:
-    return FindingCell(table=key.table, row=key.row, column=key.column, label=cell_label(key, template),
+def _finding_cell(key: CellKey, cell: Cell, guess) -> FindingCell:
+    return FindingCell(table=key.table, row=key.row, column=key.column, label=cell_label(key, guess),
                        raw=cell.raw, value=cell.value, state=cell.state.value, source=cell.source)
 
 
@@ -124,7 +124,7 @@ class Evaluator:
     def __init__(self, report: Report, config: RunConfig):
         self.report = report
         self.config = config
-        self.template = report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021"
+        self.template = report.template  # the TemplateGuess every cell label resolves its table with
         self.stats = _Counts()  # plain counters: a pydantic model validates every increment
         self._cells_by_key: Optional[dict] = None
 
@@ -249,7 +249,7 @@ class Evaluator:
         # The table the rule declares (rules/checks/template.yaml), never guessed from its code.
         table = rule.tables[0] if len(rule.tables) == 1 else "table3"
         used = getattr(template, table, "unknown")
-        zh = f"{rule.title_zh}：{self.report.year}年度报告的{_TABLE_ZH[table]}使用了{used}版模板"
+        zh = f"{rule.title_zh}：{self.report.year}年度报告的{table_number(table)}使用了{used}版模板"
         en = f"{rule.title_en}: the {self.report.year} report's {table} follows the {used} template"
         return self._finding(rule, Status.failed, None, None, None, None, [], zh, en)
 
@@ -292,8 +292,8 @@ def applies(rule, report: Report) -> bool:
     if any(not report.table(t).found for t in tables if t.startswith("table")):
         return False
     for table in tables:
-        used = getattr(template, table, None) if table in ("table2", "table3") else template.table3
-        if used in TEMPLATE_IDS and used not in rule.templates:
+        used = used_template(template, split_qualifier(table)[1])
+        if used not in rule.templates:
             return False
     return True
 
@@ -355,9 +355,5 @@ def evaluate_instances(evaluator: Evaluator, rule, instances, relations: Optiona
 
 def _resolver(report: Report) -> Callable:
     def view(table: str):
-        if table == "table2":
-            used = report.template.table2
-        else:
-            used = report.template.table3
-        return template_view(table, used if used in TEMPLATE_IDS else "2021")
+        return resolve(report.template, table)
     return view

@@ -40,7 +40,7 @@ from .findings import Correction, CorrectionCell, Finding, Severity, Status
 from .model import Cell, CellState, Report
 from .ruleset.expr import CellKey
 from .slips import Slip, SlipContext, detect
-from .templates import TEMPLATE_IDS, TableView, template_view
+from .templates import TableView, resolve
 
 MAX_CELLS = 3  # the largest set of cells searched
 MAX_LISTED = 20  # alternative minimal corrections listed per group
@@ -215,12 +215,7 @@ class _Locator:
     # -- template order and values
 
     def view(self, table: str) -> TableView:
-        used = self.report.template.table2 if table == "table2" else self.report.template.table3
-        return template_view(table, used if used in TEMPLATE_IDS else "2021")
-
-    def template(self) -> str:
-        used = self.report.template.table3
-        return used if used in TEMPLATE_IDS else "2021"
+        return resolve(self.report.template, table)
 
     def cell(self, key: CellKey) -> Cell:
         found = self.cells.get(key)
@@ -428,7 +423,6 @@ def locate_errors(report: Report, evaluated: Iterable, config: RunConfig,
         weights = config.cell_weights(report)
     lang = config.lang if config.lang in ("zh", "en") else "zh"
     locator = _Locator(report, relations, weights or {}, lang)
-    template = locator.template()
     corrections: list[Correction] = []
     for number, (cells, targets) in enumerate(locator.groups(), start=1):
         texts = [t.text for t in targets]
@@ -441,7 +435,7 @@ def locate_errors(report: Report, evaluated: Iterable, config: RunConfig,
         top_score = solutions[0].score()
         group: list[tuple[Correction, bool]] = []
         for rank, solution in enumerate(solutions[:MAX_LISTED], start=1):
-            correction = _correction(locator, solution, rank, number, unique, texts, template, lang)
+            correction = _correction(locator, solution, rank, number, unique, texts, lang)
             corrections.append(correction)
             group.append((correction, solution.score() == top_score))
         for target in targets:
@@ -451,7 +445,7 @@ def locate_errors(report: Report, evaluated: Iterable, config: RunConfig,
 
 
 def _correction(locator: _Locator, solution: _Solution, rank: int, group: int, unique: bool,
-                texts: list[str], template: str, lang: str) -> Correction:
+                texts: list[str], lang: str) -> Correction:
     cells = []
     reasons: list[str] = []
     for key, proposed, slip in zip(solution.cells, solution.proposed, solution.slips):
@@ -463,7 +457,7 @@ def _correction(locator: _Locator, solution: _Solution, rank: int, group: int, u
         if doubt and _text("doubt", lang) not in reasons:
             reasons.append(_text("doubt", lang))
         cells.append(CorrectionCell(table=key.table, row=key.row, column=key.column,
-                                    label=cell_label(key, template, lang), current=Decimal(locator.current[key]),
+                                    label=cell_label(key, locator.report.template, lang), current=Decimal(locator.current[key]),
                                     proposed=Decimal(proposed), reason=reason, slip=slip.code if slip else None,
                                     state=cell.state.value, check_source=doubt))
     reason = ("；" if lang == "zh" else "; ").join(reasons) or _text("none", lang)

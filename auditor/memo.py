@@ -26,13 +26,11 @@ from typing import Iterable, Optional, Union
 from pydantic import BaseModel, Field
 
 from .findings import AuditResult, Finding, FindingCell, Severity, Status
-from .templates import TEMPLATE_IDS, template_view
+from .templates import TABLE_IDS, resolve, table_number
 
 DEFAULT_TEMPLATE = "memo.md.j2"
 DEFAULT_INCLUDE = ("error", "warning")
 
-_TABLE_ZH = {"table2": "表二", "table3": "表三", "table4": "表四"}
-_TABLE_EN = {"table2": "Table 2", "table3": "Table 3", "table4": "Table 4"}
 _GROUPS_ZH = {
     "documents": "规章和规范性文件", "denied": "不予公开各项", "unable": "无法提供各项",
     "not_processed": "不予处理各项", "other_handling": "其他处理各项", "outcomes": "各项办理结果",
@@ -193,20 +191,13 @@ class _Labels:
         self.text = _TEXT[lang]
 
     def view(self, table: str):
-        guess = {"table2": self.result.template.table2, "table3": self.result.template.table3}.get(table)
-        for template in (guess, self.result.template.overall, "2021"):
-            if template in TEMPLATE_IDS:
-                try:
-                    return template_view(table, template)
-                except (OSError, KeyError):
-                    return None
-        return None
+        return resolve(self.result.template, table) if table in TABLE_IDS else None
 
     def table(self, table: str) -> str:
-        return (_TABLE_ZH if self.lang == "zh" else _TABLE_EN).get(table, table)
+        return table_number(table, self.lang)
 
     def row(self, table: str, row: str) -> str:
-        view = self.view(table) if table in _TABLE_ZH else None
+        view = self.view(table)
         spec = view.row(row) if view else None
         if spec is None:
             return _GROUPS_ZH.get(row, row) if self.lang == "zh" else row
@@ -215,18 +206,18 @@ class _Labels:
         return spec.en or spec.zh
 
     def column(self, table: str, column: str) -> str:
-        view = self.view(table) if table in _TABLE_ZH else None
+        view = self.view(table)
         spec = view.column(column) if view else None
         if spec is None:
             return _GROUPS_ZH.get(column, column) if self.lang == "zh" else column
         return spec.zh if self.lang == "zh" else (spec.en or spec.zh)
 
     def is_row_group(self, table: str, name: str) -> bool:
-        view = self.view(table) if table in _TABLE_ZH else None
+        view = self.view(table)
         return bool(view and name in view.row_groups)
 
     def is_column_group(self, table: str, name: str) -> bool:
-        view = self.view(table) if table in _TABLE_ZH else None
+        view = self.view(table)
         return bool(view and name in view.column_groups)
 
     def cell(self, table: str, row: str, column: str) -> str:

@@ -1,7 +1,11 @@
-"""Reads the table templates in rules/templates/ and matches printed labels to their ids.
+"""The national templates, as data: which templates there are, the years they apply to, and each
+table's rows, columns, groups, labels and layout in each template.
 
-A template file describes one table for every national template; ``template_view`` gives the
-rows, columns and groups that exist in one template ("2019" or "2021").
+rules/templates/templates.yaml lists the templates and the tables; one file per table describes it
+for every template. Both are checked against a schema when read (``TemplateFileError`` names the
+file and the problem). Every stage asks this module — ``resolve`` for the view of a report's table,
+``table_number`` for its printed name, ``template_for_year`` for the template a year calls for —
+and none writes a template id or a table name of its own.
 """
 from __future__ import annotations
 
@@ -9,11 +13,146 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Optional
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from .normalize import label_key
 from .resources import read_yaml_resource
 
-TEMPLATE_IDS = ("2019", "2021")
-TABLE_IDS = ("table2", "table3", "table4")
+# The template id of a report older than every national template: it has no national tables.
+PRE_TEMPLATE = "pre-2019"
+UNKNOWN = "unknown"
+
+
+class TemplateFileError(ValueError):
+    """A template file that does not follow the schema: the file and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Text(_Strict):
+    zh: str
+    en: str
+
+
+class _Years(_Strict):
+    from_: int = Field(alias="from")
+    to: Optional[int] = None
+
+
+class _TemplateEntry(_Strict):
+    id: str
+    name: _Text
+    years: _Years
+
+
+class _TableEntry(_Strict):
+    id: str
+    file: str
+    number: _Text
+    follows: Optional[str] = None
+
+
+class _Index(_Strict):
+    templates: list[_TemplateEntry] = Field(min_length=1)
+    default: str
+    tables: list[_TableEntry] = Field(min_length=1)
+
+
+class _Label(_Strict):
+    id: str = ""
+    zh: str = ""
+    en: str = ""
+    labels: list[str] = []
+    keywords: list[str] = []
+    templates: Optional[list[str]] = None
+    kind: str = "count"
+
+
+class _TableFile(_Strict):
+    table: str
+    title: _Text
+    section_keywords: list[str] = []
+    header_keywords: list[str] = []
+    width: int = 0
+    rows: list[_Label] = Field(min_length=1)
+    columns: list[_Label] = Field(min_length=1)
+    headings: list[_Label] = []
+    row_groups: dict[str, list[str]] = {}
+    column_groups: dict[str, list[str]] = {}
+    layout: dict[str, dict[str, list[str]]] = {}
+
+
+def _validated(model: type[BaseModel], data: object, file: str):
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors())
+        raise TemplateFileError(f"rules/templates/{file}: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    return parse_index(read_yaml_resource("templates/templates.yaml"))
+
+
+def parse_index(data: object) -> _Index:
+    """templates.yaml checked: the schema, a default that is a template, tables it follows that exist."""
+    index = _validated(_Index, data, "templates.yaml")
+    ids = [t.id for t in index.templates]
+    if index.default not in ids:
+        raise TemplateFileError(f"rules/templates/templates.yaml: default {index.default!r} is not a template ({ids})")
+    tables = [t.id for t in index.tables]
+    for table in index.tables:
+        if table.follows is not None and table.follows not in tables:
+            raise TemplateFileError(f"rules/templates/templates.yaml: {table.id} follows unknown table {table.follows!r}")
+    return index
+
+
+TEMPLATE_IDS: tuple[str, ...] = tuple(t.id for t in _index().templates)
+TABLE_IDS: tuple[str, ...] = tuple(t.id for t in _index().tables)
+DEFAULT_TEMPLATE: str = _index().default
+
+
+def template_for_year(year: Optional[int]) -> Optional[str]:
+    """The template a report of ``year`` should follow: an id, ``PRE_TEMPLATE`` before the first one,
+    None when the year is unknown."""
+    if year is None:
+        return None
+    for entry in _index().templates:
+        if entry.years.from_ <= year and (entry.years.to is None or year <= entry.years.to):
+            return entry.id
+    return PRE_TEMPLATE if year < min(t.years.from_ for t in _index().templates) else None
+
+
+def template_name(template: str, lang: str = "zh") -> str:
+    for entry in _index().templates:
+        if entry.id == template:
+            return entry.name.zh if lang == "zh" else entry.name.en
+    return template
+
+
+def table_number(table: str, lang: str = "zh") -> str:
+    """The number a table is printed with: 表三 / Table 3 (the id itself for anything else)."""
+    for entry in _index().tables:
+        if entry.id == table:
+            return entry.number.zh if lang == "zh" else entry.number.en
+    return table
+
+
+def used_template(guess, table: str) -> str:
+    """The template ``table`` of a report is read with: the one recognised for it (or for the table
+    it follows), else the default. ``guess`` is the report's ``TemplateGuess``."""
+    entry = next((t for t in _index().tables if t.id == table), None)
+    source = entry.follows if entry is not None and entry.follows else table
+    recognised = getattr(guess, source, None)
+    return recognised if recognised in TEMPLATE_IDS else DEFAULT_TEMPLATE
+
+
+def resolve(guess, table: str) -> "TableView":
+    """The view of a report's table: the one question every stage asks of the templates."""
+    return template_view(table, used_template(guess, table))
 
 
 @dataclass(frozen=True)
@@ -95,7 +234,19 @@ def _spec(raw: dict, keys=("id",)) -> LabelSpec:
 
 @lru_cache(maxsize=None)
 def raw_table(table: str) -> dict:
-    return read_yaml_resource(f"templates/{table}.yaml")
+    """A table's file, checked against the schema (returned as plain data)."""
+    entry = next((t for t in _index().tables if t.id == table), None)
+    if entry is None:
+        raise KeyError(table)
+    return parse_table_file(read_yaml_resource(f"templates/{entry.file}"), entry.file, table)
+
+
+def parse_table_file(data: object, file: str, table: str) -> dict:
+    """A table file checked against the schema and against the table it is listed for."""
+    checked = _validated(_TableFile, data, file)
+    if checked.table != table:
+        raise TemplateFileError(f"rules/templates/{file}: describes {checked.table!r}, listed as {table!r}")
+    return data
 
 
 @lru_cache(maxsize=None)

@@ -38,8 +38,9 @@ def snapshot(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for path in report_paths():
         result = audit_file(path, rules, config)
-        data = json.loads(result.model_dump_json())
-        data["file"] = path.name  # the folder it was read from is not part of what auditor says
+        # The folder it was read from is not part of what auditor says: paths become <examples>/…
+        text = result.model_dump_json().replace(json.dumps(str(path.parent))[1:-1], f"<{path.parent.name}>")
+        data = json.loads(text)
         target = out / f"{path.parent.name}--{path.name}.json"
         target.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"{target.name}: {len(result.findings)} findings")

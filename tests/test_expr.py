@@ -143,8 +143,20 @@ def test_condition_three_valued_logic_and_zero_as_unknown():
 def test_meta_from_report():
     report = Report(file="r.txt", year=2021, template=TemplateGuess(table2="2019", table3="2021"))
     assert meta_from_report(report) == {"meta.year": 2021, "meta.template.table2": "2019",
-                                        "meta.template.table3": "2021"}
+                                        "meta.template.table3": "2021", "meta.template_for_year": "2021"}
     assert expand(C5).evaluate(meta_from_report(report)) is True
+
+
+@pytest.mark.parametrize("year, table3, expected", [
+    (2019, "2019", True), (2020, "2021", False), (2024, "2021", True), (2017, "pre-2019", True),
+    (None, "2021", None), (2022, "unknown", None),
+])
+def test_a_condition_compares_two_meta_names(year, table3, expected):
+    """``meta.template.table3 == meta.template_for_year``: the years come from templates.yaml; unknown
+    when either side is."""
+    report = Report(file="r.txt", year=year, template=TemplateGuess(table3=table3))
+    condition = expand("meta.template.table3 == meta.template_for_year")
+    assert condition.evaluate(meta_from_report(report)) is expected
 
 
 # ------------------------------------------------------------------------------- rejected input

@@ -186,7 +186,10 @@ def test_a_hybrid_report_uses_each_tables_template(shipped):
 def test_template_year_rules(shipped, code, table, year, template, expected):
     (bindings, condition), = instances(shipped[code], "2021")
     assert bindings == {} and isinstance(condition, MetaCondition)
-    assert condition.evaluate({"meta.year": year, f"meta.template.{table}": template}) is expected
+    from auditor.templates import template_for_year
+
+    meta = {"meta.year": year, f"meta.template.{table}": template, "meta.template_for_year": template_for_year(year)}
+    assert condition.evaluate(meta) is expected
 
 
 # ------------------------------------------------------------------------------- other formats

@@ -25,12 +25,11 @@ from ..engine import RunConfig, cell_label
 from ..findings import ClaimNote, ClaimSummary, Finding, FindingCell, Severity, Status
 from ..model import Cell, CellState, Document, Report
 from ..ruleset import CellKey, NotInTemplate, compile_expression
-from ..templates import TEMPLATE_IDS, template_view
+from ..templates import PRE_TEMPLATE, resolve, table_number
 from .claims import Candidate, Claim, Number, Vocabulary, extract_claims, load_vocabulary
 
 _VALUE = (CellState.number, CellState.uncertain, CellState.inferred)
 _BLANK = (CellState.blank, CellState.dash)
-_TABLE_ZH = {"table2": "表二", "table3": "表三", "table4": "表四"}
 _PART_GROUP = {"table3": "applicants", "table4": "parts"}
 MAX_SUBSET_PARTS = 14  # the overlap test tries every subset of at most this many parts
 
@@ -52,12 +51,7 @@ def _compiled(expr: str):
 
 
 def _view(report: Report, table: str):
-    used = report.template.table2 if table == "table2" else report.template.table3
-    return template_view(table, used if used in TEMPLATE_IDS else "2021")
-
-
-def _template(report: Report) -> str:
-    return report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021"
+    return resolve(report.template, table)
 
 
 @dataclass
@@ -102,7 +96,7 @@ def readings(candidate: Candidate, report: Report) -> tuple[list[Reading], str, 
     expr = _compiled(candidate.expr)
     for table in expr.tables:
         if not report.table(table).found:
-            return [], f"未找到{_TABLE_ZH.get(table, table)}", f"{table} not found"
+            return [], f"未找到{table_number(table)}", f"{table} not found"
     try:
         relation = expr.expand(dict(candidate.bindings), lambda t: _view(report, t))
     except NotInTemplate:
@@ -117,7 +111,7 @@ def readings(candidate: Candidate, report: Report) -> tuple[list[Reading], str, 
         elif cell.state in _BLANK:
             blanks.append(term.cell)
         else:
-            where = cell_label(term.cell, _template(report))
+            where = cell_label(term.cell, report.template)
             return [], f"{where}缺失或不是数字", f"{term.cell} is missing or not a number"
     found = [Reading(candidate, total, half, cells, blanks)]
     derived = []
@@ -140,7 +134,7 @@ def _describe(group: list[Reading], report: Report, lang: str) -> str:
     """One candidate's readings: "予以公开+部分公开为 0（总计列空白，按 0 计），按各列之和为 275（272 + 3）"."""
     first = group[0]
     name = (first.candidate.zh if lang == "zh" else first.candidate.en) or first.candidate.expr
-    template = _template(report)
+    template = report.template
     text = f"{name}为 {_fmt(first.value)}" if lang == "zh" else f"{name} = {_fmt(first.value)}"
     if first.blanks:
         if all(k.column == "total" for k in first.blanks):
@@ -166,7 +160,7 @@ def _grouped(found: list[Reading]) -> list[list[Reading]]:
 def _coincidence(value: Decimal, found: list[Reading], report: Report) -> tuple[str, str]:
     """A cell of the rows the claim names that prints exactly the claimed number (the narrative may
     count one column or one row only): "与表三“（一）予以公开”行“自然人”列相同"."""
-    template = _template(report)
+    template = report.template
     rows = dict.fromkeys((k.table, k.row) for r in found for k, _ in r.cells)
     for table_id, row in rows:
         table = report.table(table_id)
@@ -187,7 +181,7 @@ def _coincidence(value: Decimal, found: list[Reading], report: Report) -> tuple[
 
 def _cells(all_readings: list[Reading], report: Report) -> list[FindingCell]:
     seen, out = set(), []
-    template = _template(report)
+    template = report.template
     for reading in all_readings:
         for key, cell in reading.cells:
             if key in seen:
@@ -238,7 +232,7 @@ class _Run:
         reason = zh if self.config.lang == "zh" else en
         self.summary.not_checked.append(ClaimNote(code=claim.code, text=text, sentence=claim.sentence.text,
                                                   reason=reason, source=claim.source))
-        if self.report.template.overall == "pre-2019":
+        if self.report.template.overall == PRE_TEMPLATE:
             return  # no national tables by nature: listed in the coverage, not repeated as findings
         self.finding(claim, Severity.info, f"正文“{text}”未与表格核对：{zh}",
                      f"claim \"{text}\" not checked against the tables: {en}",
@@ -261,7 +255,7 @@ class _Run:
 
     # -------------------------------------------------------------- kinds
     def count(self, claim: Claim) -> None:
-        if self.report.template.overall == "pre-2019":
+        if self.report.template.overall == PRE_TEMPLATE:
             self.not_checked(claim, "2019年以前的报告没有国家统一表格", "pre-2019 report: no national tables")
             return
         found, why_zh, why_en = self.claim_readings(claim)
@@ -297,7 +291,7 @@ class _Run:
         found: list[tuple[Decimal, str]] = []
         if claim.list_whole is not None:  # the whole as printed, even "约4900人次"
             found.append((claim.list_whole.value, f"总数 {claim.list_whole.text}"))
-        if claim.numerator is None or self.report.template.overall == "pre-2019":
+        if claim.numerator is None or self.report.template.overall == PRE_TEMPLATE:
             return found
         hint = claim.hint
         chosen = [d for d in self.vocabulary.denominators if hint and any(w in hint for w in d.hint)]
@@ -312,7 +306,7 @@ class _Run:
 
     def percent(self, claim: Claim) -> None:
         numerators: list[tuple[Decimal, str]] = [(claim.numerator_number.value, claim.numerator_number.text)]
-        if claim.numerator is not None and self.report.template.overall != "pre-2019":
+        if claim.numerator is not None and self.report.template.overall != PRE_TEMPLATE:
             numerators += [(r.value, r.candidate.expr) for r in self.claim_readings(claim.numerator)[0]]
         denominators = [(v, w) for v, w in self._denominators(claim) if v > 0]
         if not denominators:
@@ -441,7 +435,7 @@ def check_narrative(report: Report, document: Document, config: RunConfig,
 
     claims = extract_claims(document, report)
     findings, summary = check_claims(claims, report, config, previous)
-    if report.template.overall == "pre-2019" or not report.table("table3").found:
+    if report.template.overall == PRE_TEMPLATE or not report.table("table3").found:
         table_findings, sums = check_old_table(document, report, config)
         findings += table_findings
         summary.old_table_sums = sums

@@ -56,7 +56,8 @@ MAX_LOAD_WORK = 20_000  # instances plus their terms, over every rule and templa
 FUNCTIONS = ("sum", "integer")
 KEYWORDS = ("and", "or", "not")
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
-META_NAMES = ("meta.year", "meta.template.table2", "meta.template.table3")
+# meta.template_for_year: the template the report's year calls for (rules/templates/templates.yaml).
+META_NAMES = ("meta.year", "meta.template.table2", "meta.template.table3", "meta.template_for_year")
 # Report qualifiers of cross-report rules: the name in expressions -> (zh, en) label of that report.
 REPORT_QUALIFIERS = {"prev": ("上年报告", "last year's report")}
 
@@ -219,6 +220,7 @@ def meta_from_report(report) -> dict[str, object]:
         "meta.year": report.year,
         "meta.template.table2": report.template.table2,
         "meta.template.table3": report.template.table3,
+        "meta.template_for_year": templates.template_for_year(report.year),
     }
 
 
@@ -633,12 +635,15 @@ def _check_condition(node) -> None:
     elif isinstance(node, _Not):
         _check_condition(node.operand)
     elif not (isinstance(node, _Compare) and _meta_comparison(node) is not None):
-        raise _error("条件是 meta 名称与数字的比较，例如 meta.year >= 2021",
-                     "a condition compares a meta name with a number, e.g. meta.year >= 2021", getattr(node, "pos", 0))
+        raise _error("条件是 meta 名称与数字或另一 meta 名称的比较，例如 meta.year >= 2021",
+                     "a condition compares a meta name with a number or another meta name, e.g. meta.year >= 2021",
+                     getattr(node, "pos", 0))
 
 
-def _meta_comparison(node: _Compare) -> Optional[tuple[str, str, Decimal]]:
-    """(name, op, number) with the name on the left, or None if ``node`` is not of that form."""
+def _meta_comparison(node: _Compare) -> Optional[tuple[str, str, Union[Decimal, str]]]:
+    """(name, op, number or other name) with a name on the left, or None if ``node`` is not of that form."""
+    if isinstance(node.left, _Meta) and isinstance(node.right, _Meta):
+        return node.left.name, node.op, node.right.name
     if isinstance(node.left, _Meta) and _is_constant(node.right):
         return node.left.name, node.op, _constant(node.right)
     if isinstance(node.right, _Meta) and _is_constant(node.left):
@@ -858,6 +863,9 @@ def _evaluate(node, meta: dict) -> Optional[bool]:
         return None if None in values else not decisive
     name, op, number = _meta_comparison(node)
     value = meta_number(meta.get(name))
+    if isinstance(number, str):  # two names: unknown when either is
+        other = meta_number(meta.get(number))
+        return None if value is None or other is None else _COMPARE[op](value, other)
     if value is None:
         return (op == "==") if number == 0 and op in ("==", "!=") else None
     return _COMPARE[op](value, number)

@@ -5,7 +5,7 @@ import tabulate as tabulate_module
 from tabulate import tabulate
 
 from ..model import Report
-from ..templates import TEMPLATE_IDS, template_view
+from ..templates import TABLE_IDS, resolve
 
 tabulate_module.WIDE_CHARS_MODE = True
 
@@ -29,13 +29,12 @@ def _shown(cell) -> str:
 def extract_text(report: Report, lang: str = "zh") -> str:
     out = [f"== {report.file} · {report.agency or '?'} · {report.year or '?'} · "
            f"table2 {report.template.table2} · table3 {report.template.table3} · {report.template.confidence:.2f}"]
-    for table_id in ("table2", "table3", "table4"):
+    for table_id in TABLE_IDS:
         table = report.tables.get(table_id)
         if table is None:
             out.append(f"\n[{table_id}] 未找到 / not found")
             continue
-        used = report.template.table2 if table_id == "table2" else report.template.table3
-        view = template_view(table_id, used if used in TEMPLATE_IDS else "2021")
+        view = resolve(report.template, table_id)
         columns = list(dict.fromkeys(c for row in table.rows.values() for c in row)) if table_id == "table2" \
             else list(view.column_ids)
         rows = []
