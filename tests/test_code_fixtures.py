@@ -234,3 +234,14 @@ def test_every_fixture_file_names_a_shipped_code_and_is_well_formed():
                 (path.name, case["name"])
             for entry in case["expect"]:
                 assert entry[0] in STATUSES and (len(entry) == 2 or entry[2] in SEVERITIES), (path.name, entry)
+
+
+@pytest.mark.parametrize("template", ["2019", "2021"])
+def test_the_all_zero_base_is_consistent(template):
+    # every case overrides this base: a rule firing on it would make every other case ambiguous
+    report = build_report({"template": template})
+    assert audit_report(report, list(TABLE_RULES.values()), CONFIG).findings == []
+    previous = build_report({"template": template}, file="last.txt", year=report.year - 1)
+    assert evaluate_pair(previous, report, list(CROSS_RULES.values()), CONFIG) == []
+    assert evaluate_aggregate(report, [previous.model_copy(update={"year": report.year})] * 2,
+                              list(CROSS_RULES.values()), CONFIG) == []
