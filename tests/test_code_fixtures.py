@@ -124,8 +124,8 @@ def narrative_text(case: dict) -> str:
         return case["text"]
     report = build_report(case)
     template = report.template.table3
-    values = {t: {row: {column: cell.raw for column, cell in cells.items()} for row, cells in report.tables[t].rows.items()}
-              for t in ("table3", "table4")}
+    values = {t: {row: {column: cell.raw for column, cell in cells.items()}
+                  for row, cells in report.tables[t].rows.items()} for t in ("table3", "table4")}
     assert all(raw.lstrip("-").replace(".", "").isdigit() for t in values.values() for r in t.values()
                for raw in r.values()), "narrative cases print numbers only"
     lines = render_rows(values["table3"], values["table4"], template, report.year).splitlines()
