@@ -239,16 +239,27 @@ class Evaluator:
         template = self.report.template
         meta = meta_from_report(self.report)
         outcome = condition.evaluate(meta)
-        if outcome is None:
-            return None
         self.stats.relations += 1
+        # The table the rule declares (rules/checks/template.yaml), never guessed from its code.
+        table = rule.tables[0] if len(rule.tables) == 1 else "table3"
+        used = getattr(template, table, "unknown")
+        if outcome is None:  # the year or the template is unknown: said, never passed in silence
+            unknown_zh = "报告年度" if self.report.year is None else f"{table_number(table)}所用模板"
+            unknown_en = "the report year" if self.report.year is None else f"the template of {table}"
+            if rule.on_missing != "fail":
+                self.stats.not_assessable += 1
+                return self._finding(rule, Status.not_assessable, Severity.info, None, None, None, [],
+                                     f"{rule.title_zh}无法核对：未能确定{unknown_zh}",
+                                     f"{rule.title_en} not assessable: {unknown_en} is unknown",
+                                     missing=[condition.text])
+            self.stats.failed += 1
+            return self._finding(rule, Status.failed, None, None, None, None, [],
+                                 f"{rule.title_zh}不成立：未能确定{unknown_zh}",
+                                 f"{rule.title_en} fails: {unknown_en} is unknown")
         if outcome:
             self.stats.passed += 1
             return None
         self.stats.failed += 1
-        # The table the rule declares (rules/checks/template.yaml), never guessed from its code.
-        table = rule.tables[0] if len(rule.tables) == 1 else "table3"
-        used = getattr(template, table, "unknown")
         zh = f"{rule.title_zh}：{self.report.year}年度报告的{table_number(table)}使用了{used}版模板"
         en = f"{rule.title_en}: the {self.report.year} report's {table} follows the {used} template"
         return self._finding(rule, Status.failed, None, None, None, None, [], zh, en)
