@@ -66,10 +66,11 @@ _PROBLEMS: list[Problem] = [
     *_table("limit", "warning", (
         ("LIMIT-NUMBER-LENGTH", "limit.number_length", "数字过长，未按数值读取", "number too long: not read as a number"),
     )),
-    *_table("extraction", "error", (
-        ("TABLE-ABSENT", "extract.table_absent", "缺少统计表", "table absent"),
-    )),
     *_table("extraction", "warning", (
+        # A statutory table not found or not read (reason in the message): its relations were not
+        # checked. A warning, not an error: it says nothing about the report's numbers, and CI sees it.
+        ("TABLE-ABSENT", "extract.table_absent", "统计表无法核对（未找到或未读出）",
+         "statutory table not assessable (not found or not read)"),
         ("ROW-WIDTH", "extract.row_width", "行的数值个数不符", "row has the wrong number of values"),
     )),
     Problem("PRE-2019", "template.pre_2019", "info", "template",
