@@ -18,7 +18,6 @@ severity overrides, disabled codes, identity overrides, the agency map).
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import shutil
@@ -34,7 +33,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import __version__, limits
 from .agency import AgencyNames, read_hierarchy
-from .audit import audit_file, expand_paths
+from .audit import Inputs, Skipped, audit_file, collect_inputs, expand_paths, skipped_lines
 from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from .engine import RunConfig
 from .findings import Severity
@@ -49,7 +48,6 @@ from .store import LinkRow, ReportRow, Store, compress_model, finding_row
 
 DEFAULT_CHUNK = 100
 Task = tuple[str, Optional[str], Optional[bytes]]  # (path, content hash, content)
-_GLOB_CHARS = set("*?[")
 
 
 # -------------------------------------------------------------------- options and results
@@ -96,32 +94,40 @@ class BatchSummary:
     cross_seconds: float = 0.0
     rule_version: str = ""
     paths: list[str] = field(default_factory=list)  # every file of the run, audited now or skipped
+    not_assessable: int = 0  # files audited now with a statutory table not read (TABLE-ABSENT)
+    not_reports: list[Skipped] = field(default_factory=list)  # found in folders or by globs, no report
 
     def line(self, lang: str = "zh") -> str:
         if lang == "zh":
             return (f"共 {self.files} 个文件：审核 {self.audited}，跳过（已审核）{self.skipped}，出错 {self.errors}；"
-                    f"问题 {self.findings}；跨年度对比 {self.pairs} 对，汇总核对 {self.aggregates} 项，"
-                    f"跨报告问题 {self.cross_findings}；用时 {self.seconds:.1f} 秒")
+                    f"问题 {self.findings}，表格无法核对的报告 {self.not_assessable}；"
+                    f"跨年度对比 {self.pairs} 对，汇总核对 {self.aggregates} 项，"
+                    f"跨报告问题 {self.cross_findings}；不是报告未审核 {len(self.not_reports)}；用时 {self.seconds:.1f} 秒")
         return (f"{self.files} file(s): audited {self.audited}, skipped (done) {self.skipped}, errors {self.errors}; "
-                f"findings {self.findings}; cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
-                f"cross-report findings {self.cross_findings}; {self.seconds:.1f} s")
+                f"findings {self.findings}, reports with a table not assessable {self.not_assessable}; "
+                f"cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
+                f"cross-report findings {self.cross_findings}; not reports, not audited {len(self.not_reports)}; "
+                f"{self.seconds:.1f} s")
+
+    def skipped_lines(self, lang: str = "zh") -> list[str]:
+        """Each file left out as no report, with the reason (after the summary line)."""
+        return skipped_lines(self.not_reports, lang)
 
 
 # -------------------------------------------------------------------- inputs and versions
 
 
 def expand_inputs(paths: Iterable[Union[str, Path]]) -> list[Path]:
-    """Files, directories (walked for report files) and globs (``**`` recursive), absolute, each once."""
+    """Files, directories (walked for report files) and globs (``**`` recursive), absolute, each once;
+    a missing path or an unmatched glob is left out (``collect_inputs`` raises for them instead)."""
+    return _absolute(expand_paths(paths))
+
+
+def _absolute(files: Iterable[Path]) -> list[Path]:
     seen: dict[str, Path] = {}
-    for raw in paths:
-        text = str(raw)
-        if not Path(text).exists() and _GLOB_CHARS & set(text):
-            matches = [Path(m) for m in sorted(glob.glob(text, recursive=True))]
-        else:
-            matches = [Path(text)]
-        for path in expand_paths(matches):
-            absolute = Path(os.path.abspath(path))
-            seen.setdefault(str(absolute), absolute)
+    for path in files:
+        absolute = Path(os.path.abspath(path))
+        seen.setdefault(str(absolute), absolute)
     return list(seen.values())
 
 
@@ -454,10 +460,13 @@ class Batch:
         if chunk:
             yield chunk
 
-    def run(self, paths: Iterable[Union[str, Path]]) -> BatchSummary:
+    def run(self, paths: Union[Inputs, Iterable[Union[str, Path]]]) -> BatchSummary:
+        """Audit the paths (or inputs collected already); raises audit.InputError for a missing path."""
         started = time.perf_counter()
-        files = expand_inputs(paths)
-        summary = BatchSummary(files=len(files), rule_version=self.version, paths=[str(f) for f in files])
+        inputs = paths if isinstance(paths, Inputs) else collect_inputs(paths)
+        files = _absolute(inputs.files)
+        summary = BatchSummary(files=len(files), rule_version=self.version, paths=[str(f) for f in files],
+                               not_reports=list(inputs.skipped))
         summary.run_id = self.store.start_run(__version__, self.version, self.options.command, len(files))
         progress = _Progress(self.options.progress)
         try:
@@ -472,6 +481,8 @@ class Batch:
                         rows = [self._row(item) for item in results]
                         summary.audited += len(rows)
                         summary.findings += sum(len(row.findings) for row in rows)
+                        summary.not_assessable += sum(1 for row in rows if any(
+                            f[0] == "TABLE-ABSENT" for f in row.findings))  # a findings row starts with its code
                     self.store.write_reports(rows, self.version, summary.run_id)
                     progress.advance(task, len(chunk))
             finally:

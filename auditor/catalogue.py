@@ -73,6 +73,13 @@ _PROBLEMS: list[Problem] = [
          "statutory table not assessable (not found or not read)"),
         ("ROW-WIDTH", "extract.row_width", "行的数值个数不符", "row has the wrong number of values"),
     )),
+    # Inputs and outputs checked before any work (cli.py, cli_batch.py): the run stops, exit 2.
+    *_table("usage", "error", (
+        ("USAGE-NOT-FOUND", "usage.not_found", "文件或目录不存在，或没有与通配符匹配的文件",
+         "no such file or folder, or no file matches the pattern"),
+        ("USAGE-FILE-TYPE", "usage.file_type", "无法识别的文件类型", "unknown file type"),
+        ("USAGE-OUTPUT", "usage.output", "输出文件无法写入", "the output file cannot be written"),
+    )),
     Problem("PRE-2019", "template.pre_2019", "info", "template",
             "2019年以前的报告，不适用国家统一表格", "pre-2019 report: no national tables"),
     # The spelling DESIGN.md gives this code: a fault in our own code, not in the file.
