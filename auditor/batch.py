@@ -578,12 +578,14 @@ def failing_files(db: Union[str, Path, Store], summary: BatchSummary, fail_on: O
             store.close()
 
 
-def run_batch(paths: Iterable[Union[str, Path]], db: Union[str, Path, Store],
+def run_batch(paths: Union[Inputs, Iterable[Union[str, Path]]], db: Union[str, Path, Store],
               options: Optional[BatchOptions] = None) -> BatchSummary:
-    """Audit ``paths`` into the store ``db``; see the module docstring."""
+    """Audit ``paths`` into the store ``db``; see the module docstring. A missing path raises
+    audit.InputError before the store is opened."""
+    inputs = paths if isinstance(paths, Inputs) else collect_inputs(paths)
     batch = Batch(db, options)
     try:
-        return batch.run(paths)
+        return batch.run(inputs)
     finally:
         batch.close()
 
