@@ -2,7 +2,9 @@
 
 Exit codes: 0 no finding at or above the fail level · 1 such findings (unreadable files, files
 over a limit and files that met a fault in our own code included: each is that file's finding)
-· 2 usage or configuration error, or a rule file that does not load.
+· 2 usage or configuration error, or a rule file that does not load; also, before any work, a path
+that does not exist, a glob that matches nothing, a named file of unknown type, an output file
+that cannot be written (its missing folder is created).
 """
 from __future__ import annotations
 
