@@ -134,7 +134,9 @@ def _no_report_sign(path: Path) -> bool:
     undecodable file is not judged here: auditing it reports FILE-EMPTY or FILE-BINARY."""
     try:
         with path.open("rb") as stream:
-            data = stream.read(_SIGN_BYTES)
+            data = stream.read(_SIGN_BYTES + 1)
+        if len(data) > _SIGN_BYTES:  # cut at a line end: half a character would fail the decoding
+            data = data[:_SIGN_BYTES].rsplit(b"\n", 1)[0]
         text, _ = decode_bytes(data)
     except (OSError, LoadError):
         return False
@@ -157,14 +159,20 @@ def _skip_reason(path: Path) -> Optional[str]:
     return None
 
 
-def _walk(folder: Path, inputs: Inputs) -> None:
-    """A folder's report files, sorted; hidden folders are listed as skipped, not entered."""
+def _walk(folder: Path, inputs: Inputs, entered: Optional[set] = None) -> None:
+    """A folder's report files, sorted; hidden folders are listed as skipped, not entered. A folder
+    reached twice (a symbolic link to a parent) is walked once."""
+    entered = set() if entered is None else entered
+    real = os.path.realpath(folder)
+    if real in entered:
+        return
+    entered.add(real)
     for child in sorted(folder.iterdir()):
         if child.is_dir():
             if child.name.startswith("."):
                 inputs.skipped.append(Skipped(str(child), "hidden"))
             else:
-                _walk(child, inputs)
+                _walk(child, inputs, entered)
         elif child.is_file():
             _take(child, inputs)
 

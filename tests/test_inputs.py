@@ -219,3 +219,16 @@ def test_a_pdf_failure_is_a_finding_naming_the_file_and_the_batch_goes_on(tmp_pa
     assert "已加密" in reports["locked.pdf"]["findings"][0]["message"]
     assert not [f for f in reports["good.txt"]["findings"] if f["severity"] == "error"]
     assert result.exit_code == 1
+
+
+def test_a_link_back_to_a_parent_folder_is_walked_once(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "r.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    assert [p.name for p in collect_inputs([tmp_path]).files] == ["r.txt"]
+
+
+def test_a_long_text_report_cut_mid_character_still_shows_its_sign(tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text(REPORT + "数据" * 200_000, encoding="utf-8")  # 1.2 MB: the sample ends inside a character
+    assert [p.name for p in collect_inputs([tmp_path]).files] == ["long.txt"]
