@@ -298,25 +298,37 @@ class ProcessRunner:
         inflight: dict = {}
         alone: set = set()  # futures of a retried file, submitted with nothing else in flight
         retries: list[list[Task]] = []
+        held: list[list[Task]] = []  # taken from ``chunks`` but refused by a pool that broke meanwhile
 
         def submit() -> bool:
             if retries:
                 if inflight:
                     return False  # a retried file runs alone
-                chunk = retries.pop()
+                chunk, queue = retries.pop(), retries
+            else:
+                chunk, queue = (held.pop() if held else next(chunks, None)), held
+                if chunk is None:
+                    return False
+            try:
                 future = self.pool.submit(audit_chunk, chunk)
-                alone.add(future)
-                inflight[future] = chunk
-                return True
-            chunk = next(chunks, None)
-            if chunk is None:
+            except BrokenProcessPool:  # a worker died since the last wait: its future tells, then a fresh pool
+                queue.append(chunk)
                 return False
-            inflight[self.pool.submit(audit_chunk, chunk)] = chunk
+            if queue is retries:
+                alone.add(future)
+            inflight[future] = chunk
             return True
 
-        while len(inflight) < 2 * self.jobs and submit():
-            pass
-        while inflight:
+        while True:
+            while len(inflight) < 2 * self.jobs and submit():
+                pass
+            if not inflight:
+                if not (held or retries):
+                    return
+                # the pool broke with nothing in flight (a worker ended while idle): a fresh one
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._pool()
+                continue
             done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             for future in done:
                 if future not in inflight:
@@ -338,8 +350,6 @@ class ProcessRunner:
                 except Exception as error:
                     result = error
                 yield chunk, result
-            while len(inflight) < 2 * self.jobs and submit():
-                pass
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

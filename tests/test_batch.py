@@ -183,3 +183,32 @@ def test_killed_three_times_and_resumed(tmp_path):
     problems = kill_resume(tmp_path / "corpus", tmp_path, manifest["count"], kills=3, jobs=2, chunk_size=20,
                            seed=11, mode="fork", log=lambda *_: None)
     assert problems == []
+
+
+def test_a_pool_that_breaks_between_two_waits_loses_no_chunk(corpus, tmp_path, monkeypatch):
+    """A worker may die after one wait and before the next submission: ``submit`` then raises
+    BrokenProcessPool (it once escaped the batch under load). The refused chunk is held and sent
+    to a fresh pool; every file is audited once."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    folder, manifest = corpus
+    real_pool = batch_module.ProcessRunner._pool
+    refusals = []
+
+    class Refusing:
+        def __init__(self, pool):
+            self.pool = pool
+
+        def submit(self, *args):
+            if len(refusals) < 2:  # the first two submissions, with nothing in flight, then with one
+                refusals.append(args)
+                raise BrokenProcessPool("A child process terminated abruptly")
+            return self.pool.submit(*args)
+
+        def shutdown(self, **kwargs):
+            self.pool.shutdown(**kwargs)
+
+    monkeypatch.setattr(batch_module.ProcessRunner, "_pool", lambda self: Refusing(real_pool(self)))
+    summary = run_batch([folder], tmp_path / "audit.sqlite", BatchOptions(jobs=2, chunk_size=4))
+    assert len(refusals) == 2
+    assert summary.audited == manifest["count"] and summary.errors == 0
