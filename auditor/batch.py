@@ -18,7 +18,6 @@ severity overrides, disabled codes, identity overrides, the agency map).
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import shutil
@@ -34,7 +33,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import __version__, limits
 from .agency import AgencyNames, read_hierarchy
-from .audit import audit_file, expand_paths
+from .audit import Inputs, Skipped, audit_file, collect_inputs, expand_paths, skipped_lines
 from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from .engine import RunConfig
 from .findings import Severity
@@ -49,7 +48,6 @@ from .store import LinkRow, ReportRow, Store, compress_model, finding_row
 
 DEFAULT_CHUNK = 100
 Task = tuple[str, Optional[str], Optional[bytes]]  # (path, content hash, content)
-_GLOB_CHARS = set("*?[")
 
 
 # -------------------------------------------------------------------- options and results
@@ -96,32 +94,40 @@ class BatchSummary:
     cross_seconds: float = 0.0
     rule_version: str = ""
     paths: list[str] = field(default_factory=list)  # every file of the run, audited now or skipped
+    not_assessable: int = 0  # files audited now with a statutory table not read (TABLE-ABSENT)
+    not_reports: list[Skipped] = field(default_factory=list)  # found in folders or by globs, no report
 
     def line(self, lang: str = "zh") -> str:
         if lang == "zh":
             return (f"共 {self.files} 个文件：审核 {self.audited}，跳过（已审核）{self.skipped}，出错 {self.errors}；"
-                    f"问题 {self.findings}；跨年度对比 {self.pairs} 对，汇总核对 {self.aggregates} 项，"
-                    f"跨报告问题 {self.cross_findings}；用时 {self.seconds:.1f} 秒")
+                    f"问题 {self.findings}，表格无法核对的报告 {self.not_assessable}；"
+                    f"跨年度对比 {self.pairs} 对，汇总核对 {self.aggregates} 项，"
+                    f"跨报告问题 {self.cross_findings}；不是报告未审核 {len(self.not_reports)}；用时 {self.seconds:.1f} 秒")
         return (f"{self.files} file(s): audited {self.audited}, skipped (done) {self.skipped}, errors {self.errors}; "
-                f"findings {self.findings}; cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
-                f"cross-report findings {self.cross_findings}; {self.seconds:.1f} s")
+                f"findings {self.findings}, reports with a table not assessable {self.not_assessable}; "
+                f"cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
+                f"cross-report findings {self.cross_findings}; not reports, not audited {len(self.not_reports)}; "
+                f"{self.seconds:.1f} s")
+
+    def skipped_lines(self, lang: str = "zh") -> list[str]:
+        """Each file left out as no report, with the reason (after the summary line)."""
+        return skipped_lines(self.not_reports, lang)
 
 
 # -------------------------------------------------------------------- inputs and versions
 
 
 def expand_inputs(paths: Iterable[Union[str, Path]]) -> list[Path]:
-    """Files, directories (walked for report files) and globs (``**`` recursive), absolute, each once."""
+    """Files, directories (walked for report files) and globs (``**`` recursive), absolute, each once;
+    a missing path or an unmatched glob is left out (``collect_inputs`` raises for them instead)."""
+    return _absolute(expand_paths(paths))
+
+
+def _absolute(files: Iterable[Path]) -> list[Path]:
     seen: dict[str, Path] = {}
-    for raw in paths:
-        text = str(raw)
-        if not Path(text).exists() and _GLOB_CHARS & set(text):
-            matches = [Path(m) for m in sorted(glob.glob(text, recursive=True))]
-        else:
-            matches = [Path(text)]
-        for path in expand_paths(matches):
-            absolute = Path(os.path.abspath(path))
-            seen.setdefault(str(absolute), absolute)
+    for path in files:
+        absolute = Path(os.path.abspath(path))
+        seen.setdefault(str(absolute), absolute)
     return list(seen.values())
 
 
@@ -292,25 +298,37 @@ class ProcessRunner:
         inflight: dict = {}
         alone: set = set()  # futures of a retried file, submitted with nothing else in flight
         retries: list[list[Task]] = []
+        held: list[list[Task]] = []  # taken from ``chunks`` but refused by a pool that broke meanwhile
 
         def submit() -> bool:
             if retries:
                 if inflight:
                     return False  # a retried file runs alone
-                chunk = retries.pop()
+                chunk, queue = retries.pop(), retries
+            else:
+                chunk, queue = (held.pop() if held else next(chunks, None)), held
+                if chunk is None:
+                    return False
+            try:
                 future = self.pool.submit(audit_chunk, chunk)
-                alone.add(future)
-                inflight[future] = chunk
-                return True
-            chunk = next(chunks, None)
-            if chunk is None:
+            except BrokenProcessPool:  # a worker died since the last wait: its future tells, then a fresh pool
+                queue.append(chunk)
                 return False
-            inflight[self.pool.submit(audit_chunk, chunk)] = chunk
+            if queue is retries:
+                alone.add(future)
+            inflight[future] = chunk
             return True
 
-        while len(inflight) < 2 * self.jobs and submit():
-            pass
-        while inflight:
+        while True:
+            while len(inflight) < 2 * self.jobs and submit():
+                pass
+            if not inflight:
+                if not (held or retries):
+                    return
+                # the pool broke with nothing in flight (a worker ended while idle): a fresh one
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._pool()
+                continue
             done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             for future in done:
                 if future not in inflight:
@@ -332,8 +350,6 @@ class ProcessRunner:
                 except Exception as error:
                     result = error
                 yield chunk, result
-            while len(inflight) < 2 * self.jobs and submit():
-                pass
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -454,10 +470,13 @@ class Batch:
         if chunk:
             yield chunk
 
-    def run(self, paths: Iterable[Union[str, Path]]) -> BatchSummary:
+    def run(self, paths: Union[Inputs, Iterable[Union[str, Path]]]) -> BatchSummary:
+        """Audit the paths (or inputs collected already); raises audit.InputError for a missing path."""
         started = time.perf_counter()
-        files = expand_inputs(paths)
-        summary = BatchSummary(files=len(files), rule_version=self.version, paths=[str(f) for f in files])
+        inputs = paths if isinstance(paths, Inputs) else collect_inputs(paths)
+        files = _absolute(inputs.files)
+        summary = BatchSummary(files=len(files), rule_version=self.version, paths=[str(f) for f in files],
+                               not_reports=list(inputs.skipped))
         summary.run_id = self.store.start_run(__version__, self.version, self.options.command, len(files))
         progress = _Progress(self.options.progress)
         try:
@@ -472,6 +491,8 @@ class Batch:
                         rows = [self._row(item) for item in results]
                         summary.audited += len(rows)
                         summary.findings += sum(len(row.findings) for row in rows)
+                        summary.not_assessable += sum(1 for row in rows if any(
+                            f[0] == "TABLE-ABSENT" for f in row.findings))  # a findings row starts with its code
                     self.store.write_reports(rows, self.version, summary.run_id)
                     progress.advance(task, len(chunk))
             finally:
@@ -567,12 +588,14 @@ def failing_files(db: Union[str, Path, Store], summary: BatchSummary, fail_on: O
             store.close()
 
 
-def run_batch(paths: Iterable[Union[str, Path]], db: Union[str, Path, Store],
+def run_batch(paths: Union[Inputs, Iterable[Union[str, Path]]], db: Union[str, Path, Store],
               options: Optional[BatchOptions] = None) -> BatchSummary:
-    """Audit ``paths`` into the store ``db``; see the module docstring."""
+    """Audit ``paths`` into the store ``db``; see the module docstring. A missing path raises
+    audit.InputError before the store is opened."""
+    inputs = paths if isinstance(paths, Inputs) else collect_inputs(paths)
     batch = Batch(db, options)
     try:
-        return batch.run(paths)
+        return batch.run(inputs)
     finally:
         batch.close()
 

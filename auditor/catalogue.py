@@ -66,11 +66,19 @@ _PROBLEMS: list[Problem] = [
     *_table("limit", "warning", (
         ("LIMIT-NUMBER-LENGTH", "limit.number_length", "数字过长，未按数值读取", "number too long: not read as a number"),
     )),
-    *_table("extraction", "error", (
-        ("TABLE-ABSENT", "extract.table_absent", "缺少统计表", "table absent"),
-    )),
     *_table("extraction", "warning", (
+        # A statutory table not found or not read (reason in the message): its relations were not
+        # checked. A warning, not an error: it says nothing about the report's numbers, and CI sees it.
+        ("TABLE-ABSENT", "extract.table_absent", "统计表无法核对（未找到或未读出）",
+         "statutory table not assessable (not found or not read)"),
         ("ROW-WIDTH", "extract.row_width", "行的数值个数不符", "row has the wrong number of values"),
+    )),
+    # Inputs and outputs checked before any work (cli.py, cli_batch.py): the run stops, exit 2.
+    *_table("usage", "error", (
+        ("USAGE-NOT-FOUND", "usage.not_found", "文件或目录不存在，或没有与通配符匹配的文件",
+         "no such file or folder, or no file matches the pattern"),
+        ("USAGE-FILE-TYPE", "usage.file_type", "无法识别的文件类型", "unknown file type"),
+        ("USAGE-OUTPUT", "usage.output", "输出文件无法写入", "the output file cannot be written"),
     )),
     Problem("PRE-2019", "template.pre_2019", "info", "template",
             "2019年以前的报告，不适用国家统一表格", "pre-2019 report: no national tables"),

@@ -2,7 +2,9 @@
 
 Exit codes: 0 no finding at or above the fail level · 1 such findings (unreadable files, files
 over a limit and files that met a fault in our own code included: each is that file's finding)
-· 2 usage or configuration error, or a rule file that does not load.
+· 2 usage or configuration error, or a rule file that does not load; also, before any work, a path
+that does not exist, a glob that matches nothing, a named file of unknown type, an output file
+that cannot be written (its missing folder is created).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import NoReturn, Optional
 import click
 
 from . import __version__
-from .audit import audit_file, expand_paths, fails
+from .audit import InputError, audit_file, collect_inputs, fails, skipped_lines
 from .baseline import apply_baseline, read_baseline, write_baseline
 from .catalogue import Problem, register
 from .config import FAIL_LEVELS, ConfigError, load_config
@@ -24,6 +26,7 @@ from .ruleset import RuleError, default_rule_paths, lint_rule_files, load_defaul
 from .write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+UNREAD_KINDS = frozenset({"file", "limit", "internal"})  # a finding of these kinds at error: the file was not read
 
 # Usage errors (kind "usage": the run stops with exit 2). Rule and configuration files have their own.
 USAGE_NO_FILES = "USAGE-NO-FILES"
@@ -33,6 +36,7 @@ USAGE_BASELINE = "USAGE-BASELINE"
 USAGE_MEMO_TEMPLATE = "USAGE-MEMO-TEMPLATE"
 USAGE_AGENCY_MAP = "USAGE-AGENCY-MAP"
 USAGE_STORE = "USAGE-STORE"
+USAGE_NOT_FOUND, USAGE_FILE_TYPE, USAGE_OUTPUT = "USAGE-NOT-FOUND", "USAGE-FILE-TYPE", "USAGE-OUTPUT"  # catalogue.py
 
 register(*(Problem(code, name, "error", "usage", zh, en) for code, name, zh, en in (
     (USAGE_NO_FILES, "usage.no_files", "没有找到要审核的文件", "no report files found"),
@@ -82,11 +86,64 @@ def run_settings(config_path, lang, severity_overrides, disable):
     return file_config, lang, overrides, frozenset(disable) | frozenset(file_config.disable)
 
 
-def _emit(text: str, output: Optional[str]) -> None:
+def _emit(text: str, output: Optional[str], lang: str = "zh") -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:  # checked before the work (check_output); the disk may still fill up
+            _output_error(output, error, lang)
     else:
         click.echo(text, nl=False)
+
+
+def _output_error(output: str, error: OSError, lang: str) -> NoReturn:
+    reason = error.strerror or str(error)
+    _usage_error(USAGE_OUTPUT, f"无法写入输出文件 {output}：{reason}", f"cannot write the output file {output}: {reason}",
+                 lang)
+
+
+def check_output(output: Optional[str], lang: str) -> None:
+    """Before any work: the output file's folder is created when missing (as pytest does for
+    --junitxml), and a path that cannot be written (a folder, a file in the way, no permission)
+    stops the run with exit 2 instead of a traceback after the whole audit."""
+    if not output:
+        return
+    path = Path(output)
+    if path.is_dir():
+        _usage_error(USAGE_OUTPUT, f"输出路径是一个目录，应为文件：{output}", f"the output path is a folder, not a file: {output}",
+                     lang)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _output_error(output, error, lang)
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        _output_error(output, PermissionError(13, "没有写入权限" if lang == "zh" else "permission denied"), lang)
+
+
+def inputs_or_exit(paths, lang: str):
+    """collect_inputs, with a usage error (exit 2) for a missing path, an unmatched glob, a named file of
+    unknown type, or nothing to audit."""
+    try:
+        inputs = collect_inputs(paths)
+    except InputError as error:
+        _usage_error(error.code, error.message_zh, error.message_en, lang)
+    if not inputs.files:
+        skipped = "\n".join(skipped_lines(inputs.skipped, lang))
+        _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(map(str, paths))}" + (f"\n{skipped}" if skipped else ""),
+                     f"no report files found: {' '.join(map(str, paths))}" + (f"\n{skipped}" if skipped else ""), lang)
+    return inputs
+
+
+def report_skipped(inputs, lang: str, into_text: bool = False) -> str:
+    """The files left out as no report: appended to a text output (returned), else on stderr so that a
+    machine format on stdout stays what it is."""
+    lines = skipped_lines(inputs.skipped, lang)
+    if not lines:
+        return ""
+    if into_text:
+        return "\n" + "\n".join(lines) + "\n"
+    click.echo("\n".join(lines), err=True)
+    return ""
 
 
 def _usage_error(code: str, message_zh: str, message_en: str, lang: str) -> NoReturn:
@@ -137,7 +194,8 @@ def _run_options(function):
 
 
 def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit=None):
-    """Configuration file + options -> (file config, rules, run config, files). Exits 2 on bad setup."""
+    """Configuration file + options -> (file config, rules, run config, inputs). Exits 2 on bad setup,
+    a missing path or nothing to audit."""
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
@@ -145,11 +203,7 @@ def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
         _rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
                        limits=run_limits(file_config, time_limit))
-    files = list(expand_paths(paths))
-    if not files:
-        _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(paths)}", f"no report files found: {' '.join(paths)}",
-                     lang)
-    return file_config, rules, config, files
+    return file_config, rules, config, inputs_or_exit(paths, lang)
 
 
 def _audit_all(files, rules, config, file_config):
@@ -175,8 +229,8 @@ def _audit_all(files, rules, config, file_config):
 def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, fmt, output, fail_on,
           baseline_path):
     """审核报告 / Audit reports (files or directories)."""
-    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
-                                                 time_limit)
+    file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
+                                                  time_limit)
     fmt = fmt or file_config.format or "text"
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -185,6 +239,7 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
     except KeyError:
         _usage_error(USAGE_FORMAT, f"未知的输出格式 {fmt}（可用：auto, {', '.join(sorted(FORMATTERS))}）",
                      f"unknown format {fmt} (formats: auto, {', '.join(sorted(FORMATTERS))})", config.lang)
+    check_output(output, config.lang)
     known = None
     baseline_file = baseline_path or file_config.baseline
     if baseline_file:
@@ -194,10 +249,11 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
             cause = error.__cause__
             _usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
                          else f"{baseline_file}: not an auditor baseline file", config.lang)
-    results = _audit_all(files, rules, config, file_config)
+    results = _audit_all(inputs.files, rules, config, file_config)
     if known is not None:
         apply_baseline(results, known)
-    _emit(formatter(results, lang=config.lang, rules=rules), output)
+    text = formatter(results, lang=config.lang, rules=rules)
+    _emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
     level = fail_on or file_config.fail_on or "error"
     threshold = None if level == "never" else Severity(level)
     sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)
@@ -208,10 +264,15 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Baseline file to write.")
 def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, output):
     """记录基线 / Record today's findings so that ``check --baseline`` fails only on new ones."""
-    file_config, rules, config, files = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
-                                                 time_limit)
-    results = _audit_all(files, rules, config, file_config)
-    count = write_baseline(results, Path(output))
+    file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
+                                                  time_limit)
+    check_output(output, config.lang)
+    results = _audit_all(inputs.files, rules, config, file_config)
+    try:
+        count = write_baseline(results, Path(output))
+    except OSError as error:
+        _output_error(output, error, config.lang)
+    report_skipped(inputs, config.lang)
     click.echo(f"已记录 {count} 条问题到 {output} / recorded {count} finding(s) in {output}")
 
 
@@ -234,11 +295,24 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     except RuleError as error:
         _rule_error(error, lang)
     config = RunConfig(lang=lang)
-    results = [audit_file(p, rules, config) for p in expand_paths(paths)]
+    inputs = inputs_or_exit(paths, lang)
+    check_output(output, lang)
+    results = [audit_file(p, rules, config) for p in inputs.files]
+    # A letter on a file that could not be read would tell the agency nothing true: stop instead.
+    unread = [f for r in results for f in r.findings if f.kind in UNREAD_KINDS and f.severity == Severity.error]
+    if unread:
+        for finding in unread:
+            click.echo(f"错误[{finding.code}]：{finding.message_zh}" if lang == "zh" else
+                       f"error[{finding.code}]: {finding.message_en}", err=True)
+        click.echo("未写出更正建议函" if lang == "zh" else "no memo written", err=True)
+        sys.exit(EXIT_USAGE)
     try:
         write_memo(build_memo(results, lang=lang, include=include, sender=sender), output, template_path)
     except MemoTemplateError as error:
         _usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
+    except OSError as error:
+        _output_error(output, error, lang)
+    report_skipped(inputs, lang)
     click.echo(f"已写出 {output} / wrote {output}")
 
 
@@ -255,6 +329,9 @@ def extract(path, fmt, output, lang):
     from .problems import INTERNAL_ERROR
     from .write.extract_format import extract_json, extract_text
 
+    if not Path(path).is_dir():  # a folder is no report: read_capped says so below
+        inputs_or_exit([path], lang)
+    check_output(output, lang)
     try:
         with guarded(path, DEFAULT):
             report = extract_report(load_path(path))
@@ -267,7 +344,7 @@ def extract(path, fmt, output, lang):
                    else f"error[{INTERNAL_ERROR}]: internal error while reading {path}: {type(error).__name__}: {error}",
                    err=True)
         sys.exit(EXIT_FINDINGS)
-    _emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output)
+    _emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output, lang)
 
 
 @main.group()

@@ -14,9 +14,9 @@ import sys
 import click
 
 from .agency import AgencyMapError
-from .batch import DEFAULT_CHUNK, BatchOptions, expand_inputs, failing_files, is_terminal, run_batch
-from .cli import (EXIT_FINDINGS, EXIT_OK, TIME_LIMIT_OPTION, USAGE_AGENCY_MAP, USAGE_BAD_OPTION, USAGE_NO_FILES,
-                  USAGE_STORE, _emit, _rule_error, _usage_error, main, rule_files, run_limits, run_settings)
+from .batch import DEFAULT_CHUNK, BatchOptions, failing_files, is_terminal, run_batch
+from .cli import (EXIT_FINDINGS, EXIT_OK, TIME_LIMIT_OPTION, USAGE_AGENCY_MAP, USAGE_BAD_OPTION, USAGE_STORE, _emit,
+                  _rule_error, _usage_error, check_output, inputs_or_exit, main, rule_files, run_limits, run_settings)
 from .config import FAIL_LEVELS
 from .findings import Severity
 from .ruleset import RuleError, default_rule_paths
@@ -73,11 +73,9 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size, dask=dask_address,
         progress=is_terminal(sys.stderr) if progress is None else progress,
         command=" ".join(["auditor", "batch", *sys.argv[2:]])[:2000])
-    if not expand_inputs(paths):
-        _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(paths)}",
-                     f"no report files found: {' '.join(paths)}", lang)
+    inputs = inputs_or_exit(paths, lang)  # a missing path stops the run before the store is touched
     try:
-        summary = run_batch(paths, db, options)
+        summary = run_batch(inputs, db, options)
     except RuleError as error:
         _rule_error(error, lang)
     except AgencyMapError as error:
@@ -88,6 +86,8 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         _usage_error(USAGE_BAD_OPTION, f"--dask 需要安装 auditor[scale]：{error}",
                      f"--dask needs auditor[scale]: {error}", lang)
     click.echo(summary.line(lang))
+    for line in summary.skipped_lines(lang):
+        click.echo(line)
     level = fail_on or file_config.fail_on or "error"
     failing = failing_files(db, summary, None if level == "never" else Severity(level))
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
@@ -144,6 +144,7 @@ def report_csv(summary: dict) -> str:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def report_command(db, fmt, top, output, lang):
     """汇总数据库中的审核结果 / Summarise a results store: findings per rule, agency, year; worst reports."""
+    check_output(output, lang)
     try:
         with Store(db) as store:
             summary = store.summary(top=top)
@@ -155,7 +156,7 @@ def report_command(db, fmt, top, output, lang):
         text = report_csv(summary)
     else:
         text = report_text(summary, lang)
-    _emit(text, output)
+    _emit(text, output, lang)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,7 @@ fuzzy matching is only a fallback that must beat the runner-up clearly.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -366,18 +367,80 @@ def _extract_table2(document: Document, keys: list[str], before: int) -> Optiona
 
 # ------------------------------------------------------------------ report
 
-def _absent_note(table: str, heading_found: bool, images: list[str]) -> ExtractionNote:
+# Why a statutory table is not assessable, in the order the diagnosis tries them. Each reason
+# says what the reader can check by hand; none says the report's numbers are wrong.
+_ABSENT_REASONS: dict[str, tuple[str, str]] = {
+    "images": ("未找到{name}的数据；文中只有图片（{images}），表格可能以图片形式发布",
+               "not found; the text holds only images ({images}): the table may be published as an image"),
+    "fused": ("{name}的内容连成一段（单元格粘连，标签与数字之间没有分隔），未能读出表格",
+              "its cells run together (labels and numbers without separators); the table was not read"),
+    "no-rows": ("找到{name}的标题，但其下没有读出数据行", "heading found but no data rows were read under it"),
+    "unmatched": ("{name}标题下读出 {rows} 行数据，但没有一行能对应到国家模板的行（行名不符）",
+                  "{rows} data row(s) read under the heading, but none matched a row of the national template"),
+    "not-found": ("未找到{name}（没有找到其标题，也没有读出其数据）", "not found (neither its heading nor its data)"),
+}
+# A label, three digits or more, a label: cells run together ("规章000规范性文件898989"). Not a
+# number of prose followed by its unit ("2020年", "154件", "3个").
+_GLUED = re.compile(r"[\u4e00-\u9fff]\d{3,}(?=[\u4e00-\u9fff])(?![年月日时号件条个份项次人名万亿元家所])")
+FUSED_WINDOW = 160  # characters after a heading keyword searched for the table's column names
+
+
+def _fused_heading(keys: list[str], table: str, start: int, end: int) -> Optional[int]:
+    """A row (too long for a heading) where a section keyword is followed by two or more of the
+    table's column names: the heading and its cells run together. A mere mention of the section
+    in prose (the report's list of parts) is not followed by column names."""
+    views = [template_view(table, template) for template in TEMPLATE_IDS]
+    names = {k for view in views for column in view.columns for k in column.keywords + column.labels if len(k) >= 2}
+    view = views[-1]
+    for index in range(start, min(end, len(keys))):
+        key = keys[index]
+        for keyword in view.section_keywords:
+            at = key.find(keyword)
+            while at >= 0:
+                window = label_key(key[at + len(keyword): at + len(keyword) + FUSED_WINDOW])
+                if sum(1 for name in names if name in window) >= 2:
+                    return index
+                at = key.find(keyword, at + 1)
+    return None
+
+
+def _diagnose(document: Document, keys: list[str], table: str, start: int, end: int) -> tuple[str, int, Optional[int]]:
+    """(reason, data rows read, heading row) for a table that was not read, within rows [start, end)."""
+    view = template_view(table, "2021")
+    start, end = max(start, 0), min(end, len(keys))
+    headings = _table4_starts(keys, start) if table == "table4" else _heading_rows(keys, view.section_keywords, start, end)
+    headings = [h for h in headings if h < end]
+    if not headings:
+        fused = _fused_heading(keys, table, start, end)
+        return ("fused", 0, fused) if fused is not None else ("not-found", 0, None)
+    heading = headings[-1] if table == "table2" else headings[0]  # as the extractors choose
+    stop = _first_end_heading(keys, heading + 1)
+    stop = min(end, stop if stop is not None else end, heading + 200)
+    rows = sum(1 for record in build_records(document.rows, heading, stop, None) if record.has_data)
+    glued = sum(len(_GLUED.findall(piece.text)) for row in document.rows[heading:stop] for piece in row.pieces)
+    if glued >= 2:  # labels and numbers run together ("规章000规范性文件898989"): the cells are fused
+        return "fused", rows, heading
+    return ("unmatched" if rows else "no-rows"), rows, heading
+
+
+def _absent_note(document: Document, keys: list[str], table: str, start: int, end: int) -> ExtractionNote:
+    """TABLE-ABSENT: a statutory table that was not found or not read, and why."""
     name = _table_zh(table)
-    if images:
-        shown = "、".join(images[:5])
-        zh = f"未找到{name}的数据；文中只有图片（{shown}），表格可能以图片形式发布，无法核对"
-        en = f"{table} not found; the text holds only images ({', '.join(images[:5])}): the table may be published as an image"
-    elif heading_found:
-        zh, en = f"找到{name}的标题，但没有数据", f"{table} heading found but no data under it"
-    else:
-        zh, en = f"未找到{name}", f"{table} not found"
-    return ExtractionNote(code="table-absent", table=table, message_zh=zh, message_en=en,
-                          details={"images": images[:20], "heading_found": heading_found})
+    images = list(document.images)
+    reason, rows, heading = _diagnose(document, keys, table, start, end)
+    if images and reason in ("not-found", "no-rows"):
+        reason = "images"
+    zh, en = _ABSENT_REASONS[reason]
+    fields = {"name": name, "table": table, "rows": rows}
+    zh = zh.format(images="、".join(images[:5]), **fields)
+    en = en.format(images=", ".join(images[:5]), **fields)
+    pieces = document.rows[heading].pieces if heading is not None else []
+    return ExtractionNote(code="table-absent", table=table,
+                          message_zh=f"{name}无法核对：{zh}；涉及{name}的勾稽关系均未核对",
+                          message_en=f"{table} not assessable: {en}; its relations were not checked",
+                          details={"reason": reason, "rows": rows, "images": images[:20],
+                                   "heading_found": heading is not None and reason != "fused"},
+                          source=pieces[0].source if pieces else None)
 
 
 def extract(document: Document) -> Report:
@@ -411,12 +474,12 @@ def extract(document: Document) -> Report:
         guess.overall = "hybrid" if len(known) == 2 else (known.pop() if known else "unknown")
         parts = [r.confidence for r in (table2, table3, table4) if r]
         guess.confidence = round(sum(parts) / 3, 3) if parts else 0.0
-        heading3 = bool(_heading_rows(keys, template_view("table3", "2021").section_keywords))
-        heading4 = bool(_heading_rows(keys, template_view("table4", "2021").section_keywords))
-        if table3 is None:
-            report.notes.append(_absent_note("table3", heading3, document.images))
-        if table4 is None:
-            report.notes.append(_absent_note("table4", heading4, document.images))
+        # Each statutory table not read says so (TABLE-ABSENT), in the region its extractor searched.
+        regions = {"table2": (0, t3_start if table3 else len(keys)), "table3": (0, len(keys)),
+                   "table4": (t3_end if table3 else max(t3_start, 0), len(keys))}
+        for table_id, result in (("table2", table2), ("table3", table3), ("table4", table4)):
+            if result is None or not result.table.found:
+                report.notes.append(_absent_note(document, keys, table_id, *regions[table_id]))
     report.template = guess
     _confirm_ocr(report)
     return report

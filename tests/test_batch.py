@@ -30,13 +30,14 @@ def corpus(tmp_path_factory):
 
 
 def test_expand_inputs_files_directories_globs(tmp_path):
+    report = "政府信息公开工作年度报告"  # a text file found in a folder must look like a report
     (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a" / "x.txt").write_text(report, encoding="utf-8")
     (tmp_path / "a" / "y.html").write_text("y", encoding="utf-8")
     (tmp_path / "a" / "notes.json").write_text("{}", encoding="utf-8")
     (tmp_path / "a" / ".hidden.txt").write_text("h", encoding="utf-8")
     (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "z.txt").write_text("z", encoding="utf-8")
+    (tmp_path / "b" / "z.txt").write_text(report, encoding="utf-8")
     found = expand_inputs([tmp_path / "a", str(tmp_path / "**" / "*.txt"), tmp_path / "a" / "x.txt"])
     assert [p.name for p in found] == ["x.txt", "y.html", "z.txt"]
     assert all(p.is_absolute() for p in found)
@@ -66,19 +67,18 @@ def test_per_file_errors_are_recorded_and_the_batch_goes_on(tmp_path):
     build = build_corpus(tmp_path / "c", 1, seed=2, error_share=0)
     good.write_bytes(Path(next(iter(build["files"]))).read_bytes())
     (tmp_path / "broken.html").write_bytes(b"\x00\xff\xfe" * 50 + bytes(range(256)))
-    missing = tmp_path / "missing.txt"
     db = tmp_path / "audit.sqlite"
-    summary = run_batch([good, tmp_path / "broken.html", missing], db)
-    assert summary.audited == 3 and summary.errors == 0
+    summary = run_batch([good, tmp_path / "broken.html"], db)
+    assert summary.audited == 2 and summary.errors == 0
     with Store(db) as store:
         by_path = {}
         for finding in store.findings_of():
             by_path.setdefault(Path(finding["path"]).name, []).append(finding["code"])
-        assert "good.txt" not in by_path
-        assert by_path["missing.txt"] and by_path["broken.html"]
-        assert store.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 3
-    # an unreadable file is tried again by the next run; the others are done
-    assert run_batch([good, tmp_path / "broken.html", missing], db).audited == 1
+        assert by_path["good.txt"] == ["TABLE-ABSENT"]  # generated reports hold tables 3 and 4 only
+        assert by_path["broken.html"] == ["FILE-BINARY"]
+        assert store.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 2
+    # both were read (a binary file is read, then found no report): the next run has nothing to do
+    assert run_batch([good, tmp_path / "broken.html"], db).audited == 0
 
 
 def test_a_failed_worker_is_recorded_and_retried(corpus, tmp_path, monkeypatch):
@@ -183,3 +183,32 @@ def test_killed_three_times_and_resumed(tmp_path):
     problems = kill_resume(tmp_path / "corpus", tmp_path, manifest["count"], kills=3, jobs=2, chunk_size=20,
                            seed=11, mode="fork", log=lambda *_: None)
     assert problems == []
+
+
+def test_a_pool_that_breaks_between_two_waits_loses_no_chunk(corpus, tmp_path, monkeypatch):
+    """A worker may die after one wait and before the next submission: ``submit`` then raises
+    BrokenProcessPool (it once escaped the batch under load). The refused chunk is held and sent
+    to a fresh pool; every file is audited once."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    folder, manifest = corpus
+    real_pool = batch_module.ProcessRunner._pool
+    refusals = []
+
+    class Refusing:
+        def __init__(self, pool):
+            self.pool = pool
+
+        def submit(self, *args):
+            if len(refusals) < 2:  # the first two submissions, with nothing in flight, then with one
+                refusals.append(args)
+                raise BrokenProcessPool("A child process terminated abruptly")
+            return self.pool.submit(*args)
+
+        def shutdown(self, **kwargs):
+            self.pool.shutdown(**kwargs)
+
+    monkeypatch.setattr(batch_module.ProcessRunner, "_pool", lambda self: Refusing(real_pool(self)))
+    summary = run_batch([folder], tmp_path / "audit.sqlite", BatchOptions(jobs=2, chunk_size=4))
+    assert len(refusals) == 2
+    assert summary.audited == manifest["count"] and summary.errors == 0

@@ -47,7 +47,8 @@ def test_pre_2019_reports_are_recognised(name, year):
 def test_image_only_tables_are_reported_absent_with_the_image_names():
     report = extract(load_path(report_path("guilin-2020.txt")))
     absent = [n for n in report.notes if n.code == "table-absent"]
-    assert {n.table for n in absent} == {"table3", "table4"}
+    assert {n.table for n in absent} == {"table2", "table3", "table4"}
+    assert {n.details["reason"] for n in absent} == {"images"}
     assert all("QQ圖片20210325094615.png" in n.message_zh for n in absent)
 
 

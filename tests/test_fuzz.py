@@ -102,9 +102,11 @@ def test_binary_seeds_in_tests_data_fuzz_are_current_and_readable():
     for name in ("docx", "xlsx"):
         for seed_name, data in seeds(name):
             result = run(name, data)
-            assert not [f for f in result.findings if f.kind == "file" or f.code == "TABLE-ABSENT"], seed_name
+            # the seeds hold tables 3 and 4 only: table 2 is reported not assessable, and nothing else
+            assert not [f for f in result.findings if f.kind == "file" or f.code == "TABLE-ABSENT"
+                        and not f.message_en.startswith("table2 ")], seed_name
             if seed_name.startswith("yichun"):
-                assert result.findings == []
+                assert [f.message_en[:25] for f in result.findings] == ["table2 not assessable: no"]
     for seed_name, data in seeds("image"):
         assert data.startswith(b"\x89PNG"), seed_name
 

@@ -56,6 +56,7 @@ FORMAT_LABELS = {  # kind -> (zh, en), for messages
     "markdown": ("Markdown 文本", "Markdown text"), "zip": ("zip 压缩包", "a zip archive"),
     "ole": ("Office 97-2003 文件", "an Office 97-2003 file"),
 }
+READABLE_SUFFIXES = frozenset(_SUFFIX_KINDS)  # the extensions a loader reads
 _PACKAGES = {"docx", "xlsx", "ods", "odt"}
 _PACKAGE_NAMES = {".docx": ("Word 文件", "Word file"), ".xlsx": ("Excel 文件", "Excel file"),
                   ".ods": ("表格文件", "spreadsheet"), ".odt": ("文档", "document")}  # zip packages: unpacked size checked first
@@ -129,7 +130,10 @@ def load_bytes(data: bytes, file: str) -> Document:
         raise LoadError("file-empty", f"文件为空：{file}", f"file is empty: {file}")
     suffix = Path(file).suffix.lower()
     kind = sniff_format(data, suffix)
-    document = _load(data, file, kind)
+    try:
+        document = _load(data, file, kind)
+    except LoadError as error:
+        raise _named(error, file, suffix, kind) from None
     limits.check_document(document.rows, file)
     if suffix in _SUFFIX_KINDS and kind not in _SUFFIX_KINDS[suffix]:
         # Read by its content all the same; the note tells the publisher the name is wrong.
@@ -140,6 +144,20 @@ def load_bytes(data: bytes, file: str) -> Document:
             message_en=f"the file is named {suffix} but holds {label_en}; read by its content, please correct the name: {file}",
             details={"suffix": suffix, "content": kind}))
     return document
+
+
+def _named(error: LoadError, file: str, suffix: str, kind: str) -> LoadError:
+    """A load error that names the file, and says so when the content is not what the name promised
+    (a ".pdf" holding binary junk is "not a PDF", not merely "not a text file")."""
+    zh, en = error.message_zh, error.message_en
+    promised = _SUFFIX_KINDS.get(suffix)
+    if promised and kind not in promised and kind not in ("zip", "broken-zip"):  # a damaged package is still one
+        named = suffix.lstrip(".") if suffix.lstrip(".") in promised else sorted(promised)[0]
+        label_zh, label_en = FORMAT_LABELS.get(named, (suffix, suffix))
+        zh, en = f"文件扩展名为 {suffix}，内容却不是{label_zh}：{zh}", f"the file is named {suffix} but is not {label_en}: {en}"
+    if file not in zh:
+        zh, en = f"{zh}：{file}", f"{en}: {file}"
+    return LoadError(error.code, zh, en)
 
 
 def _load(data: bytes, file: str, kind: str) -> Document:
@@ -196,6 +214,8 @@ def _load(data: bytes, file: str, kind: str) -> Document:
 def read_capped(path: Path) -> bytes:
     """A regular file's bytes, never more than the size limit allows (a file that grows, or a device
     like /dev/zero, cannot fill memory)."""
+    if not path.exists():  # named, or found a moment ago and gone since
+        raise LoadError("file-unreadable", f"文件不存在：{path}", f"no such file: {path}")
     if not path.is_file():
         raise LoadError("file-unreadable", f"不是普通文件（目录、设备或管道）：{path}",
                         f"not a regular file (a directory, device or pipe): {path}")
@@ -217,4 +237,4 @@ def load_path(path: str | Path) -> Document:
     return load_bytes(data, str(path))
 
 
-__all__ = ["FORMAT_LABELS", "LoadError", "read_capped", "load_bytes", "load_path", "sniff_format", "decode_bytes", "sniff_html_charset"]
+__all__ = ["FORMAT_LABELS", "READABLE_SUFFIXES", "LoadError", "read_capped", "load_bytes", "load_path", "sniff_format", "decode_bytes", "sniff_html_charset"]

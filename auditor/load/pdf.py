@@ -550,6 +550,27 @@ def render_page(page, scale: float):
     return page.render(scale=scale).to_pil()
 
 
+# What PDFium's refusal to open a file means, by a word of its message ("Failed to load document
+# (PDFium: Data format error)."): the first match names the failure; anything else is damage.
+_OPEN_FAILURES = (
+    ("password", "encrypted"), ("security", "encrypted"),
+    ("format", "damaged"), ("file", "damaged"), ("page", "damaged"),
+)
+_OPEN_MESSAGES = {
+    "encrypted": ("PDF 已加密，需要密码才能打开，无法读取；请提供未加密的文件",
+                  "the PDF is encrypted: it needs a password to open; please provide an unencrypted copy"),
+    "damaged": ("PDF 已损坏或不完整（文件可能被截断或下载未完成），无法解析",
+                "the PDF is damaged or incomplete (cut short, or not fully downloaded) and cannot be parsed"),
+}
+
+
+def _open_error(detail: str, file: str) -> LoadError:
+    failure = next((name for word, name in _OPEN_FAILURES if word in detail.lower()), "damaged")
+    zh, en = _OPEN_MESSAGES[failure]
+    cause = detail.rstrip(".")
+    return LoadError("file-unreadable", f"{zh}（{cause}）：{file}", f"{en} ({cause}): {file}")
+
+
 def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
     """Read a PDF (bytes) into a Document. ``ocr``: None = OCR image-only pages when the [ocr]
     extra is installed (a page left unread is noted in ``metadata``), True = require OCR,
@@ -558,11 +579,7 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        detail = str(exc)
-        if "password" in detail.lower():
-            raise LoadError("file-unreadable", f"PDF 已加密，无法读取：{file}", f"the PDF is encrypted: {file}") from None
-        raise LoadError("file-unreadable", f"PDF 无法解析（{detail}）：{file}",
-                        f"the PDF cannot be parsed ({detail}): {file}") from None
+        raise _open_error(str(exc), file) from None
     rows: list[dict] = []
     unread: list[int] = []
     damaged: list[int] = []
@@ -612,6 +629,11 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
     if unread:
         metadata["unread_pages"] = ",".join(map(str, unread))
     if not rows:
+        if ocr_pages:
+            raise LoadError(
+                "file-empty", f"PDF 没有文字层（扫描件），OCR 未能识别出文字（第{'、'.join(map(str, ocr_pages))}页）：{file}",
+                f"the PDF has no text layer (scanned) and OCR found no text on page(s) "
+                f"{', '.join(map(str, ocr_pages))}: {file}")
         if unread:
             raise LoadError(
                 "format-unsupported",
