@@ -197,8 +197,8 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
     results = _audit_all(files, rules, config, file_config)
     if known is not None:
         apply_baseline(results, known)
-    _emit(formatter(results, lang=config.lang, rules=rules), output)
     level = fail_on or file_config.fail_on or "error"
+    _emit(formatter(results, lang=config.lang, rules=rules, fail_on=level), output)
     threshold = None if level == "never" else Severity(level)
     sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)
 

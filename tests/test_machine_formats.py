@@ -12,9 +12,9 @@ import jsonschema
 from click.testing import CliRunner
 
 from auditor.cli import main
-from conftest import DATA, report_path
+from conftest import SCHEMAS, report_path
 
-SARIF_SCHEMA = json.loads((DATA / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
 def run(*args, env=None):
@@ -131,3 +131,31 @@ def test_sarif_of_hongze_2023_names_its_two_table4_errors_with_their_page():
     assert all(r["locations"][0]["properties"]["page"] == 4 for r in errors)
     names = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in errors}
     assert names == {"table4.review.total", "table4.litigation_after_review.total"}
+
+
+def test_sarif_of_reports_with_narrative_findings_does_not_crash():
+    # N-* findings have no rule file: the rules table crashed on them (AttributeError, exit 1)
+    for name, code in (("shanghai-kewei-2024.md", "N-LIST-SUM"), ("shanghai-bgt-2019.html", "N-OUTCOME")):
+        result = CliRunner().invoke(main, ["check", "--format", "sarif", str(report_path(name))])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert result.exit_code == 0  # their worst findings are warnings
+        document = json.loads(result.output)
+        jsonschema.validate(document, SARIF_SCHEMA)
+        run_ = document["runs"][0]
+        descriptor = next(r for r in run_["tool"]["driver"]["rules"] if r["id"] == code)
+        assert descriptor["defaultConfiguration"]["level"] == "note"  # narrative claims are review
+        levels = {r["level"] for r in run_["results"] if r["ruleId"] == code}
+        assert levels == {"note"}
+
+
+def test_sarif_describes_a_code_missing_from_the_catalogue_by_its_findings():
+    from auditor.findings import AuditResult, Finding
+    from auditor.write.sarif import sarif_document
+
+    finding = Finding(code="X-NEW", name="x.new", severity="warning", message="新问题")
+    document = sarif_document([AuditResult(file="a.txt", findings=[finding])])
+    jsonschema.validate(document, SARIF_SCHEMA)
+    (descriptor,) = document["runs"][0]["tool"]["driver"]["rules"]
+    assert descriptor["id"] == "X-NEW" and descriptor["name"] == "x.new"
+    assert descriptor["defaultConfiguration"]["level"] == "warning"
+    assert document["runs"][0]["results"][0]["level"] == "warning"
