@@ -159,3 +159,77 @@ def test_sarif_describes_a_code_missing_from_the_catalogue_by_its_findings():
     assert descriptor["id"] == "X-NEW" and descriptor["name"] == "x.new"
     assert descriptor["defaultConfiguration"]["level"] == "warning"
     assert document["runs"][0]["results"][0]["level"] == "warning"
+
+
+JUNIT_XSD = SCHEMAS / "junit.xsd"
+RANK = {"error": 3, "warning": 2, "review": 1, "info": 0}
+
+
+def test_every_format_fails_the_same_findings_as_the_exit_status():
+    # kewei: 2 warnings + a review N-LIST-SUM; bgt: warnings, review and info N-* findings
+    paths = [str(report_path("shanghai-kewei-2024.md")), str(report_path("shanghai-bgt-2019.html"))]
+    code, data = run("check", "--format", "json", "--fail-on", "warning", *paths)
+    data = json.loads(data)
+    findings = [f for r in data["reports"] for f in r["findings"]]
+    failing = [f for f in findings if RANK[f["severity"]] >= RANK["warning"]]
+    assert data["fail_on"] == "warning" and data["failing"] == len(failing) > 0 and code == 1
+    assert any(f["code"].startswith("N-") for f in findings)
+
+    code, output = run("check", "--format", "junit", "--fail-on", "warning", *paths)
+    root = ET.fromstring(output)
+    assert code == 1 and int(root.get("failures")) == len(root.findall(".//failure")) == len(failing)
+    below = "\n".join(out.text for out in root.iter("system-out"))
+    for finding in findings:  # every finding is written: as a failure, or in its case's output
+        if finding in failing:
+            continue
+        assert f"[{finding['severity']}] {finding['code']}: {finding['message']}" in below
+    assert below.count("] N-") == sum(1 for f in findings if f["code"].startswith("N-"))
+
+    code, output = run("check", "--format", "github", "--fail-on", "warning", *paths)
+    commands = [line.split(" ", 1)[0] for line in output.splitlines()]
+    assert code == 1 and commands.count("::error") == len(failing) and len(commands) == len(findings)
+    assert commands.count("::notice") == len(findings) - len(failing)  # the review and info ones
+
+    code, output = run("check", "--format", "sarif", "--fail-on", "warning", *paths)
+    run_ = json.loads(output)["runs"][0]
+    assert [r["level"] == "error" for r in run_["results"]] == [f in failing for f in findings]
+    assert run_["invocations"][0]["exitCode"] == code == 1 and run_["properties"]["fail_on"] == "warning"
+
+
+def test_fail_on_never_shows_no_finding_as_failing(tmp_path):
+    path = str(changed_copy(tmp_path))  # real error findings
+    code, output = run("check", "--format", "junit", "--fail-on", "never", path)
+    root = ET.fromstring(output)
+    assert code == 0 and root.get("failures") == "0" and "[error] T3-ROW-TOTAL" in output
+    code, output = run("check", "--format", "github", "--fail-on", "never", path)
+    assert code == 0 and "::error" not in output and output.startswith("::warning ")
+    code, output = run("check", "--format", "text", "--fail-on", "never", "--lang", "en", path)
+    assert code == 0 and output.rstrip().endswith("(exit status 0)")
+    code, output = run("check", "--format", "text", path)
+    assert code == 1 and output.rstrip().endswith("（退出码 1）")
+
+
+def test_junit_validates_against_the_ant_jenkins_schema(tmp_path):
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(JUNIT_XSD)))
+    _, output = run("check", "--format", "junit", "--fail-on", "review", changed_copy(tmp_path),
+                    report_path("shanghai-bgt-2019.html"))
+    schema.assertValid(etree.fromstring(output.encode("utf-8")))
+    # the schema is not vacuous: a failure without its type, or after the case's output, is refused
+    bad = b'<testsuites><testsuite name="a" tests="1"><testcase name="x" classname="X"><failure/></testcase>' \
+          b'</testsuite></testsuites>'
+    assert not schema.validate(etree.fromstring(bad))
+    bad = b'<testsuites><testsuite name="a" tests="1"><testcase name="x" classname="X"><system-out>o</system-out>' \
+          b'<failure type="X"/></testcase></testsuite></testsuites>'
+    assert not schema.validate(etree.fromstring(bad))
+
+
+def test_junit_keeps_text_xml_cannot_carry_out_of_the_file():
+    from auditor.findings import AuditResult, Finding
+    from auditor.write.junit import write_junit
+
+    finding = Finding(code="X-1", severity="error", message="bad \x0c char", sentence="a\x00b")
+    output = write_junit([AuditResult(file="a\x1b.txt", findings=[finding])])
+    root = ET.fromstring(output)  # parses: the characters are replaced
+    assert root.find(".//failure").get("message") == "bad \ufffd char"
