@@ -189,6 +189,7 @@ def test_every_format_fails_the_same_findings_as_the_exit_status():
     commands = [line.split(" ", 1)[0] for line in output.splitlines()]
     assert code == 1 and commands.count("::error") == len(failing) and len(commands) == len(findings)
     assert commands.count("::notice") == len(findings) - len(failing)  # the review and info ones
+    assert ",title=T3-ROW-TOTAL (警告)::" in output  # a warning shown as an error says what it is
 
     code, output = run("check", "--format", "sarif", "--fail-on", "warning", *paths)
     run_ = json.loads(output)["runs"][0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..findings import AuditResult
 from . import register
-from .levels import DEFAULT_FAIL_ON, shown_level
+from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, default_level, shown_level
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -29,9 +29,13 @@ def write_github(results: list[AuditResult], lang: str = "zh", fail_on: str = DE
                 properties.append(f"line={finding.source.line}")
                 if finding.source.column:
                     properties.append(f"col={finding.source.column}")
-            properties.append(f"title={_escape_property(finding.code)}")
+            level = shown_level(finding, fail_on)
+            title = finding.code
+            if level != default_level(finding.severity.value):  # --fail-on moved it: say what it is
+                title += f" ({SEVERITY_LABELS.get(lang, SEVERITY_LABELS['zh'])[finding.severity.value]})"
+            properties.append(f"title={_escape_property(title)}")
             message = finding.message
             if finding.source is not None and finding.source.page is not None:
                 message += f" (第{finding.source.page}页)" if lang == "zh" else f" (page {finding.source.page})"
-            lines.append(f"::{_COMMAND[shown_level(finding, fail_on)]} {','.join(properties)}::{_escape_data(message)}")
+            lines.append(f"::{_COMMAND[level]} {','.join(properties)}::{_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")

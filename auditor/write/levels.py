@@ -12,6 +12,8 @@ from typing import Optional
 
 from ..findings import Finding, Severity
 
+SEVERITY_LABELS = {"zh": {"error": "错误", "warning": "警告", "review": "复核", "info": "提示"},
+                   "en": {"error": "error", "warning": "warning", "review": "review", "info": "info"}}
 DEFAULT_FAIL_ON = "error"  # the CLI's default; formatters called without fail_on use it too
 
 

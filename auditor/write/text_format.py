@@ -8,12 +8,11 @@ from tabulate import tabulate
 
 from ..findings import AuditResult, Severity
 from . import register
-from .levels import DEFAULT_FAIL_ON, failing_count
+from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, failing_count
 
 tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (uses wcwidth)
 
-_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "review": "复核", "info": "提示"},
-             "en": {"error": "error", "warning": "warning", "review": "review", "info": "info"}}
+_SEVERITY = SEVERITY_LABELS
 _HEAD = {"zh": ["级别", "代码", "位置", "说明"], "en": ["severity", "code", "where", "message"]}
 _TEMPLATE = {"zh": "模板", "en": "template"}
 
