@@ -100,10 +100,10 @@ def junit_tree(results: list[AuditResult], rules=(), fail_on: str = DEFAULT_FAIL
         ET.SubElement(properties, "property", name="fail_on", value=fail_on)
         ET.SubElement(properties, "property", name="template", value=result.template.overall)
         for case in suite.cases:
-            node = ET.SubElement(element, "testcase", classname=case["classname"], name=_xml(case["name"]))
+            node = ET.SubElement(element, "testcase", classname=_xml(case["classname"]), name=_xml(case["name"]))
             finding = case["failure"]
             if finding is not None:
-                failure = ET.SubElement(node, "failure", message=_xml(finding.message), type=finding.code)
+                failure = ET.SubElement(node, "failure", message=_xml(finding.message), type=_xml(finding.code))
                 failure.text = _failure_text(finding)
             if case["out"]:
                 ET.SubElement(node, "system-out").text = _xml("\n\n".join(case["out"]))
