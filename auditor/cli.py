@@ -252,9 +252,9 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
     results = _audit_all(inputs.files, rules, config, file_config)
     if known is not None:
         apply_baseline(results, known)
-    text = formatter(results, lang=config.lang, rules=rules)
-    _emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
     level = fail_on or file_config.fail_on or "error"
+    text = formatter(results, lang=config.lang, rules=rules, fail_on=level)
+    _emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
     threshold = None if level == "never" else Severity(level)
     sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
@@ -150,8 +150,11 @@ class AuditResult(BaseModel):
 
 
 class AuditRun(BaseModel):
-    """What ``auditor check --format json`` prints."""
+    """What ``auditor check --format json`` prints. ``fail_on`` is the run's fail level (--fail-on);
+    ``failing`` counts the findings at or above it: the exit status is 1 exactly when it is > 0."""
 
     tool: str = "auditor"
     version: str = ""
+    fail_on: Literal["error", "warning", "review", "info", "never"] = "error"
+    failing: int = 0  # findings at or above fail_on, over all reports
     reports: list[AuditResult] = Field(default_factory=list)

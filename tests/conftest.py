@@ -8,6 +8,7 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 GOLD = DATA / "gold"
+SCHEMAS = Path(__file__).parent / "schemas"  # SARIF 2.1.0 (OASIS) and JUnit XML schemas: see its README
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 

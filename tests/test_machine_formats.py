@@ -12,9 +12,9 @@ import jsonschema
 from click.testing import CliRunner
 
 from auditor.cli import main
-from conftest import DATA, report_path
+from conftest import SCHEMAS, report_path
 
-SARIF_SCHEMA = json.loads((DATA / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+SARIF_SCHEMA = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
 def run(*args, env=None):
@@ -131,3 +131,106 @@ def test_sarif_of_hongze_2023_names_its_two_table4_errors_with_their_page():
     assert all(r["locations"][0]["properties"]["page"] == 4 for r in errors)
     names = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in errors}
     assert names == {"table4.review.total", "table4.litigation_after_review.total"}
+
+
+def test_sarif_of_reports_with_narrative_findings_does_not_crash():
+    # N-* findings have no rule file: the rules table crashed on them (AttributeError, exit 1)
+    for name, code in (("shanghai-kewei-2024.md", "N-LIST-SUM"), ("shanghai-bgt-2019.html", "N-OUTCOME")):
+        result = CliRunner().invoke(main, ["check", "--format", "sarif", str(report_path(name))])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert result.exit_code == 0  # their worst findings are warnings
+        document = json.loads(result.output)
+        jsonschema.validate(document, SARIF_SCHEMA)
+        run_ = document["runs"][0]
+        descriptor = next(r for r in run_["tool"]["driver"]["rules"] if r["id"] == code)
+        assert descriptor["defaultConfiguration"]["level"] == "note"  # narrative claims are review
+        levels = {r["level"] for r in run_["results"] if r["ruleId"] == code}
+        assert levels == {"note"}
+
+
+def test_sarif_describes_a_code_missing_from_the_catalogue_by_its_findings():
+    from auditor.findings import AuditResult, Finding
+    from auditor.write.sarif import sarif_document
+
+    finding = Finding(code="X-NEW", name="x.new", severity="warning", message="新问题")
+    document = sarif_document([AuditResult(file="a.txt", findings=[finding])])
+    jsonschema.validate(document, SARIF_SCHEMA)
+    (descriptor,) = document["runs"][0]["tool"]["driver"]["rules"]
+    assert descriptor["id"] == "X-NEW" and descriptor["name"] == "x.new"
+    assert descriptor["defaultConfiguration"]["level"] == "warning"
+    assert document["runs"][0]["results"][0]["level"] == "warning"
+
+
+JUNIT_XSD = SCHEMAS / "junit.xsd"
+RANK = {"error": 3, "warning": 2, "review": 1, "info": 0}
+
+
+def test_every_format_fails_the_same_findings_as_the_exit_status():
+    # kewei: 2 warnings + a review N-LIST-SUM; bgt: warnings, review and info N-* findings
+    paths = [str(report_path("shanghai-kewei-2024.md")), str(report_path("shanghai-bgt-2019.html"))]
+    code, data = run("check", "--format", "json", "--fail-on", "warning", *paths)
+    data = json.loads(data)
+    findings = [f for r in data["reports"] for f in r["findings"]]
+    failing = [f for f in findings if RANK[f["severity"]] >= RANK["warning"]]
+    assert data["fail_on"] == "warning" and data["failing"] == len(failing) > 0 and code == 1
+    assert any(f["code"].startswith("N-") for f in findings)
+
+    code, output = run("check", "--format", "junit", "--fail-on", "warning", *paths)
+    root = ET.fromstring(output)
+    assert code == 1 and int(root.get("failures")) == len(root.findall(".//failure")) == len(failing)
+    below = "\n".join(out.text for out in root.iter("system-out"))
+    for finding in findings:  # every finding is written: as a failure, or in its case's output
+        if finding in failing:
+            continue
+        assert f"[{finding['severity']}] {finding['code']}: {finding['message']}" in below
+    assert below.count("] N-") == sum(1 for f in findings if f["code"].startswith("N-"))
+
+    code, output = run("check", "--format", "github", "--fail-on", "warning", *paths)
+    commands = [line.split(" ", 1)[0] for line in output.splitlines()]
+    assert code == 1 and commands.count("::error") == len(failing) and len(commands) == len(findings)
+    assert commands.count("::notice") == len(findings) - len(failing)  # the review and info ones
+    assert ",title=T3-ROW-TOTAL (警告)::" in output  # a warning shown as an error says what it is
+
+    code, output = run("check", "--format", "sarif", "--fail-on", "warning", *paths)
+    run_ = json.loads(output)["runs"][0]
+    assert [r["level"] == "error" for r in run_["results"]] == [f in failing for f in findings]
+    assert run_["invocations"][0]["exitCode"] == code == 1 and run_["properties"]["fail_on"] == "warning"
+
+
+def test_fail_on_never_shows_no_finding_as_failing(tmp_path):
+    path = str(changed_copy(tmp_path))  # real error findings
+    code, output = run("check", "--format", "junit", "--fail-on", "never", path)
+    root = ET.fromstring(output)
+    assert code == 0 and root.get("failures") == "0" and "[error] T3-ROW-TOTAL" in output
+    code, output = run("check", "--format", "github", "--fail-on", "never", path)
+    assert code == 0 and "::error" not in output and output.startswith("::warning ")
+    code, output = run("check", "--format", "text", "--fail-on", "never", "--lang", "en", path)
+    assert code == 0 and output.rstrip().endswith("(exit status 0)")
+    code, output = run("check", "--format", "text", path)
+    assert code == 1 and output.rstrip().endswith("（退出码 1）")
+
+
+def test_junit_validates_against_the_ant_jenkins_schema(tmp_path):
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(JUNIT_XSD)))
+    _, output = run("check", "--format", "junit", "--fail-on", "review", changed_copy(tmp_path),
+                    report_path("shanghai-bgt-2019.html"))
+    schema.assertValid(etree.fromstring(output.encode("utf-8")))
+    # the schema is not vacuous: a failure without its type, or after the case's output, is refused
+    bad = b'<testsuites><testsuite name="a" tests="1"><testcase name="x" classname="X"><failure/></testcase>' \
+          b'</testsuite></testsuites>'
+    assert not schema.validate(etree.fromstring(bad))
+    bad = b'<testsuites><testsuite name="a" tests="1"><testcase name="x" classname="X"><system-out>o</system-out>' \
+          b'<failure type="X"/></testcase></testsuite></testsuites>'
+    assert not schema.validate(etree.fromstring(bad))
+
+
+def test_junit_keeps_text_xml_cannot_carry_out_of_the_file():
+    from auditor.findings import AuditResult, Finding
+    from auditor.write.junit import write_junit
+
+    finding = Finding(code="X-1", severity="error", message="bad \x0c char", sentence="a\x00b")
+    output = write_junit([AuditResult(file="a\x1b.txt", findings=[finding])])
+    root = ET.fromstring(output)  # parses: the characters are replaced
+    assert root.find(".//failure").get("message") == "bad \ufffd char"

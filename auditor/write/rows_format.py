@@ -1,4 +1,5 @@
-"""Flat outputs, one finding per row: CSV (for spreadsheets) and JSON Lines (for pipelines)."""
+"""Flat outputs, one finding per row: CSV (for spreadsheets) and JSON Lines (for pipelines).
+``fails`` says whether the finding is at or above the run's fail level (--fail-on, write/levels.py)."""
 from __future__ import annotations
 
 import csv
@@ -8,12 +9,13 @@ import re
 
 from ..findings import AuditResult
 from . import register
+from .levels import DEFAULT_FAIL_ON, fails
 
 COLUMNS = ["file", "agency", "year", "template", "code", "severity", "status", "table", "row", "column",
-           "raw", "reported", "computed", "difference", "required", "line", "page", "message"]
+           "raw", "reported", "computed", "difference", "required", "line", "page", "message", "fails"]
 
 
-def finding_rows(results: list[AuditResult]):
+def finding_rows(results: list[AuditResult], fail_on: str = DEFAULT_FAIL_ON):
     for result in results:
         for finding in result.findings:
             cell = finding.cells[0] if finding.cells else None
@@ -27,6 +29,7 @@ def finding_rows(results: list[AuditResult]):
                 "difference": _num(finding.difference), "required": _num(finding.required),
                 "line": source.line if source and source.line else "",
                 "page": source.page if source and source.page else "", "message": finding.message,
+                "fails": "true" if fails(finding, fail_on) else "false",
             }
 
 
@@ -49,21 +52,22 @@ def _num(value) -> str:
 
 
 @register("csv")
-def write_csv(results: list[AuditResult], lang: str = "zh", **_) -> str:
+def write_csv(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in finding_rows(results))
+    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()}
+                     for row in finding_rows(results, fail_on))
     return buffer.getvalue()
 
 
 @register("jsonl")
-def write_jsonl(results: list[AuditResult], lang: str = "zh", **_) -> str:
+def write_jsonl(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     lines = []
     for result in results:
         for finding in result.findings:
             record = finding.model_dump(mode="json")
             record.update(agency=result.agency, year=result.year, template=result.template.overall,
-                          file=finding.file or result.file)
+                          file=finding.file or result.file, fails=fails(finding, fail_on))
             lines.append(json.dumps(record, ensure_ascii=False))
     return "\n".join(lines) + ("\n" if lines else "")

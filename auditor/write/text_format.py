@@ -8,11 +8,11 @@ from tabulate import tabulate
 
 from ..findings import AuditResult, Severity
 from . import register
+from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, failing_count
 
 tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (uses wcwidth)
 
-_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "review": "复核", "info": "提示"},
-             "en": {"error": "error", "warning": "warning", "review": "review", "info": "info"}}
+_SEVERITY = SEVERITY_LABELS
 _HEAD = {"zh": ["级别", "代码", "位置", "说明"], "en": ["severity", "code", "where", "message"]}
 _TEMPLATE = {"zh": "模板", "en": "template"}
 
@@ -69,8 +69,21 @@ def summary_counts(results: list[AuditResult]) -> dict[str, int]:
     return counts
 
 
+def _fail_line(results: list[AuditResult], fail_on: str, lang: str) -> str:
+    """What the exit status will be and why: the findings at or above the fail level (--fail-on)."""
+    failing = failing_count(results, fail_on)
+    status = 1 if failing else 0
+    if fail_on == "never":
+        return "失败级别 never：问题不影响退出码（退出码 0）" if lang == "zh" else \
+            "fail level never: findings do not change the exit status (exit status 0)"
+    level = _SEVERITY[lang][fail_on]
+    if lang == "zh":
+        return f"失败级别 {level}：{failing} 条问题达到或高于该级别（退出码 {status}）"
+    return f"fail level {level}: {failing} finding(s) at or above it (exit status {status})"
+
+
 @register("text")
-def write_text(results: list[AuditResult], lang: str = "zh", **_) -> str:
+def write_text(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     lang = lang if lang in _SEVERITY else "zh"
     out: list[str] = []
     for result in results:
@@ -92,4 +105,5 @@ def write_text(results: list[AuditResult], lang: str = "zh", **_) -> str:
     else:
         out.append(f"{len(results)} report(s): {counts['error']} error(s), {counts['warning']} warning(s), "
                    f"{counts['review']} review, {counts['info']} info")
+    out.append(_fail_line(results, fail_on or DEFAULT_FAIL_ON, lang))
     return "\n".join(out) + "\n"
