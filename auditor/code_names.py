@@ -60,7 +60,7 @@ class CodeNames:
 
 
 @dataclass(frozen=True)
-class Problem:
+class UnknownCodes:
     """Unknown names of one place (``--disable``, ``severity``…): what to say."""
 
     where: str
@@ -72,12 +72,12 @@ class Problem:
 
 
 def resolve_places(names: CodeNames, places: Iterable[tuple[str, Iterable[str]]]) -> tuple[list[list[str]],
-                                                                                           list[Problem]]:
+                                                                                           list[UnknownCodes]]:
     """Each place's names resolved: (codes per place, problems of the places with unknown names)."""
     resolved, problems = [], []
     for where, listed in places:
         codes, unknown = names.resolve(listed)
         resolved.append(codes)
         if unknown:
-            problems.append(Problem(where, tuple(unknown)))
+            problems.append(UnknownCodes(where, tuple(unknown)))
     return resolved, problems
