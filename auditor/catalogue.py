@@ -48,7 +48,8 @@ CATALOGUE_FILE = "catalogue.yaml"
 CATALOGUE_SOURCE = f"rules/{CATALOGUE_FILE}"  # the ``source`` of its codes
 SHIPPED_RULE_DIRS = ("checks", "crossyear")
 _ENTRY_KEYS = {"code", "name", "kind", "severity", "title", "help"}
-# A rule's kind follows its scope; a report-scope rule is "table" (TPL-*: "template", as the engine says).
+# A rule's kind follows its scope; a report-scope rule is "table", or "template" for the TPL-* checks of
+# the template against the year (engine.py gives its findings this kind).
 _SCOPE_KINDS = {"pair": "crossyear", "aggregate": "aggregate"}
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, Optional
 
@@ -18,12 +17,13 @@ from . import __version__
 from .audit import audit_file, expand_paths, fails
 from .baseline import apply_baseline, read_baseline, write_baseline
 from .catalogue import KINDS, shipped_rules, with_rules
-from .code_names import CodeNames, resolve_places
-from .config import CONFIG_UNKNOWN_CODE, FAIL_LEVELS, ConfigError, load_config
+from .code_names import CodeNames
+from .config import FAIL_LEVELS, ConfigError, load_config
 from .engine import RunConfig
 from .findings import Severity
 from .ruleset import (RuleError, default_rule_paths, find_rule_files, lint_rule_files, load_default_rules,
                       load_rule_files, rule_files)
+from .settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
 from .write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -36,7 +36,6 @@ USAGE_BASELINE = "USAGE-BASELINE"
 USAGE_MEMO_TEMPLATE = "USAGE-MEMO-TEMPLATE"
 USAGE_AGENCY_MAP = "USAGE-AGENCY-MAP"
 USAGE_STORE = "USAGE-STORE"
-USAGE_UNKNOWN_CODE = "USAGE-UNKNOWN-CODE"
 # Titles and help of these codes: rules/catalogue.yaml (kind ``usage``).
 
 
@@ -67,31 +66,11 @@ def run_settings(config_path, lang, severity_overrides, disable, rule_paths=()):
                          f"--severity takes CODE=LEVEL (LEVEL: error|warning|review|info): {item}", lang)
         levels[code.strip()] = Severity(level)
     names = CodeNames(_known_codes([*map(str, file_config.rules), *map(str, rule_paths)], lang))
-    # The configuration file first: its problems name the file.
-    ignores = list(file_config.per_file_ignores.items())
-    resolved, problems = resolve_places(names, [
-        ("disable", file_config.disable),
-        *((f"severity.{code}", [code]) for code in file_config.severity),
-        *((f"per-file-ignores.{glob}", listed) for glob, listed in ignores)])
-    if problems:
-        error = ConfigError(CONFIG_UNKNOWN_CODE, "；".join(p.text("zh") for p in problems),
-                            "; ".join(p.text("en") for p in problems), file_config.path)
-        _usage_error(error.code, error.text("zh") + _LIST_HINT["zh"], error.text("en") + _LIST_HINT["en"], lang)
-    config_disabled, config_levels = resolved[0], resolved[1:1 + len(file_config.severity)]
-    file_config = replace(file_config, per_file_ignores={
-        glob: codes for (glob, _), codes in zip(ignores, resolved[1 + len(file_config.severity):])})
-    option_codes, problems = resolve_places(names, [
-        ("--disable", disable), *((f"--severity {code}", [code]) for code in levels)])
-    if problems:
-        _usage_error(USAGE_UNKNOWN_CODE, "；".join(p.text("zh") for p in problems) + _LIST_HINT["zh"],
-                     "; ".join(p.text("en") for p in problems) + _LIST_HINT["en"], lang)
-    overrides: dict[str, Severity] = {}
-    for codes, level in [*zip(config_levels, file_config.severity.values()), *zip(option_codes[1:], levels.values())]:
-        overrides.update(dict.fromkeys(codes, level))  # options after the file: they win
-    return file_config, lang, overrides, frozenset(option_codes[0]) | frozenset(config_disabled)
-
-
-_LIST_HINT = {"zh": "。auditor rules list 列出全部代码", "en": ". auditor rules list lists every code"}
+    try:
+        file_config, overrides, disabled = settle_codes(names, file_config, disable, levels)
+    except UnknownCodeError as error:
+        _usage_error(error.code, error.message_zh, error.message_en, lang)
+    return file_config, lang, overrides, disabled
 
 
 def _known_codes(extra_paths: list[str], lang: str) -> list[str]:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "auditor"
 # Callables taking a code, and the position of that argument; ``code=`` carries one in any call.
 EMITTERS = {"problem_finding": 0, "LoadError": 0, "RuleError": 0, "ConfigError": 0, "_usage_error": 0,
-            "_failure": 1, "Problem": 0}
+            "_failure": 1, "Problem": 0, "UnknownCodeError": 0}
 CODE_KEYWORD = "code"
 # A code expression the scan cannot read must pass a code through (``error.code``, a ``code`` variable,
 # ``code.upper()``) or read one from data (claims.yaml's ``entry["code"]``, checked by the data test below;
