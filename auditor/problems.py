@@ -1,5 +1,5 @@
 """Findings that come from no rule file: unreadable files, limits, absent tables, extraction
-doubts, internal faults. Their codes, severities and titles are in ``catalogue.py``."""
+doubts, internal faults. Their codes, severities and titles are in ``rules/catalogue.yaml``."""
 from __future__ import annotations
 
 from typing import Optional
