@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -198,3 +200,16 @@ def test_sarif_describes_narrative_codes_from_the_catalogue():
     assert rules["N-OUTCOME"]["shortDescription"]["text"] == "the narrative's outcome count disagrees with table 3"
     assert rules["N-OUTCOME"]["name"] == "narrative.outcome"
     assert rules["N-NOT-CHECKED"]["help"]["text"].startswith("no cell, denominator")
+
+
+def test_the_catalogue_registers_nothing_on_import_and_needs_no_command_line():
+    # the catalogue is data read on first use: importing it loads no CLI module, and the whole
+    # catalogue is there without importing the modules that emit the codes
+    probe = ("import sys; import auditor.catalogue as c; "
+             "assert not any(m.startswith(('auditor.cli', 'auditor.config', 'auditor.audit')) for m in sys.modules); "
+             "e = c.everything(); assert {'USAGE-NO-FILES', 'CONFIG-VALUE', 'RULE-SYNTAX', 'N-OUTCOME', "
+             "'T3-BALANCE', 'XY-IDENTICAL'} <= set(e); print(len(e))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(everything())
