@@ -1,28 +1,60 @@
-"""The error catalogue: every user-facing error auditor reports, with a stable code, a kind, a
-default severity and zh/en titles. Findings about a file (FILE-*, LIMIT-*, TABLE-ABSENT…) and
-errors that stop a run (RULE-*, CONFIG-*, USAGE-*) are listed here alike, so one table documents
-them all (docs/ERRORS.md, written by ``python -m auditor.catalogue``) and one test checks that each
-code has a fixture that triggers it (tests/fixtures/errors/).
+"""The code catalogue: one lookup for every code auditor can report.
+
+Two sources, read by one loader: ``rules/catalogue.yaml`` (every code no rule file defines: file
+problems, limits, extraction doubts, internal faults, narrative claims, rule/config/usage errors)
+and the shipped rule files (``rules/checks``, ``rules/crossyear``), whose codes, titles and
+severities stay in the rule files. Nothing registers itself on import: the catalogue is data, read
+on first use. ``python -m auditor.catalogue`` writes docs/ERRORS.md from it.
 
 Kinds and what they mean for the run:
 
-| kind        | reported as                          | exit |
-|-------------|--------------------------------------|------|
+| kind        | reported as                           | exit |
+|-------------|---------------------------------------|------|
 | file        | a finding on that file; batch goes on | 1    |
 | limit       | a finding on that file; batch goes on | 1    |
-| extraction  | a finding on that file               | 1 at error |
-| template    | a finding on that file               | by severity |
+| extraction  | a finding on that file                | 1 at error |
+| template    | a finding on that file                | by severity |
 | internal    | a finding on that file; batch goes on | 1    |
+| table, crossyear, aggregate, narrative | a finding of a check | by severity |
 | rule        | ``file:line`` message; run stops      | 2    |
 | config      | ``file`` message; run stops           | 2    |
-| usage       | message; run stops                   | 2    |
+| usage       | message; run stops                    | 2    |
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
 
+import yaml
+
+from .resources import rules_root
+from .ruleset.errors import RULE_DUPLICATE_CODE
+from .ruleset.expr import RuleError
+from .ruleset.loader import RULE_SUFFIXES, load_rule_files
+
+# Problems about one file: each has a fixture in tests/fixtures/errors/ (tests/test_error_catalogue.py).
 FINDING_KINDS = frozenset({"file", "limit", "extraction", "template", "internal"})
+# Findings of a check: rule files and the narrative vocabulary; their own tests cover them.
+CHECK_KINDS = frozenset({"table", "template", "crossyear", "aggregate", "narrative"})
+# Errors that stop the run (exit 2).
 STOPPING_KINDS = frozenset({"rule", "config", "usage"})
+KINDS = ("file", "limit", "extraction", "template", "internal", "table", "crossyear", "aggregate", "narrative",
+         "rule", "config", "usage")  # the order of docs/ERRORS.md and `rules list`
+SEVERITIES = ("error", "warning", "review", "info")
+CATALOGUE_FILE = "catalogue.yaml"
+CATALOGUE_SOURCE = f"rules/{CATALOGUE_FILE}"  # the ``source`` of its codes
+SHIPPED_RULE_DIRS = ("checks", "crossyear")
+_ENTRY_KEYS = {"code", "name", "kind", "severity", "title", "help"}
+# A rule's kind follows its scope; a report-scope rule is "table", or "template" for the TPL-* checks of
+# the template against the year (engine.py gives its findings this kind).
+_SCOPE_KINDS = {"pair": "crossyear", "aggregate": "aggregate"}
+
+
+class CatalogueError(ValueError):
+    """rules/catalogue.yaml (or a rule set merged with it) is not a valid catalogue: a fault of the release."""
 
 
 @dataclass(frozen=True)
@@ -33,117 +65,177 @@ class Problem:
     kind: str
     title_zh: str
     title_en: str
+    help_zh: str = ""
+    help_en: str = ""
+    source: str = CATALOGUE_SOURCE  # or the rule file that defines the code
 
     @property
     def is_finding(self) -> bool:
-        return self.kind in FINDING_KINDS
+        return self.kind not in STOPPING_KINDS
+
+    def title(self, lang: str = "zh") -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def help(self, lang: str = "zh") -> str:
+        return self.help_zh if lang == "zh" else self.help_en
 
 
-def _table(kind: str, severity: str, rows: tuple[tuple[str, str, str, str], ...]) -> list[Problem]:
-    return [Problem(code, name, severity, kind, zh, en) for code, name, zh, en in rows]
+# ------------------------------------------------------------------------------ loading
 
 
-_PROBLEMS: list[Problem] = [
-    *_table("file", "error", (
-        ("FILE-EMPTY", "file.empty", "文件为空", "empty file"),
-        ("FILE-BINARY", "file.binary", "不是文本文件", "not a text file"),
-        ("FILE-UNREADABLE", "file.unreadable", "无法读取文件", "file cannot be read"),
-        ("FORMAT-UNSUPPORTED", "file.format_unsupported", "暂不支持的格式", "unsupported format"),
-    )),
-    *_table("file", "warning", (
-        ("FORMAT-MISMATCH", "file.format_mismatch", "文件内容与扩展名不符", "content does not match the file extension"),
-        ("FILE-DAMAGED-PAGES", "file.damaged_pages", "部分页面已损坏，未能读取", "some pages are damaged and were not read"),
-    )),
-    *_table("limit", "error", (
-        ("FILE-TOO-LARGE", "limit.file_size", "文件过大", "file too large"),
-        ("LIMIT-PAGES", "limit.pages", "页数过多", "too many pages"),
-        ("LIMIT-ZIP-BOMB", "limit.zip_bomb", "压缩包解压后过大（疑似压缩炸弹）", "archive expands too far (zip bomb)"),
-        ("LIMIT-IMAGE-PIXELS", "limit.image_pixels", "图片像素过多", "image has too many pixels"),
-        ("LIMIT-NESTING", "limit.nesting", "文档嵌套层级过深", "document nested too deep"),
-        ("LIMIT-TABLE-SIZE", "limit.table_size", "表格过大", "table too large"),
-        ("LIMIT-TIME", "limit.time", "处理超时，已放弃该文件", "time limit exceeded: file abandoned"),
-    )),
-    *_table("limit", "warning", (
-        ("LIMIT-NUMBER-LENGTH", "limit.number_length", "数字过长，未按数值读取", "number too long: not read as a number"),
-    )),
-    *_table("extraction", "warning", (
-        # A statutory table not found or not read (reason in the message): its relations were not
-        # checked. A warning, not an error: it says nothing about the report's numbers, and CI sees it.
-        ("TABLE-ABSENT", "extract.table_absent", "统计表无法核对（未找到或未读出）",
-         "statutory table not assessable (not found or not read)"),
-        ("ROW-WIDTH", "extract.row_width", "行的数值个数不符", "row has the wrong number of values"),
-    )),
-    # Inputs and outputs checked before any work (cli.py, cli_batch.py): the run stops, exit 2.
-    *_table("usage", "error", (
-        ("USAGE-NOT-FOUND", "usage.not_found", "文件或目录不存在，或没有与通配符匹配的文件",
-         "no such file or folder, or no file matches the pattern"),
-        ("USAGE-FILE-TYPE", "usage.file_type", "无法识别的文件类型", "unknown file type"),
-        ("USAGE-OUTPUT", "usage.output", "输出文件无法写入", "the output file cannot be written"),
-    )),
-    Problem("PRE-2019", "template.pre_2019", "info", "template",
-            "2019年以前的报告，不适用国家统一表格", "pre-2019 report: no national tables"),
-    # The spelling DESIGN.md gives this code: a fault in our own code, not in the file.
-    Problem("internal-error", "internal.error", "error", "internal", "审核程序内部错误", "internal error in auditor"),
-    Problem("WORKER-LOST", "internal.worker_lost", "error", "internal",
-            "处理该文件时工作进程意外退出", "the worker process died while auditing this file"),
-]
-
-CATALOGUE: dict[str, Problem] = {}
+def _bilingual(entry: dict, key: str, where: str) -> tuple[str, str]:
+    value = entry.get(key)
+    if not isinstance(value, dict) or not all(isinstance(value.get(lang), str) and value[lang] for lang in ("zh", "en")):
+        raise CatalogueError(f"{where}: `{key}` needs non-empty zh and en texts")
+    return value["zh"], value["en"]
 
 
-def register(*problems: Problem) -> None:
-    """Add codes (rule, config and usage modules register theirs); a code is defined once."""
-    for problem in problems:
-        known = CATALOGUE.get(problem.code)
-        if known is not None and known != problem:
-            raise ValueError(f"error code {problem.code} is defined twice")
-        CATALOGUE[problem.code] = problem
+def parse_catalogue(data: object, where: str = CATALOGUE_SOURCE) -> dict[str, Problem]:
+    """The entries of a catalogue file (``codes:`` list), validated: keys, kind, severity, unique codes."""
+    entries = data.get("codes") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{where}: the top level is a `codes` list")
+    problems: dict[str, Problem] = {}
+    for number, entry in enumerate(entries, 1):
+        here = f"{where}: entry {number}"
+        if not isinstance(entry, dict) or set(entry) != _ENTRY_KEYS:
+            raise CatalogueError(f"{here}: an entry has exactly the keys {', '.join(sorted(_ENTRY_KEYS))}")
+        code, name, kind, severity = (entry[key] for key in ("code", "name", "kind", "severity"))
+        if not isinstance(code, str) or not code or code in problems:
+            raise CatalogueError(f"{here}: code {code!r} is empty or defined twice")
+        if kind not in KINDS or severity not in SEVERITIES or not isinstance(name, str):
+            raise CatalogueError(f"{here} ({code}): kind must be one of {KINDS}, severity one of {SEVERITIES}")
+        problems[code] = Problem(code, name, severity, kind, *_bilingual(entry, "title", here),
+                                 *_bilingual(entry, "help", here))
+    return problems
 
 
-register(*_PROBLEMS)
+@lru_cache(maxsize=1)
+def builtin() -> dict[str, Problem]:
+    """The codes of rules/catalogue.yaml: every code that no rule file defines."""
+    path = rules_root() / CATALOGUE_FILE
+    with path.open(encoding="utf-8") as handle:
+        return parse_catalogue(yaml.safe_load(handle), CATALOGUE_SOURCE)
 
 
-def lookup(code: str) -> Problem | None:
-    return CATALOGUE.get(code)
+def shipped_rule_paths() -> list[Path]:
+    """The shipped rule files whose codes the catalogue holds: rules/checks and rules/crossyear."""
+    paths: list[Path] = []
+    for folder in SHIPPED_RULE_DIRS:
+        root = rules_root() / folder
+        if root.is_dir():
+            paths += sorted(p for p in root.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+    return paths
 
 
-def title(code: str, lang: str = "zh") -> str:
-    problem = CATALOGUE.get(code)
-    if problem is None:
-        return code
-    return problem.title_zh if lang == "zh" else problem.title_en
+@lru_cache(maxsize=1)
+def shipped_rules() -> tuple:
+    """The rules of ``shipped_rule_paths()``, loaded once."""
+    return tuple(load_rule_files(shipped_rule_paths()))
+
+
+def rule_kind(rule) -> str:
+    if rule.scope in _SCOPE_KINDS:
+        return _SCOPE_KINDS[rule.scope]
+    return "template" if rule.code.startswith("TPL") else "table"
+
+
+def rule_problem(rule) -> Problem:
+    source = Path(rule.file)
+    try:  # shipped files as rules/checks/table3.yaml; a user's file as given
+        shown = str(Path("rules") / source.resolve().relative_to(rules_root().resolve()))
+    except ValueError:
+        shown = str(source)
+    return Problem(rule.code, rule.name, rule.severity, rule_kind(rule), rule.title_zh, rule.title_en,
+                   rule.doc_zh or "", rule.doc_en or "", shown)
+
+
+def catalogue_clashes(rules: Iterable) -> list[RuleError]:
+    """A rule whose code is already a catalogue code (FILE-EMPTY, N-OUTCOME…): one code, one meaning."""
+    known = builtin()
+    return [RuleError(RULE_DUPLICATE_CODE, f"规则代码 {rule.code} 已是内置代码（{known[rule.code].title_zh}）",
+                      f"rule code {rule.code} is already a built-in code ({known[rule.code].title_en})",
+                      rule.file, rule.line)
+            for rule in rules if rule.code in known]
+
+
+def with_rules(rules: Iterable = ()) -> dict[str, Problem]:
+    """The catalogue with the shipped rules and ``rules`` (a run's extra rule files) merged in.
+    A rule whose code is a catalogue code raises ``RuleError`` (RULE-DUPLICATE-CODE)."""
+    clashes = catalogue_clashes(rules)
+    if clashes:
+        raise clashes[0]
+    merged = dict(builtin())
+    for rule in (*shipped_rules(), *rules):
+        merged.setdefault(rule.code, rule_problem(rule))
+    return merged
+
+
+@lru_cache(maxsize=1)
+def _everything() -> dict[str, Problem]:
+    return with_rules()
 
 
 def everything() -> dict[str, Problem]:
-    """The whole catalogue, with every module that registers codes imported."""
-    from . import cli, config  # noqa: F401  (their registrations)
-    from .ruleset import errors  # noqa: F401
+    """Every code auditor ships: the catalogue file and the shipped rule files."""
+    return dict(_everything())
 
-    return dict(CATALOGUE)
+
+class _Catalogue(Mapping):
+    """``CATALOGUE``: a read-only view of ``everything()``, read on first use (importing is free)."""
+
+    def __getitem__(self, code: str) -> Problem:
+        return _everything()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_everything())
+
+    def __len__(self) -> int:
+        return len(_everything())
+
+
+CATALOGUE: Mapping[str, Problem] = _Catalogue()
+
+
+def lookup(code: str) -> Optional[Problem]:
+    """The code's entry; loaders spell file codes in lower case ("file-empty"), the same code."""
+    found = _everything()
+    return found.get(code) or found.get(code.upper())
+
+
+def title(code: str, lang: str = "zh") -> str:
+    problem = lookup(code)
+    return problem.title(lang) if problem is not None else code
+
+
+# ------------------------------------------------------------------------------ docs/ERRORS.md
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def markdown() -> str:
     lines = ["# Error codes", "",
-             "Every error auditor reports has a stable code. Generated by `python -m auditor.catalogue`; "
-             "do not edit by hand.", "",
-             "| code | kind | default severity | 中文 | English |", "|---|---|---|---|---|"]
-    for problem in sorted(everything().values(), key=lambda p: (sorted(FINDING_KINDS | STOPPING_KINDS).index(p.kind)
-                                                                  if p.kind in FINDING_KINDS | STOPPING_KINDS else 99,
-                                                                  p.code)):
+             "Every finding and error auditor reports has a stable code. Generated by `python -m auditor.catalogue` "
+             "from `rules/catalogue.yaml` and the shipped rule files; do not edit by hand. `auditor rules list` "
+             "lists the same codes (`--kind` filters).", "",
+             "Kinds: file, limit, extraction, template, internal — a finding on the file; table, crossyear, "
+             "aggregate, narrative — a finding of a check; rule, config, usage — the run stops (exit 2).", "",
+             "| code | kind | default severity | 中文 | English | 说明 | help | defined in |",
+             "|---|---|---|---|---|---|---|---|"]
+    for problem in sorted(everything().values(), key=lambda p: (KINDS.index(p.kind), p.code)):
         if problem.is_finding:
             severity = problem.severity
         else:  # a stopping error exits 2; a lint warning (RULE-REDUNDANT) only informs
             severity = "— (exit 2)" if problem.severity == "error" else f"{problem.severity} (exit 0)"
-        lines.append(f"| `{problem.code}` | {problem.kind} | {severity} | {problem.title_zh} | {problem.title_en} |")
+        lines.append(f"| `{problem.code}` | {problem.kind} | {severity} | {_cell(problem.title_zh)} | "
+                     f"{_cell(problem.title_en)} | {_cell(problem.help_zh)} | {_cell(problem.help_en)} | "
+                     f"{problem.source} |")
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover - writes docs/ERRORS.md
-    from pathlib import Path
-
-    # Run as -m this file is __main__, a second copy: the registering modules fill auditor.catalogue.
-    from auditor.catalogue import markdown as registered_markdown
-
     target = Path(__file__).resolve().parents[1] / "docs" / "ERRORS.md"
-    target.write_text(registered_markdown(), encoding="utf-8")
+    target.write_text(markdown(), encoding="utf-8")
     print(f"wrote {target}")

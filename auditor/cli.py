@@ -18,11 +18,14 @@ import click
 from . import __version__
 from .audit import InputError, audit_file, collect_inputs, fails, skipped_lines
 from .baseline import apply_baseline, read_baseline, write_baseline
-from .catalogue import Problem, register
+from .catalogue import KINDS, shipped_rules, with_rules
+from .code_names import CodeNames
 from .config import FAIL_LEVELS, ConfigError, load_config
 from .engine import RunConfig
 from .findings import Severity
-from .ruleset import RuleError, default_rule_paths, lint_rule_files, load_default_rules, load_rule_files
+from .ruleset import (RuleError, default_rule_paths, find_rule_files, lint_rule_files, load_default_rules,
+                      load_rule_files, rule_files)
+from .settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
 from .write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -36,29 +39,10 @@ USAGE_BASELINE = "USAGE-BASELINE"
 USAGE_MEMO_TEMPLATE = "USAGE-MEMO-TEMPLATE"
 USAGE_AGENCY_MAP = "USAGE-AGENCY-MAP"
 USAGE_STORE = "USAGE-STORE"
-USAGE_NOT_FOUND, USAGE_FILE_TYPE, USAGE_OUTPUT = "USAGE-NOT-FOUND", "USAGE-FILE-TYPE", "USAGE-OUTPUT"  # catalogue.py
-
-register(*(Problem(code, name, "error", "usage", zh, en) for code, name, zh, en in (
-    (USAGE_NO_FILES, "usage.no_files", "没有找到要审核的文件", "no report files found"),
-    (USAGE_BAD_OPTION, "usage.bad_option", "选项的写法不对（如 --severity 代码=级别）",
-     "an option is written wrong (e.g. --severity CODE=LEVEL)"),
-    (USAGE_FORMAT, "usage.format", "未知的输出格式", "unknown output format"),
-    (USAGE_BASELINE, "usage.baseline", "基线文件无法使用", "the baseline file cannot be used"),
-    (USAGE_MEMO_TEMPLATE, "usage.memo_template", "更正建议函模板无法使用", "the memo template cannot be used"),
-    (USAGE_AGENCY_MAP, "usage.agency_map", "机构名称对照表或层级文件无法使用",
-     "the agency map or hierarchy file cannot be used"),
-    (USAGE_STORE, "usage.store", "结果数据库无法使用", "the results store cannot be used"),
-)))
-
-
-def rule_files(paths) -> list[Path]:
-    """Rule files named directly or found (*.yaml, *.yml, *.toml) in the directories given."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        files += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml", ".toml")) \
-            if path.is_dir() else [path]
-    return files
+USAGE_NOT_FOUND = "USAGE-NOT-FOUND"
+USAGE_FILE_TYPE = "USAGE-FILE-TYPE"
+USAGE_OUTPUT = "USAGE-OUTPUT"
+# Titles and help of these codes: rules/catalogue.yaml (kind ``usage``).
 
 
 def _load_rules(extra_dirs: tuple[str, ...]):
@@ -68,22 +52,40 @@ def _load_rules(extra_dirs: tuple[str, ...]):
     return list(load_default_rules())
 
 
-def run_settings(config_path, lang, severity_overrides, disable):
+def run_settings(config_path, lang, severity_overrides, disable, rule_paths=()):
     """The configuration file merged with the options: (file config, lang, severities, disabled codes).
-    Exits 2 with a message naming the file when the configuration does not load."""
+
+    Every code named (``--disable``, ``--severity``, the file's ``disable``, ``[severity]`` and
+    ``[per-file-ignores]``) must be known: a catalogue code or a code of the rules in force (shipped,
+    the file's ``rules`` and ``rule_paths``); a family prefix (``N-``) stands for its codes. Exits 2
+    with a message naming the file, or the unknown code and the nearest known ones."""
     try:
         file_config = load_config(config_path)
     except ConfigError as error:
         _usage_error(error.code, error.text("zh"), error.text("en"), lang or "zh")
     lang = lang or file_config.lang or "zh"
-    overrides = dict(file_config.severity)
+    levels = {}
     for item in severity_overrides:
         code, _, level = item.partition("=")
         if level not in {s.value for s in Severity}:
             _usage_error(USAGE_BAD_OPTION, f"--severity 的写法应为 代码=级别（级别：error|warning|review|info）：{item}",
                          f"--severity takes CODE=LEVEL (LEVEL: error|warning|review|info): {item}", lang)
-        overrides[code.strip()] = Severity(level)
-    return file_config, lang, overrides, frozenset(disable) | frozenset(file_config.disable)
+        levels[code.strip()] = Severity(level)
+    names = CodeNames(_known_codes([*map(str, file_config.rules), *map(str, rule_paths)], lang))
+    try:
+        file_config, overrides, disabled = settle_codes(names, file_config, disable, levels)
+    except UnknownCodeError as error:
+        _usage_error(error.code, error.message_zh, error.message_en, lang)
+    return file_config, lang, overrides, disabled
+
+
+def _known_codes(extra_paths: list[str], lang: str) -> list[str]:
+    """The catalogue's codes and those of the rules a run loads (shipped and ``extra_paths``)."""
+    try:
+        extra = rule_files(extra_paths)
+        return list(with_rules(load_rule_files(extra) if extra else ()))
+    except RuleError as error:
+        _rule_error(error, lang)
 
 
 def _emit(text: str, output: Optional[str], lang: str = "zh") -> None:
@@ -196,7 +198,7 @@ def _run_options(function):
 def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit=None):
     """Configuration file + options -> (file config, rules, run config, inputs). Exits 2 on bad setup,
     a missing path or nothing to audit."""
-    file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
+    file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable, rule_dirs)
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
@@ -354,25 +356,36 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Only codes of this kind (repeatable): " + ", ".join(KINDS) + ".")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules_list(rule_dirs, lang, fmt):
-    """列出规则 / List the rules in force."""
+def rules_list(rule_dirs, kinds, lang, fmt):
+    """列出全部代码 / List every code: the rules in force, then the catalogue (problems, narrative, errors)."""
     from .write.rules_format import rules_json, rules_text
 
     try:
         loaded = _load_rules(rule_dirs)
+        known = with_rules(loaded)
     except RuleError as error:
         _rule_error(error, lang)
-    _emit(rules_json(loaded) if fmt == "json" else rules_text(loaded, lang), None)
+    rules_by_code = {rule.code: rule for rule in (*loaded, *shipped_rules())}
+    # Rules in file order first, then the catalogue's codes by kind.
+    order = {code: (0, number, "") for number, code in enumerate(rules_by_code)}
+    listed = sorted((p for p in known.values() if not kinds or p.kind in kinds),
+                    key=lambda p: order.get(p.code, (1, KINDS.index(p.kind), p.code)))
+    _emit(rules_json(listed, rules_by_code) if fmt == "json" else rules_text(listed, rules_by_code, lang), None)
 
 
 @rules.command("lint")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Message language (default zh).")
 def rules_lint(paths, lang):
-    """检查规则文件 / Check rule files: syntax, cell names, duplicate codes (file:line)."""
-    files = rule_files(paths)
+    """检查规则文件 / Check rule files: syntax, cell names, duplicate codes, consistency (file:line).
+
+    Every problem of every file is printed before the exit status (2 when any is an error). Data files
+    of rules/ (templates, the narrative vocabulary, the code catalogue) are set aside and counted."""
+    files, data_files = find_rule_files(paths)
     messages = lint_rule_files(files)
     labels = {("zh", "error"): "错误", ("zh", "warning"): "提醒", ("en", "error"): "error", ("en", "warning"): "warning"}
     separator = "：" if lang == "zh" else ": "
@@ -381,8 +394,10 @@ def rules_lint(paths, lang):
         click.echo(f"{label}[{message.code}]{separator}{message.text(lang)}")
     errors = [m for m in messages if m.severity == "error"]
     warnings = len(messages) - len(errors)
-    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个提醒" if lang == "zh" else
-               f"{len(files)} file(s), {len(errors)} error(s), {warnings} warning(s)")
+    skipped = (f"，另有 {len(data_files)} 个数据文件不是规则文件（未检查）" if lang == "zh" else
+               f"; {len(data_files)} data file(s) are not rule files (not checked)") if data_files else ""
+    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个提醒{skipped}" if lang == "zh" else
+               f"{len(files)} file(s), {len(errors)} error(s), {warnings} warning(s){skipped}")
     sys.exit(EXIT_USAGE if errors else EXIT_OK)
 
 

@@ -62,7 +62,8 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     Files already in the store with the same content and rule version are skipped, so a rerun
     finishes an interrupted batch. Cross-year pairs and aggregates run after the files.
     """
-    file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable)
+    file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable,
+                                                          (*rule_dirs, *cross_dirs))
     extra = rule_files([*map(str, file_config.rules), *rule_dirs])
     options = BatchOptions(
         limits=run_limits(file_config, time_limit),

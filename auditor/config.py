@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .catalogue import Problem, register
 from .findings import Severity
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
@@ -35,16 +34,8 @@ CONFIG_TOO_LARGE = "CONFIG-TOO-LARGE"
 CONFIG_SYNTAX = "CONFIG-SYNTAX"
 CONFIG_UNKNOWN_KEY = "CONFIG-UNKNOWN-KEY"
 CONFIG_VALUE = "CONFIG-VALUE"
-
-register(*(Problem(code, name, "error", "config", zh, en) for code, name, zh, en in (
-    (CONFIG_UNREADABLE, "config.unreadable", "配置文件无法读取（或不是 UTF-8 文本）",
-     "configuration file cannot be read (or is not UTF-8 text)"),
-    (CONFIG_TOO_LARGE, "config.too_large", "配置文件过大（上限 256 KB）或嵌套过深",
-     "configuration file too large (256 KB at most) or nested too deep"),
-    (CONFIG_SYNTAX, "config.syntax", "配置文件的 TOML 语法错误", "TOML syntax error in the configuration file"),
-    (CONFIG_UNKNOWN_KEY, "config.unknown_key", "配置文件中有未知的配置项", "unknown key in the configuration file"),
-    (CONFIG_VALUE, "config.value", "配置项的取值不对", "a configuration key has a wrong value"),
-)))
+CONFIG_UNKNOWN_CODE = "CONFIG-UNKNOWN-CODE"  # raised by cli.run_settings, which knows the run's rules
+# Titles and help of these codes: rules/catalogue.yaml (kind ``config``).
 
 
 class ConfigError(Exception):

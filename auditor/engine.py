@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, make_dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Optional
 
+from .catalogue import rule_kind
 from .findings import AuditStats, Finding, FindingCell, Severity, Status
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
@@ -273,7 +274,7 @@ class Evaluator:
             name=rule.name,
             severity=severity,
             status=status,
-            kind="template" if rule.code.startswith("TPL") else "table",
+            kind=rule_kind(rule),
             message=zh if self.config.lang == "zh" else en,
             message_zh=zh,
             message_en=en,

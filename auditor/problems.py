@@ -1,10 +1,10 @@
 """Findings that come from no rule file: unreadable files, limits, absent tables, extraction
-doubts, internal faults. Their codes, severities and titles are in ``catalogue.py``."""
+doubts, internal faults. Their codes, severities and titles are in ``rules/catalogue.yaml``."""
 from __future__ import annotations
 
 from typing import Optional
 
-from .catalogue import CATALOGUE, Problem
+from .catalogue import Problem, lookup
 from .findings import Finding, Severity, Status
 from .model import Source
 
@@ -15,7 +15,7 @@ def problem_finding(code: str, message_zh: str, message_en: str, lang: str = "zh
                     source: Optional[Source] = None, severity: Optional[Severity] = None) -> Finding:
     """A finding for a catalogue code; loaders raise lower-case spellings ("file-empty"), which are the same
     code. A code the catalogue does not know (an extraction note of a newer loader) is a warning."""
-    problem = CATALOGUE.get(code) or CATALOGUE.get(code.upper()) or Problem(
+    problem = lookup(code) or Problem(
         code.upper(), code.lower().replace("-", "_"), "warning", "extraction", message_zh, message_en)
     return Finding(
         code=problem.code,

@@ -50,7 +50,7 @@ from auditor.findings import AuditResult  # noqa: E402
 from auditor.load import LoadError, load_bytes  # noqa: E402
 from auditor.locate import locate_errors  # noqa: E402
 from auditor.problems import INTERNAL_ERROR  # noqa: E402
-from auditor.ruleset import RuleError, load_default_rules  # noqa: E402
+from auditor.ruleset import RuleError, lint_rule_files, load_default_rules  # noqa: E402
 from auditor.ruleset import loader as rule_loader  # noqa: E402
 from auditor.ruleset.expr import compile_expression  # noqa: E402
 from auditor.synth import gold_tables, render_docx, xlsx_from_rows  # noqa: E402
@@ -173,7 +173,7 @@ def rules_target(data: bytes) -> list:
     outcome = []
     for path in (files.yaml, files.toml):
         path.write_bytes(data)
-        messages = rule_loader.lint_rule_files([path])  # must not raise: it collects problems
+        messages = lint_rule_files([path])  # must not raise: it collects problems
         errors = [m for m in messages if m.severity == "error"]
         try:
             loaded = rule_loader.load_rule_files([path])

@@ -79,10 +79,11 @@ def test_contradictory_rules_are_errors(tmp_path):
     assert f"error[RULE-CONTRADICTION]: {path}:2: in the 2019 template" in english
 
 
-def test_consistency_is_checked_only_on_rule_sets_that_load(tmp_path):
+def test_the_rules_that_load_are_checked_for_consistency_even_when_another_does_not(tmp_path):
+    # one lint run reports everything: the broken rule and the contradiction among the others
     path = write(tmp_path, rule("USER-ZERO", "table4.review.total == 0"), rule("USER-ONE", "table4.review.total == 1"),
                  rule("USER-BAD", "table3.nonsense.total == 0"))
-    assert [m.code for m in lint_rule_files([path])] == ["RULE-EXPRESSION"]
+    assert [m.code for m in lint_rule_files([path])] == ["RULE-EXPRESSION", "RULE-CONTRADICTION"]
 
 
 def test_check_consistency_directly(tmp_path):

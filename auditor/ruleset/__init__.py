@@ -1,4 +1,4 @@
-"""The public rule language: expressions (``expr``) and rule files (``loader``)."""
+"""The public rule language: expressions (``expr``), rule files (``loader``, ``files``) and their lint."""
 from .expr import (
     MAX_DEPTH,
     MAX_DIGITS,
@@ -24,10 +24,11 @@ from .loader import (
     LintMessage,
     Rule,
     default_rule_paths,
-    lint_rule_files,
     load_default_rules,
     load_rule_files,
 )
+from .files import find_rule_files, rule_files
+from .lint import lint_rule_files
 
 __all__ = [
     "MAX_DEPTH", "MAX_DIGITS", "MAX_LENGTH", "MAX_TERMS", "META_NAMES",
@@ -35,4 +36,5 @@ __all__ = [
     "NotInTemplate", "RuleError", "Term", "cell_exists", "compile_expression", "meta_from_report",
     "meta_number",
     "LintMessage", "Rule", "default_rule_paths", "lint_rule_files", "load_default_rules", "load_rule_files",
+    "find_rule_files", "rule_files",
 ]

@@ -4,7 +4,7 @@ A rule file is untrusted input: YAML is read by a ``SafeLoader`` subclass that r
 aliases (no alias bombs), duplicate keys and files over 1 MB, and remembers the line of every
 mapping so each problem is reported as ``file:line``. Every rule is checked completely at load
 time — keys, enum values, cell names, ``for_each`` domains, and its expansion in each template it
-declares — so a loaded rule cannot fail later. ``lint_rule_files`` collects every problem instead
+declares — so a loaded rule cannot fail later. ``lint.py`` collects every problem instead
 of stopping at the first.
 
 Cross-report rules (``rules/crossyear/``, read by ``auditor.crossyear``) add two keys: ``scope``
@@ -27,8 +27,8 @@ import yaml
 
 from ..resources import rules_root
 from ..templates import TABLE_IDS, TEMPLATE_IDS, template_view
-from .errors import (RULE_ALIAS, RULE_CONTRADICTION, RULE_DUPLICATE_CODE, RULE_FILE, RULE_FORBIDDEN,
-                     RULE_MISSING_KEY, RULE_NOT_IN_TEMPLATE, RULE_REDUNDANT, RULE_STRUCTURE, RULE_SYNTAX,
+from .errors import (RULE_ALIAS, RULE_DUPLICATE_CODE, RULE_FILE, RULE_FORBIDDEN,
+                     RULE_MISSING_KEY, RULE_NOT_IN_TEMPLATE, RULE_STRUCTURE, RULE_SYNTAX,
                      RULE_TOO_COMPLEX, RULE_TOO_LARGE, RULE_UNKNOWN_KEY, RULE_VALUE)
 from .expr import (Domain, Expansion, ExpansionBudget, Expr, ForEach, RuleError, ViewResolver, check_for_each,
                    compile_expression, expand_instances, parse_domain, split_qualifier)
@@ -562,32 +562,6 @@ def load_rule_files(paths: Iterable[Union[str, Path]]) -> list[Rule]:
     if problems:
         raise problems[0]
     return rules
-
-
-def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
-    """Every problem in the given rule files (empty when they all load).
-
-    When they all load, their linear equalities are also checked for consistency with each other
-    and with the shipped rules (``consistency.py``): a contradictory rule is an error, a redundant
-    one a warning. The shipped rules themselves are context, never reported.
-    """
-    rules, problems = _read_rules(paths)
-    messages = [LintMessage(p.file or "", p.line, p.code, p.message_en, message_zh=p.message_zh) for p in problems]
-    if not problems:
-        from .consistency import check_consistency, shipped_context
-        mine, context = shipped_context(rules)
-        try:
-            inconsistencies = check_consistency(mine, context)
-        except RuleError as error:  # too many equations to test in reasonable time: said, not failed
-            first = mine[0] if mine else None
-            return [LintMessage(first.file if first else "", None, error.code, error.message_en, "warning",
-                                error.message_zh)]
-        for found in sorted(inconsistencies, key=lambda f: (f.rule.file, f.rule.line or 0)):
-            contradictory = found.kind == "contradictory"
-            messages.append(LintMessage(found.rule.file, found.rule.line,
-                                        RULE_CONTRADICTION if contradictory else RULE_REDUNDANT, found.message,
-                                        "error" if contradictory else "warning", found.message_zh))
-    return messages
 
 
 def default_rule_paths() -> list[Path]:

@@ -1,9 +1,9 @@
-"""What the machine formats say about the codes in a run: rule files plus the built-in problems."""
+"""What the machine formats say about the codes in a run: the catalogue with the run's rules merged in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..catalogue import CATALOGUE
+from ..catalogue import with_rules
 
 
 @dataclass(frozen=True)
@@ -18,12 +18,13 @@ class CodeInfo:
 
 
 def code_catalogue(rules=()) -> dict[str, CodeInfo]:
-    """Every code a finding may carry: the rules in force, then the built-in problem codes."""
+    """Every code a finding may carry: the rules in force (their own texts win), then every other
+    finding code of the catalogue (file problems, narrative claims, the shipped rules…)."""
     infos = {r.code: CodeInfo(r.code, r.name, r.severity, r.title_zh, r.title_en, r.doc_zh or "", r.doc_en or "")
              for r in rules}
-    for problem in CATALOGUE.values():
+    for problem in with_rules(rules).values():
         if not problem.is_finding:
             continue  # rule, config and usage errors stop the run: they are never findings
-        infos.setdefault(problem.code, CodeInfo(problem.code, problem.name, problem.severity,
-                                                problem.title_zh, problem.title_en))
+        infos.setdefault(problem.code, CodeInfo(problem.code, problem.name, problem.severity, problem.title_zh,
+                                                problem.title_en, problem.help_zh, problem.help_en))
     return infos
