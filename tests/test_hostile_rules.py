@@ -211,3 +211,15 @@ def test_consistency_of_a_huge_rule_set_is_not_tested_but_said(tmp_path):
     messages, seconds = timed(lint_rule_files, [path])
     assert [(m.code, m.severity) for m in messages] == [("RULE-TOO-COMPLEX", "warning")]
     assert "not checked for contradictions" in messages[0].message and seconds < SECONDS + 1
+
+
+def test_brackets_in_quotes_comments_and_plain_text_are_not_nesting(tmp_path, yaml_loader):
+    """The raw-text nesting count skips what is not a flow collection: a valid file still loads."""
+    many = "[" * 100 + "{" * 100
+    text = (f"# {many}\nrules:\n  - code: OK-RULE  # {many}\n    name: ok.rule\n"
+            f"    title: {{zh: '测试 {many}', en: \"it's \\\" {many}\"}}\n"
+            f"    doc:\n      zh: 说明 {many}\n      en: plain text {many}\n"
+            "    severity: error\n    expr: table3.new.total >= 0\n")
+    path = write(tmp_path, "ok.yaml", text)
+    [loaded] = load_rule_files([path])
+    assert loaded.code == "OK-RULE" and loaded.title_zh == f"测试 {many}" and loaded.doc_en == f"plain text {many}"
