@@ -1,19 +1,75 @@
 """Baselines for gradual adoption: record today's findings, then fail only on new ones.
 
-A finding's fingerprint is its file, code and every cell with the value printed there, so a
-changed number inside an already failing relation makes a new finding.
+A finding's fingerprint (version 2) is the report's content (SHA-256 of its bytes, the hash the
+batch store keeps), the agency and year read from it, the finding's code and status, and every
+cell with the value printed there. It holds no path: a baseline keeps working from another working
+directory, and for a report moved or renamed. Any change to a report's bytes is a new report, so its
+findings are new again, and a changed number inside an already failing relation makes a new finding
+as before. A file that cannot be read (no content to hash) is known by its file name.
+
+Version 1 baselines (whose fingerprints began with the path relative to the working directory) still
+load: their fingerprints are matched by the old scheme, which works from the directory they were
+recorded in; ``auditor baseline`` writes version 2.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Optional
 
 from .findings import AuditResult, Finding
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+_PREFIX = "v2|"  # a version-2 fingerprint begins with it; a version-1 one with a path
 
 
-def _file_key(file: str) -> str:
+def content_hash(file: str) -> Optional[str]:
+    """SHA-256 of the file's bytes (as batch.py hashes them for the store), or None if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _cells(file: str, finding: Finding) -> str:
+    cells = ";".join(f"{c.table}.{c.row}.{c.column}={c.raw.strip()}" for c in finding.cells)
+    if not cells:  # narrative and file findings: the sentence and the values stand for the cells
+        message = finding.message_zh
+        for named in {file, finding.file or file}:  # a file finding's message names the path
+            if named:
+                message = message.replace(named, "")
+        cells = f"{getattr(finding, 'sentence', None) or ''}|{finding.reported}|{finding.computed}|{message}"
+    return cells
+
+
+class _Keys:
+    """The report key of each file of a run, read once."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def report_key(self, file: str) -> str:
+        if file not in self.known:
+            digest = content_hash(file)
+            self.known[file] = f"sha256:{digest}" if digest else f"name:{Path(file).name}"
+        return self.known[file]
+
+
+def fingerprint(result: AuditResult, finding: Finding, keys: Optional[_Keys] = None) -> str:
+    """The version-2 fingerprint of one finding of ``result``: content, identity, code, cells; no path."""
+    file = finding.file or result.file
+    report = (keys or _Keys()).report_key(file)
+    agency, year = (result.agency or "", result.year or "") if file == result.file else ("", "")
+    return f"{_PREFIX}{report}|{agency}|{year}|{finding.code}|{finding.status.value}|{_cells(result.file, finding)}"
+
+
+def _legacy_file_key(file: str) -> str:
     path = Path(file)
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
@@ -21,15 +77,17 @@ def _file_key(file: str) -> str:
         return path.as_posix()
 
 
-def fingerprint(file: str, finding: Finding) -> str:
+def legacy_fingerprint(file: str, finding: Finding) -> str:
+    """The version-1 fingerprint: the path relative to the working directory, code, status, cells."""
     cells = ";".join(f"{c.table}.{c.row}.{c.column}={c.raw.strip()}" for c in finding.cells)
-    if not cells:  # narrative and file findings: the sentence and the values stand for the cells
+    if not cells:
         cells = f"{getattr(finding, 'sentence', None) or ''}|{finding.reported}|{finding.computed}|{finding.message_zh}"
-    return f"{_file_key(finding.file or file)}|{finding.code}|{finding.status.value}|{cells}"
+    return f"{_legacy_file_key(finding.file or file)}|{finding.code}|{finding.status.value}|{cells}"
 
 
 def build_baseline(results: list[AuditResult]) -> dict:
-    prints = sorted({fingerprint(r.file, f) for r in results for f in r.findings})
+    keys = _Keys()
+    prints = sorted({fingerprint(r, f, keys) for r in results for f in r.findings})
     return {"version": FORMAT_VERSION, "tool": "auditor", "fingerprints": prints}
 
 
@@ -40,21 +98,29 @@ def write_baseline(results: list[AuditResult], path: Path) -> int:
 
 
 def read_baseline(path: Path) -> set[str]:
+    """The fingerprints of a baseline file of any readable version (1 or 2)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ValueError(f"{path}: 基线文件无法读取 / baseline cannot be read: {error}") from error
-    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or \
-            not isinstance(data.get("fingerprints"), list):
-        raise ValueError(f"{path}: 不是 auditor 基线文件 / not an auditor baseline (version {FORMAT_VERSION})")
+    if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS or \
+            not isinstance(data.get("fingerprints"), list) or \
+            not all(isinstance(p, str) for p in data["fingerprints"]):
+        raise ValueError(f"{path}: 不是 auditor 基线文件 / not an auditor baseline (version "
+                         f"{' or '.join(map(str, READABLE_VERSIONS))})")
     return set(data["fingerprints"])
 
 
 def apply_baseline(results: list[AuditResult], known: set[str]) -> int:
-    """Drop the findings already in the baseline; returns how many were dropped."""
+    """Drop the findings already in the baseline; returns how many were dropped.
+
+    Version-1 fingerprints in ``known`` (from an old baseline) are matched by the old scheme."""
+    keys = _Keys()
+    legacy = any(not p.startswith(_PREFIX) for p in known)
     dropped = 0
     for result in results:
-        kept = [f for f in result.findings if fingerprint(result.file, f) not in known]
+        kept = [f for f in result.findings if fingerprint(result, f, keys) not in known
+                and not (legacy and legacy_fingerprint(result.file, f) in known)]
         dropped += len(result.findings) - len(kept)
         result.findings = kept
     return dropped

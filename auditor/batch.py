@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import __version__, limits
-from .agency import AgencyNames, read_hierarchy
+from .agency import AgencyNames, pairing_plan, read_hierarchy
 from .audit import Inputs, Skipped, audit_file, collect_inputs, expand_paths, skipped_lines
 from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from .engine import RunConfig
@@ -96,6 +96,7 @@ class BatchSummary:
     paths: list[str] = field(default_factory=list)  # every file of the run, audited now or skipped
     not_assessable: int = 0  # files audited now with a statutory table not read (TABLE-ABSENT)
     not_reports: list[Skipped] = field(default_factory=list)  # found in folders or by globs, no report
+    unpaired: list = field(default_factory=list)  # agency.Unpaired: agencies whose years are not compared, why
 
     def line(self, lang: str = "zh") -> str:
         if lang == "zh":
@@ -112,6 +113,11 @@ class BatchSummary:
     def skipped_lines(self, lang: str = "zh") -> list[str]:
         """Each file left out as no report, with the reason (after the summary line)."""
         return skipped_lines(self.not_reports, lang)
+
+    def unpaired_lines(self, lang: str = "zh") -> list[str]:
+        """One line per agency whose years could not be paired, with the reason."""
+        head = "未配对：" if lang == "zh" else "not paired: "
+        return [head + note.text(lang) for note in self.unpaired]
 
 
 # -------------------------------------------------------------------- inputs and versions
@@ -525,7 +531,8 @@ class Batch:
 
     def cross_year(self, summary: BatchSummary, progress: Optional[_Progress] = None, write_every: int = 200) -> None:
         """Evaluate every pending same-agency pair of consecutive years (in the store, from any batch)."""
-        pending = self.store.pending_pairs()
+        aliases, summary.unpaired = pairing_plan((r.agency, r.year) for r in self.store.identified())
+        pending = self.store.pending_pairs(aliases)
         if not pending or not any(rule.scope == "pair" for rule in self.cross_rules):
             return
         progress = progress or _Progress(False)

@@ -87,7 +87,7 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         _usage_error(USAGE_BAD_OPTION, f"--dask 需要安装 auditor[scale]：{error}",
                      f"--dask needs auditor[scale]: {error}", lang)
     click.echo(summary.line(lang))
-    for line in summary.skipped_lines(lang):
+    for line in summary.skipped_lines(lang) + summary.unpaired_lines(lang):
         click.echo(line)
     level = fail_on or file_config.fail_on or "error"
     failing = failing_files(db, summary, None if level == "never" else Severity(level))
@@ -114,6 +114,9 @@ def report_text(summary: dict, lang: str = "zh") -> str:
            if lang == "zh" else
            (f"{totals['reports']} report(s), {totals['findings']} finding(s), {totals['pairs']} cross-year pair(s), "
             f"{totals['aggregates']} aggregate(s), {totals['worker_errors']} worker error(s)")]
+    for item in summary.get("unpaired", []):  # agencies whose years are not compared, and why
+        out.append(f"未配对：{item['agency']}：{item['reason_zh']}" if lang == "zh"
+                   else f"not paired: {item['agency']}: {item['reason_en']}")
     for name, (zh, en, key) in _TITLES.items():
         rows = summary[name]
         columns = (key, "agency", "year", "findings", *SEVERITIES) if name == "worst_reports" else (key, *COLUMNS)

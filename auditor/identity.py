@@ -22,6 +22,8 @@ _NOT_AGENCIES = {"政府", "本机关", "本单位", "我局", "我委"}
 _YEAR_FIRST = re.compile(r"^\s*(?:19|20)\d{2}\s*年")
 _AGENCY_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}$")
 TITLE_SEARCH_ROWS = 60
+# Spaces between two Chinese characters of a title ("洪泽区 人民政府", letter-spaced PDF headings) are layout
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000\xa0]+(?=[\u4e00-\u9fff])")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Identity:
 
 def _title_lines(document: Document, keys: list[str]) -> list[str]:
     lines = [to_simplified(v) for k, v in document.metadata.items() if "title" in k.lower()]
-    head = [_TITLE_PREFIX.sub("", to_simplified(text), count=1).strip()
+    head = [_CJK_GAP.sub("", _TITLE_PREFIX.sub("", to_simplified(text), count=1).strip())
             for text, _ in islice(document.text_lines(), TITLE_SEARCH_ROWS)]
     for index, line in enumerate(head):
         if _TITLE.search(line) and len(line) <= 80:

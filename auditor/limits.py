@@ -12,6 +12,7 @@ import contextvars
 import io
 import signal
 import threading
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, fields, replace
@@ -123,6 +124,7 @@ def _unpacked_size(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: in
     try:
         with archive.open(member) as stream:
             while True:
+                checkpoint()
                 chunk = stream.read(1 << 20)
                 if not chunk:
                     return count
@@ -160,6 +162,8 @@ def check_document(rows, file: str) -> None:
     limits = current()
     cells = 0
     for number, row in enumerate(rows, 1):
+        if number % 256 == 0:
+            checkpoint()
         width = len(row.pieces)
         if width > limits.row_cells:
             raise LoadError("LIMIT-TABLE-SIZE", f"第 {number} 行有 {width} 个单元格，超过上限 {limits.row_cells}：{file}",
@@ -178,35 +182,62 @@ class TimeLimitExceeded(BaseException):
     ``except Exception`` around a library call cannot swallow it)."""
 
 
+# When the file being worked on must be done (time.monotonic()), or None: read by ``checkpoint``.
+_DEADLINE: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("auditor_deadline", default=None)
+
+
+def checkpoint() -> None:
+    """Raise TimeLimitExceeded once the current file's time is over. Loops over a file's content call
+    it: unlike the timer's signal, it cannot be lost in a finalizer, nor does it need the main thread."""
+    at = _DEADLINE.get()
+    if at is not None and time.monotonic() >= at:
+        raise TimeLimitExceeded()
+
+
 @contextlib.contextmanager
 def deadline(seconds: float) -> Iterator[bool]:
-    """Interrupt the block after ``seconds`` with TimeLimitExceeded. Works on the main thread of a
-    Unix process (the CLI, and each local batch worker); elsewhere (threads, Windows) it yields
-    False and sets no timer. A call inside C code is interrupted when it returns to Python; a worker
-    stuck in C for good is ended by the batch's watchdog instead."""
-    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
+    """Interrupt the block after ``seconds`` with TimeLimitExceeded; yields whether a timer runs.
+
+    Three layers, so that the outcome depends only on the time the work took, never on where an
+    asynchronous exception lands:
+    - ``checkpoint()`` in the loaders' loops raises once the deadline is past (any thread);
+    - on the main thread of a Unix process (the CLI, each local batch worker) a SIGALRM timer raises
+      into pure-Python code that reaches no checkpoint (a runaway loop in a library), repeating every
+      50 ms, since Python ignores an exception raised while a finalizer runs;
+    - leaving the block past the deadline raises TimeLimitExceeded even if every alarm was swallowed
+      (or turned into another Exception by a library's ``except BaseException``).
+    A call inside C code is interrupted when it returns to Python; a worker stuck in C for good is
+    ended by the batch's watchdog instead."""
+    if not seconds or seconds <= 0:
         yield False
         return
-
+    at = time.monotonic() + seconds
+    token = _DEADLINE.set(at)
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     armed = [True]
 
     def expire(signum, frame):
         if armed[0]:
             raise TimeLimitExceeded()
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    # The timer repeats every 50 ms until cleared: an exception raised while a finalizer runs
-    # (garbage collection in the middle of the audit) is swallowed by Python, so one alarm is not
-    # enough.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
+    previous = signal.signal(signal.SIGALRM, expire) if usable else None
+    if usable:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
-        yield True
+        yield usable
+    except Exception:
+        if time.monotonic() >= at:  # past the time, an error is the interrupted work's: the time is the cause
+            raise TimeLimitExceeded() from None
+        raise
+    else:
+        if time.monotonic() >= at:
+            raise TimeLimitExceeded()
     finally:
         armed[0] = False  # from here on an alarm does nothing: the guard's own handling cannot be interrupted
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        _DEADLINE.reset(token)
 
 
 def time_error(file: str, seconds: float) -> LoadError:

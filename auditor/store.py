@@ -278,8 +278,18 @@ class Store:
 
     # ---------------------------------------------------------------- cross-report links
 
-    def pending_pairs(self) -> list[tuple[int, int]]:
-        """(later id, earlier id) of every same-agency pair of consecutive years not evaluated yet."""
+    def pending_pairs(self, aliases: Optional[dict[str, str]] = None) -> list[tuple[int, int]]:
+        """(later id, earlier id) of every same-agency pair of consecutive years not evaluated yet.
+
+        ``aliases`` (``agency.pairing_plan``) maps agency keys to the key they pair under."""
+        if aliases:
+            by_key: dict[tuple[str, int], list[int]] = {}
+            for report in self.identified():
+                by_key.setdefault((aliases.get(report.agency, report.agency), report.year), []).append(report.id)
+            done = {(row[0], row[1]) for row in self.db.execute("SELECT report_id, key FROM links WHERE kind = 'pair'")}
+            return sorted(((cur, prev) for (agency, year), ids in by_key.items() for cur in ids
+                           for prev in by_key.get((agency, year - 1), ()) if (cur, str(prev)) not in done),
+                          key=lambda ids: ids)
         return self.db.execute(
             "SELECT cur.id, prev.id FROM reports cur JOIN reports prev"
             " ON prev.agency = cur.agency AND prev.year = cur.year - 1"
@@ -339,8 +349,11 @@ class Store:
                   "aggregates": self.db.execute(
                       "SELECT COUNT(*) FROM links WHERE kind = 'aggregate'").fetchone()[0]}
         order = ", ".join(f"{s} DESC" for s in ("error_count", "warning_count"))
+        from .agency import pairing_plan
+        unpaired = pairing_plan((r.agency, r.year) for r in self.identified())[1]
         return {
             "totals": totals,
+            "unpaired": [{"agency": u.agency, "reason_zh": u.message_zh, "reason_en": u.message_en} for u in unpaired],
             "per_rule": rows(f"SELECT f.code, COUNT(DISTINCT f.report_id), COUNT(*), {counts} FROM findings f"
                              " GROUP BY f.code ORDER BY COUNT(*) DESC, f.code", "code"),
             "per_agency": rows(f"SELECT COALESCE(r.agency, '?'), COUNT(DISTINCT r.id), COUNT(f.id), {counts}"

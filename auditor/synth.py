@@ -148,8 +148,8 @@ def render_docx(table3: Table, table4: Table, template: str = "2021", year: int 
     rows = [header] + [[_row_label(view3, r)] + [text(table3[r][c]) for c in view3.column_ids] for r in view3.row_ids]
     word_table = document.add_table(rows=len(rows), cols=len(header))
     for r, cells in enumerate(rows):
-        for c, text in enumerate(cells):
-            word_table.cell(r, c).text = text
+        for c, value in enumerate(cells):  # not `text`: that would shadow the helper used for table 4
+            word_table.cell(r, c).text = value
     document.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
     heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     word_table = document.add_table(rows=3, cols=15)

@@ -400,3 +400,81 @@ def test_hierarchy_runs_the_aggregate_rule(tmp_path):
     assert len({c["file"] for c in findings[0]["cells"]}) == 3
     again = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
     assert again.aggregates == 0 and again.skipped == 3  # nothing changed: nothing re-run
+
+
+# ---------------------------------------------------------------- one agency under several names
+
+
+def test_hongze_pairs_although_2024_adds_its_city(tmp_path):
+    from conftest import report_path
+    paths = [report_path("hongze-2023.pdf"), report_path("hongze-2024.pdf")]
+    db = tmp_path / "audit.sqlite"
+    summary = run_batch(paths, db)
+    assert summary.audited == 2 and summary.pairs == 1 and summary.unpaired == []
+    with Store(db) as store:
+        assert sorted((r.agency, r.year) for r in store.identified()) == [
+            ("洪泽区人民政府", 2023), ("淮安市洪泽区人民政府", 2024)]  # stored as read; paired under one key
+        links = store.db.execute("SELECT report_id, key FROM links WHERE kind = 'pair'").fetchall()
+        ids = store.report_ids()
+    assert links == [(ids[str(paths[1])], str(ids[str(paths[0])]))]
+
+
+def _named_series(folder: Path, names: dict[int, str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for year, template, table3, table4 in _gold_series(sorted(names)):
+        path = folder / f"r-{year}-{len(paths)}.txt"
+        path.write_text(render_text(table3, table4, template=template, year=year, agency=names[year]), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_city_prefix_short_government_and_character_forms_pair_up(tmp_path):
+    _named_series(tmp_path / "a", {2020: "洪澤區政府", 2021: "洪泽区 人民政府", 2022: "淮安市洪泽区人民政府",
+                                   2023: "江苏省淮安市洪泽区人民政府"})
+    summary = run_batch([tmp_path / "a"], tmp_path / "audit.sqlite")
+    assert summary.audited == 4 and summary.pairs == 3 and summary.unpaired == []
+
+
+def test_different_agencies_stay_apart(tmp_path):
+    # a city's government and one of its districts; a government and its office
+    _named_series(tmp_path / "a", {2021: "某市人民政府", 2022: "某市某区人民政府"})
+    _named_series(tmp_path / "b", {2021: "甲县人民政府", 2022: "甲县人民政府办公室"})
+    summary = run_batch([tmp_path / "a", tmp_path / "b"], tmp_path / "audit.sqlite")
+    assert summary.audited == 4 and summary.pairs == 0
+
+
+def test_unpaired_agencies_are_said_with_the_reason(tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    _named_series(tmp_path / "gap", {2020: "甲县人民政府", 2022: "甲县人民政府"})  # 2021 missing
+    _named_series(tmp_path / "two", {2021: "北京市朝阳区人民政府"})
+    _named_series(tmp_path / "three", {2021: "长春市朝阳区人民政府"})
+    _named_series(tmp_path / "four", {2022: "朝阳区人民政府"})  # which 朝阳区?
+    db = tmp_path / "audit.sqlite"
+    summary = run_batch([tmp_path / d for d in ("gap", "two", "three", "four")], db)
+    assert summary.pairs == 0
+    assert summary.unpaired_lines("zh") == [
+        "未配对：朝阳区人民政府：可能是 北京市朝阳区人民政府、长春市朝阳区人民政府 中的任一个，未与它们配对",
+        "未配对：甲县人民政府：缺少 2021 年的报告：2020 年与 2022 年未配对"]
+    assert summary.unpaired_lines("en")[1] == "not paired: 甲县人民政府: no report for 2021: 2020 and 2022 not paired"
+    result = CliRunner().invoke(main, ["report", "--db", str(db), "--lang", "en"])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert "not paired: 朝阳区人民政府: could be any of 北京市朝阳区人民政府, 长春市朝阳区人民政府" in result.output
+    result = CliRunner().invoke(main, ["batch", "--db", str(tmp_path / "b.sqlite"), str(tmp_path / "gap")])
+    assert "未配对：甲县人民政府：缺少 2021 年的报告" in result.output, result.output
+
+
+def test_pairing_plan_merges_only_an_unambiguous_city_prefix():
+    from auditor.agency import normalize_agency, pairing_plan
+
+    assert normalize_agency("洪泽区政府办公室") == "洪泽区人民政府办公室"
+    assert normalize_agency("ＡＢ县　人民政府") == "AB县人民政府"
+    aliases, notes = pairing_plan([("洪泽区人民政府", 2023), ("淮安市洪泽区人民政府", 2024),
+                                   ("某市人民政府", 2023), ("某市某区人民政府", 2024),
+                                   ("乙县人民政府", 2023), ("某市乙县人民政府", 2023)])
+    assert aliases == {"洪泽区人民政府": "淮安市洪泽区人民政府"}
+    assert [(n.agency, n.message_en) for n in notes] == [
+        ("乙县人民政府", "某市乙县人民政府 has a report of 2023 too: taken as another agency, not paired")]

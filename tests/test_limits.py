@@ -244,3 +244,67 @@ def test_loader_notes_are_findings_that_the_run_can_disable_or_reclassify():
 
     raised = audit_file("report.pdf", RULES, RunConfig(severity_overrides={"FORMAT-MISMATCH": Severity.error}), data=data)
     assert [f.severity.value for f in raised.findings] == ["error"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_work_that_ends_after_its_deadline_is_over_time_even_if_every_alarm_was_swallowed():
+    """The first alarm lands in a finalizer and the work ends before the timer repeats (50 ms): the
+    time is over all the same, so the block raises on leaving instead of passing for on time."""
+    from auditor.limits import TimeLimitExceeded, deadline
+
+    class Finalized:
+        def __del__(self):
+            time.sleep(0.03)  # the alarm at 10 ms lands here, and is swallowed
+
+    with pytest.raises(TimeLimitExceeded):
+        with deadline(0.01):
+            Finalized()
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_an_error_raised_past_the_deadline_is_the_time_limit():
+    """A library that turns the alarm into its own exception does not make the file an internal error."""
+    from auditor.limits import TimeLimitExceeded, deadline
+
+    with pytest.raises(TimeLimitExceeded):
+        with deadline(0.01):
+            try:
+                time.sleep(0.2)
+            except BaseException as error:  # noqa: BLE001 - what a careless library does
+                raise ValueError("wrapped") from error
+    with pytest.raises(ValueError), deadline(5):  # within the time an error stays itself
+        raise ValueError("own")
+
+
+def test_checkpoints_end_the_work_where_no_timer_can_run():
+    """Off the main thread there is no SIGALRM: the loaders' checkpoints still end the file."""
+    import threading
+
+    from auditor.limits import TimeLimitExceeded, checkpoint, deadline
+
+    outcome = []
+
+    def work():
+        try:
+            with deadline(0.02) as timer:
+                outcome.append(timer)
+                while True:
+                    checkpoint()
+        except TimeLimitExceeded:
+            outcome.append("over")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(2)
+    assert outcome == [False, "over"]
+    checkpoint()  # no deadline outside the block
+
+
+def test_the_time_limit_fixture_is_deterministic():
+    """The LIMIT-TIME fixture (guidong-2020, 1 ms) run many times: always LIMIT-TIME, alone, quickly."""
+    data = report_path("guidong-2020.txt").read_bytes()
+    started = time.perf_counter()
+    outcomes = [tuple(codes(audit("guidong-2020.txt", data, Limits(seconds=0.001))[0])) for _ in range(100)]
+    assert set(outcomes) == {("LIMIT-TIME",)}
+    assert time.perf_counter() - started < 10
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -141,14 +141,98 @@ class _Mapping(dict):
     key_lines: dict = {}
 
 
-# libyaml's safe loader when it is there (a 1 MB file in seconds less), else PyYAML's own.
+# libyaml's safe loader when it is there (a 1 MB file in seconds less), else PyYAML's own. Looked up
+# at each load (tests run both): the limits below must not depend on which one parses.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RULE_LOADERS: dict[type, type] = {}
 
 
-class _RuleYamlLoader(_SAFE_LOADER):
-    """A safe loader (no Python objects) that rejects duplicate keys and records lines.
+def _rule_loader() -> type:
+    """A safe loader (no Python objects) on ``_SAFE_LOADER`` that rejects duplicate keys and records lines.
 
-    Anchors, aliases and deep nesting are refused before it runs, by ``_check_events``."""
+    Anchors, aliases and deep nesting are refused before it runs, by ``_check_flow_depth`` and
+    ``_check_events``."""
+    base = _SAFE_LOADER
+    if base not in _RULE_LOADERS:
+        loader = type(f"_Rule{base.__name__}", (base,), {})
+        loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+        _RULE_LOADERS[base] = loader
+    return _RULE_LOADERS[base]
+
+
+def _too_deep(line: Optional[int]) -> RuleError:
+    return RuleError(RULE_TOO_COMPLEX, f"YAML 嵌套超过 {MAX_NESTING} 层", f"YAML nested deeper than {MAX_NESTING} levels",
+                     line=line)
+
+
+_FLOW_SIGNIFICANT = re.compile(r"[\[\]{}'\"#]")
+
+
+def _check_flow_depth(text: str) -> None:
+    """Refuse flow collections (``[``, ``{``) nested deeper than ``MAX_NESTING``, from the raw text.
+
+    Runs before any YAML parser: libyaml refuses deep flow nesting itself, with its own error (a
+    syntax error here) before the event scan can count it, and its scanner reads up to a line ahead.
+    A cheap lexer: quoted scalars and comments are skipped; outside flow collections a bracket
+    opens one only at the start of a node (line start, or after ``- ``, ``: ``, ``? ``), since a
+    block plain scalar may hold brackets. It may overcount in a block scalar (``|``) full of
+    unmatched brackets, a text no rule file needs; ``_check_events`` remains the exact check."""
+    depth = 0
+    position = 0
+    while True:
+        found = _FLOW_SIGNIFICANT.search(text, position)
+        if found is None:
+            return
+        index = found.start()
+        char = text[index]
+        before = text[index - 1] if index else "\n"
+        position = index + 1
+        if char == "#":
+            if before in " \t\n":
+                end = text.find("\n", index)
+                position = len(text) if end < 0 else end
+        elif char in "'\"":
+            if before in " \t\n[{,:-?":
+                position = _quoted_end(text, index)
+        elif char in "[{":
+            if depth or _node_start(text, index):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise _too_deep(text.count("\n", 0, index) + 1)
+        elif depth:  # ] or }
+            depth -= 1
+
+
+def _node_start(text: str, index: int) -> bool:
+    """Whether ``text[index]``, in block context, begins a node: after blanks, at the line's start or an indicator."""
+    before = index - 1
+    while before >= 0 and text[before] in " \t":  # linear overall: each blank run is walked for one bracket
+        before -= 1
+    if before < 0 or text[before] == "\n":
+        return True
+    if text[before] in "-?":
+        return before == 0 or text[before - 1] in " \t\n"
+    return text[before] == ":" and before < index - 1  # `key: [`
+
+
+def _quoted_end(text: str, index: int) -> int:
+    """The position after the quoted scalar opening at ``index`` (the end of the text if unclosed)."""
+    quote = text[index]
+    position = index + 1
+    while True:
+        end = text.find(quote, position)
+        if end < 0:
+            return len(text)
+        if quote == "'":
+            if text.startswith("''", end):  # '' is an escaped quote
+                position = end + 2
+                continue
+            return end + 1
+        backslashes = len(text[position:end]) - len(text[position:end].rstrip("\\"))
+        if backslashes % 2:
+            position = end + 1
+            continue
+        return end + 1
 
 
 def _check_events(text: str) -> None:
@@ -171,13 +255,12 @@ def _check_events(text: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
-                raise RuleError(RULE_TOO_COMPLEX, f"YAML 嵌套超过 {MAX_NESTING} 层",
-                                f"YAML nested deeper than {MAX_NESTING} levels", line=line)
+                raise _too_deep(line)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
 
-def _construct_mapping(loader: _RuleYamlLoader, node: yaml.MappingNode):
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode):
     mapping = _Mapping()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
@@ -192,9 +275,6 @@ def _construct_mapping(loader: _RuleYamlLoader, node: yaml.MappingNode):
                             line=key_node.start_mark.line + 1)
         mapping.key_lines[key] = key_node.start_mark.line + 1
         mapping[key] = loader.construct_object(value_node, deep=True)
-
-
-_RuleYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 @dataclass
@@ -245,8 +325,9 @@ def _too_large(size: int) -> RuleError:
 
 def _yaml_entries(text: str) -> list[_Entry]:
     try:
+        _check_flow_depth(text)
         _check_events(text)
-        data = yaml.load(text, Loader=_RuleYamlLoader)  # a safe loader: no Python objects
+        data = yaml.load(text, Loader=_rule_loader())  # a safe loader: no Python objects
     except yaml.constructor.ConstructorError as exc:  # a tag SafeLoader does not know: !!python/...
         tag = re.search(r"tag '([^']*)'", exc.problem or "")
         shown = (tag.group(1) if tag else "?").replace("tag:yaml.org,2002:", "!!")
@@ -256,6 +337,8 @@ def _yaml_entries(text: str) -> list[_Entry]:
                         line=mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "maximum nesting depth" in (exc.problem or ""):  # libyaml's own limit, should the pre-scan miss it
+            raise _too_deep(mark.line + 1 if mark else None) from None
         message = exc.problem or exc.context or "cannot parse"
         if exc.context and exc.context_mark and exc.problem:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
