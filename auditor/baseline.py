@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from .findings import AuditResult, Finding
+from .model.findings import AuditResult, Finding
 
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .findings import Severity
+from .model.findings import Severity
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
+from .policy import FAIL_LEVELS
 
 KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format", "limits"}
 # [limits] keys -> (Limits field, multiplier): sizes in MB, time in seconds (0: no time limit).
@@ -26,7 +27,6 @@ LIMIT_KEYS = {
     "nesting": ("nesting", 1), "table-cells": ("table_cells", 1), "row-cells": ("row_cells", 1),
     "seconds": ("seconds", 1),
 }
-FAIL_LEVELS = ("error", "warning", "review", "info", "never")
 MAX_CONFIG_BYTES = 256 * 1024  # tomllib reads a dense 1 MB file in seconds
 
 CONFIG_UNREADABLE = "CONFIG-UNREADABLE"

@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass, fields, replace
 from typing import Iterator, Optional
 
-from .load.errors import LoadError
+from .model.errors import LoadError
 
 MB = 1024 * 1024
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 from .catalogue import Problem, lookup
-from .findings import Finding, Severity, Status
-from .model import Source
+from .model.findings import Finding, Severity, Status
+from .model.report import Source
 
 
 INTERNAL_ERROR = "internal-error"

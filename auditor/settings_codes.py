@@ -8,7 +8,7 @@ from typing import Iterable
 
 from .code_names import CodeNames, UnknownCodes, resolve_places
 from .config import CONFIG_UNKNOWN_CODE, ConfigError, FileConfig
-from .findings import Severity
+from .model.findings import Severity
 
 USAGE_UNKNOWN_CODE = "USAGE-UNKNOWN-CODE"
 _LIST_HINT = {"zh": "。auditor rules list 列出全部代码", "en": ". auditor rules list lists every code"}

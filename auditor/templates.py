@@ -15,7 +15,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .normalize import label_key
+from .model.text import label_key
 from .resources import read_yaml_resource
 
 # The template id of a report older than every national template: it has no national tables.

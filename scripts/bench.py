@@ -52,11 +52,11 @@ def _median_ms(samples: list[float]) -> float:
 
 def stage_times(path: Path, data: bytes, rules, config, repeat: int) -> dict:
     """Median milliseconds of each stage of one report's audit (the stages ``audit_file`` runs)."""
-    from auditor.engine import run_rules
-    from auditor.extract import extract
+    from auditor.check.engine import run_rules
+    from auditor.extract.tables import extract
     from auditor.load import load_bytes
-    from auditor.locate import locate_errors
-    from auditor.narrative import check_narrative
+    from auditor.locate.search import locate_errors
+    from auditor.check.narrative import check_narrative
 
     samples: dict[str, list[float]] = {stage: [] for stage in STAGES + ("total",)}
     for _ in range(repeat):
@@ -79,7 +79,7 @@ def stage_times(path: Path, data: bytes, rules, config, repeat: int) -> dict:
 
 
 def per_report(repeat: int) -> list[dict]:
-    from auditor.engine import RunConfig
+    from auditor.policy import RunConfig
     from auditor.ruleset import load_default_rules
 
     rules, config = load_default_rules(), RunConfig()
@@ -115,8 +115,8 @@ def synthetic_pages(count: int, seed: int = 11) -> list[bytes]:
 def html_against_lxml(count: int) -> dict:
     import lxml.html
 
-    from auditor.audit import audit_file
-    from auditor.engine import RunConfig
+    from auditor.pipeline import audit_file
+    from auditor.policy import RunConfig
     from auditor.ruleset import load_default_rules
 
     rules, config = load_default_rules(), RunConfig()

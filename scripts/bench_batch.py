@@ -81,7 +81,7 @@ def build_corpus(folder: Path, count: int, seed: int = 1, error_share: float = 0
 
 def _measure(args) -> None:
     """Run one batch in this process and print its figures as JSON (called by ``main`` in a child)."""
-    from auditor.batch import BatchOptions, run_batch
+    from auditor.corpus.batch import BatchOptions, run_batch
 
     options = BatchOptions(jobs=args.jobs, chunk_size=args.chunk_size)
     cluster = None

@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.engine import RunConfig, run_rules  # noqa: E402
-from auditor.findings import Severity, Status  # noqa: E402
-from auditor.locate import locate_errors  # noqa: E402
-from auditor.model import Cell, CellState, Report, Table, TemplateGuess  # noqa: E402
+from auditor.check.engine import run_rules  # noqa: E402
+from auditor.policy import RunConfig
+from auditor.model.findings import Severity, Status  # noqa: E402
+from auditor.locate.search import locate_errors  # noqa: E402
+from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess  # noqa: E402
 from auditor.ruleset import load_default_rules  # noqa: E402
 from auditor.synth import random_table3, random_table4  # noqa: E402
 

@@ -78,8 +78,8 @@ def plumber_page_times(path: Path, repeat: int) -> list[float]:
 
 
 def audit_time(path: Path, repeat: int) -> tuple[float, float]:
-    from auditor.audit import audit_file
-    from auditor.engine import RunConfig
+    from auditor.pipeline import audit_file
+    from auditor.policy import RunConfig
     from auditor.load import load_path
     from auditor.ruleset import load_default_rules
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from auditor.catalogue import CATALOGUE  # noqa: E402
-from auditor.store import Store  # noqa: E402
+from auditor.corpus.store import Store  # noqa: E402
 from auditor.synth import random_series, render_docx, render_html, render_text  # noqa: E402
 from bench_batch import agency_name  # noqa: E402
 

@@ -296,7 +296,7 @@ def _instrumented_import(name: str) -> None:
         import auditor
 
         for module in pkgutil.walk_packages(auditor.__path__, "auditor."):
-            if module.name.startswith("auditor.scale") or module.name.endswith("__main__"):
+            if module.name.startswith("auditor.corpus.scale") or module.name.endswith("__main__"):
                 continue
             try:
                 __import__(module.name)

@@ -43,12 +43,13 @@ RULE_FIXTURES = ROOT / "tests" / "fixtures" / "rules"
 
 os.environ.setdefault("AUDITOR_OCR_THREADS", "1")  # one core: the machine is shared
 
-from auditor.audit import audit_file, audit_report  # noqa: E402
-from auditor.engine import RunConfig, run_rules  # noqa: E402
-from auditor.extract import extract  # noqa: E402
-from auditor.findings import AuditResult  # noqa: E402
+from auditor.pipeline import audit_file, audit_report  # noqa: E402
+from auditor.check.engine import run_rules  # noqa: E402
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract  # noqa: E402
+from auditor.model.findings import AuditResult  # noqa: E402
 from auditor.load import LoadError, load_bytes  # noqa: E402
-from auditor.locate import locate_errors  # noqa: E402
+from auditor.locate.search import locate_errors  # noqa: E402
 from auditor.problems import INTERNAL_ERROR  # noqa: E402
 from auditor.ruleset import RuleError, lint_rule_files, load_default_rules  # noqa: E402
 from auditor.ruleset import loader as rule_loader  # noqa: E402
@@ -72,7 +73,7 @@ def rules():
 def known_codes() -> frozenset[str]:
     """Every code a finding may carry: the catalogue, the shipped rules, the narrative claims."""
     from auditor.catalogue import everything
-    from auditor.narrative import pre2019
+    from auditor.check.narrative import pre2019
 
     codes = set(everything()) | {rule.code for rule in rules()} | {pre2019.CODE}
     claims = (ROOT / "rules" / "narrative" / "claims.yaml").read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from bench_batch import build_corpus  # noqa: E402
 
 
 def batch_command(corpus: Path, db: Path, jobs: int, chunk_size: int) -> list[str]:
-    return [sys.executable, "-m", "auditor.cli_batch", "batch", str(corpus), "--db", str(db), "--jobs", str(jobs),
+    return [sys.executable, "-m", "auditor.cli.batch", "batch", str(corpus), "--db", str(db), "--jobs", str(jobs),
             "--chunk-size", str(chunk_size), "--no-progress"]
 
 
@@ -49,7 +49,7 @@ class Child:
             self.pid = self.process.pid
             return
         self.process = None
-        from auditor.batch import BatchOptions, run_batch
+        from auditor.corpus.batch import BatchOptions, run_batch
 
         self.pid = os.fork()
         if self.pid == 0:  # the child: its own process group, so a kill takes its workers too

@@ -30,8 +30,8 @@ def report_paths() -> list[Path]:
 
 
 def snapshot(out: Path) -> None:
-    from auditor.audit import audit_file
-    from auditor.engine import RunConfig
+    from auditor.pipeline import audit_file
+    from auditor.policy import RunConfig
     from auditor.ruleset import load_default_rules
 
     rules, config = load_default_rules(), RunConfig()

@@ -8,7 +8,7 @@ import shutil
 from click.testing import CliRunner
 
 from auditor.baseline import legacy_fingerprint
-from auditor.cli import main
+from auditor.cli.main import main
 from test_machine_formats import changed_copy
 
 
@@ -43,8 +43,8 @@ def test_a_baseline_works_from_another_directory_and_for_a_moved_renamed_report(
 
 
 def test_a_version_1_baseline_still_matches_from_its_directory(tmp_path, monkeypatch):
-    from auditor.audit import audit_file
-    from auditor.engine import RunConfig
+    from auditor.pipeline import audit_file
+    from auditor.policy import RunConfig
     from auditor.ruleset import load_default_rules
 
     path = changed_copy(tmp_path)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import batch as batch_module
-from auditor import cli_batch  # noqa: F401 - registers batch and report on the CLI group
-from auditor.batch import BatchOptions, Batch, expand_inputs, run_batch
-from auditor.cli import main
-from auditor.findings import Severity
-from auditor.store import Store
+from auditor.corpus import batch as batch_module
+from auditor.cli import batch as cli_batch  # noqa: F401 - registers batch and report on the CLI group
+from auditor.corpus.batch import BatchOptions, Batch, expand_inputs, run_batch
+from auditor.cli.main import main
+from auditor.model.findings import Severity
+from auditor.corpus.store import Store
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 sys.path.insert(0, str(SCRIPTS))

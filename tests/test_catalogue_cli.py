@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.catalogue import CatalogueError, everything, parse_catalogue
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.code_names import CodeNames
 from auditor.ruleset import find_rule_files
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from auditor.cells import is_item_number, parse_cell
+from auditor.model.cells import is_item_number, parse_cell
 
 
 @pytest.mark.parametrize("raw,state,value,decimals,unit,note", [

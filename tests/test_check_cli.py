@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from conftest import report_path
 
 
@@ -125,20 +125,20 @@ def test_a_blank_total_beside_blank_zeros_is_named_alone_with_its_required_value
 
 
 def test_a_fault_in_our_code_is_that_files_internal_error_and_exits_1(tmp_path, monkeypatch):
-    import auditor.audit
+    import auditor.pipeline
 
     good = tmp_path / "good.txt"
     good.write_bytes(report_path("guidong-2020.txt").read_bytes())
     bad = tmp_path / "trigger.txt"
     bad.write_bytes(report_path("tianshui-2020.txt").read_bytes())
-    real_extract = auditor.audit.extract
+    real_extract = auditor.pipeline.extract
 
     def faulty(document):
         if document.file.endswith("trigger.txt"):
             raise ZeroDivisionError("simulated bug")
         return real_extract(document)
 
-    monkeypatch.setattr(auditor.audit, "extract", faulty)
+    monkeypatch.setattr(auditor.pipeline, "extract", faulty)
     code, output = run("check", "--format", "json", str(tmp_path))
     data = json.loads(output)
     by_file = {r["file"].split("/")[-1]: r for r in data["reports"]}

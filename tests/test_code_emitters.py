@@ -18,11 +18,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.audit import audit_file
+from auditor.pipeline import audit_file
 from auditor.catalogue import builtin, everything, lookup, shipped_rule_paths
-from auditor.cli import main
-from auditor.engine import RunConfig
-from auditor.narrative.claims import load_vocabulary
+from auditor.cli.main import main
+from auditor.policy import RunConfig
+from auditor.check.narrative.claims import load_vocabulary
 from auditor.ruleset import load_default_rules, load_rule_files
 from conftest import CORPUS, DATA
 
@@ -206,7 +206,7 @@ def test_the_catalogue_registers_nothing_on_import_and_needs_no_command_line():
     # the catalogue is data read on first use: importing it loads no CLI module, and the whole
     # catalogue is there without importing the modules that emit the codes
     probe = ("import sys; import auditor.catalogue as c; "
-             "assert not any(m.startswith(('auditor.cli', 'auditor.config', 'auditor.audit')) for m in sys.modules); "
+             "assert not any(m.startswith(('auditor.cli.main', 'auditor.config', 'auditor.pipeline')) for m in sys.modules); "
              "e = c.everything(); assert {'USAGE-NO-FILES', 'CONFIG-VALUE', 'RULE-SYNTAX', 'N-OUTCOME', "
              "'T3-BALANCE', 'XY-IDENTICAL'} <= set(e); print(len(e))")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,

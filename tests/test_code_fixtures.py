@@ -9,15 +9,16 @@ from typing import Optional
 import pytest
 import yaml
 
-import auditor.crossyear as crossyear
-from auditor.audit import audit_report
-from auditor.crossyear import evaluate_aggregate, evaluate_pair, load_crossreport_rules
-from auditor.engine import RunConfig, run_rules
-from auditor.extract import extract
+import auditor.check.crossyear as crossyear
+from auditor.pipeline import audit_report
+from auditor.check.crossyear import evaluate_aggregate, evaluate_pair, load_crossreport_rules
+from auditor.check.engine import run_rules
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
 from auditor.load import load_bytes
-from auditor.model import Cell, CellState, Report, Table, TemplateGuess
-from auditor.narrative.check import check_narrative
-from auditor.narrative.claims import extract_claims, load_vocabulary
+from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess
+from auditor.check.narrative.check import check_narrative
+from auditor.check.narrative.claims import extract_claims, load_vocabulary
 from auditor.ruleset import load_default_rules
 from auditor.synth import render_rows
 from auditor.ruleset.expr import cell_exists

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from auditor.batch import BatchOptions, run_batch
-from auditor.crossyear import (crossyear_rule_paths, evaluate_aggregate, evaluate_pair,
-                               load_crossreport_rules)
-from auditor.engine import RunConfig, cell_label
-from auditor.model import Cell, CellState, Report, Source, Table, TemplateGuess
+from auditor.corpus.batch import BatchOptions, run_batch
+from auditor.check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
+from auditor.policy import RunConfig
+from auditor.present.labels import cell_label
+from auditor.model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 from auditor.ruleset import CellKey, RuleError, compile_expression, lint_rule_files, load_default_rules
-from auditor.store import Store
+from auditor.corpus.store import Store
 from auditor.synth import gold_tables, random_series, random_table3, random_table4, render_text
 from auditor.templates import template_view
 
@@ -447,7 +447,7 @@ def test_different_agencies_stay_apart(tmp_path):
 def test_unpaired_agencies_are_said_with_the_reason(tmp_path):
     from click.testing import CliRunner
 
-    from auditor.cli import main
+    from auditor.cli.main import main
 
     _named_series(tmp_path / "gap", {2020: "甲县人民政府", 2022: "甲县人民政府"})  # 2021 missing
     _named_series(tmp_path / "two", {2021: "北京市朝阳区人民政府"})
@@ -468,7 +468,7 @@ def test_unpaired_agencies_are_said_with_the_reason(tmp_path):
 
 
 def test_pairing_plan_merges_only_an_unambiguous_city_prefix():
-    from auditor.agency import normalize_agency, pairing_plan
+    from auditor.corpus.agency import normalize_agency, pairing_plan
 
     assert normalize_agency("洪泽区政府办公室") == "洪泽区人民政府办公室"
     assert normalize_agency("ＡＢ县　人民政府") == "AB县人民政府"

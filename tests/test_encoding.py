@@ -6,7 +6,7 @@ import codecs
 import pytest
 
 from auditor.load.encoding import decode_bytes, sniff_html_charset
-from auditor.load.errors import LoadError
+from auditor.model.errors import LoadError
 
 TEXT = "二、上年结转政府信息公开申请数量 18"
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.audit import audit_file, audit_report
-from auditor.engine import RunConfig
-from auditor.model import Cell, CellState, Report, Table, TemplateGuess
+from auditor.pipeline import audit_file, audit_report
+from auditor.policy import RunConfig
+from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess
 from auditor.ruleset import load_default_rules
 from auditor.synth import random_table3, random_table4, render_html, render_text
 from auditor.templates import template_view

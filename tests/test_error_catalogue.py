@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from auditor.catalogue import FINDING_KINDS, KINDS, STOPPING_KINDS, builtin, everything, markdown
-from auditor.cli import main
+from auditor.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "errors"

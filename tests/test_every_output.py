@@ -21,11 +21,12 @@ from click.testing import CliRunner
 from lxml import etree
 from lxml import html as lxml_html
 
-from auditor.audit import REPORT_SUFFIXES, audit_file
-from auditor.cli import main
-from auditor.engine import RunConfig
-from auditor.findings import AuditResult
-from auditor.memo import build_memo, render_docx, render_markdown
+from auditor.load.inputs import REPORT_SUFFIXES
+from auditor.pipeline import audit_file
+from auditor.cli.main import main
+from auditor.policy import RunConfig
+from auditor.model.findings import AuditResult
+from auditor.memo.letter import build_memo, render_docx, render_markdown
 from auditor.ruleset import load_default_rules
 from auditor.write import FORMATTERS
 from auditor.write.rule_catalogue import code_catalogue

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.model import Report, TemplateGuess
+from auditor.model.report import Report, TemplateGuess
 from auditor.ruleset.expr import (
     MAX_DEPTH,
     MAX_LENGTH,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.extract import extract
+from auditor.extract.tables import extract
 from auditor.load import load_path
 from conftest import gold, gold_mismatches, report_path
 

@@ -6,7 +6,7 @@ import random
 import opencc
 import pytest
 
-from auditor.extract import extract
+from auditor.extract.tables import extract
 from auditor.load import load_bytes
 from auditor.synth import random_table3, random_table4, render_rows
 from conftest import gold, report_path
@@ -94,10 +94,10 @@ def test_table4_without_its_section_title_is_found_by_its_header():
 
 
 def test_unknown_typos_fall_back_to_fuzzy_matching_only_when_clear():
-    from auditor.extract import LabelMatch, match_record_label  # noqa: F401
+    from auditor.extract.tables import LabelMatch, match_record_label  # noqa: F401
     from auditor.templates import template_view
-    from auditor.tokens import Record, Token
-    from auditor.model import Source
+    from auditor.extract.tokens import Record, Token
+    from auditor.model.report import Source
 
     view = template_view("table3", "2021")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.audit import audit_file
-from auditor.engine import RunConfig
-from auditor.extract import extract
-from auditor.fused import RowRelation, relation_for, resolve, split_fused_text, splits
+from auditor.pipeline import audit_file
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
+from auditor.extract.fused import RowRelation, relation_for, resolve, split_fused_text, splits
 from auditor.load import load_bytes, load_path
-from auditor.model import CellState
+from auditor.model.report import CellState
 from auditor.ruleset import load_default_rules
 from conftest import gold, gold_mismatches, report_path
 

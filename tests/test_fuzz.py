@@ -24,11 +24,11 @@ sys.path.insert(0, str(SCRIPTS))
 
 import fuzz_targets as ft  # noqa: E402
 
-from auditor.audit import audit_file  # noqa: E402
+from auditor.pipeline import audit_file  # noqa: E402
 from auditor.catalogue import CATALOGUE  # noqa: E402
-from auditor.findings import AuditResult  # noqa: E402
+from auditor.model.findings import AuditResult  # noqa: E402
 from auditor.load import LoadError  # noqa: E402
-from auditor.model import Report  # noqa: E402
+from auditor.model.report import Report  # noqa: E402
 from auditor.ruleset import RuleError  # noqa: E402
 from auditor.ruleset.loader import Rule  # noqa: E402
 

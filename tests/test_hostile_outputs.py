@@ -7,7 +7,7 @@ import io
 
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.write.rows_format import spreadsheet_safe
 from conftest import report_path
 

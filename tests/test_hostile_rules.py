@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.ruleset import RuleError, lint_rule_files, load_rule_files
 
 REPORT = Path(__file__).parent / "data" / "guidong-2020.txt"

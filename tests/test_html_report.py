@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from auditor.audit import audit_file, expand_paths
-from auditor.engine import RunConfig
-from auditor.extract import extract
-from auditor.findings import AuditResult, Finding, FindingCell, Severity
+from auditor.load.inputs import expand_paths
+from auditor.pipeline import audit_file
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
+from auditor.model.findings import AuditResult, Finding, FindingCell, Severity
 from auditor.load import load_path
-from auditor.model import Cell, CellState, Table
+from auditor.model.report import Cell, CellState, Table
 from auditor.ruleset import load_default_rules
 from auditor.write import FORMATTERS
 from auditor.write.html_report import flagged_cells, write_html

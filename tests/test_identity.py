@@ -1,7 +1,7 @@
 """Agency and year as the report prints them: title, wrapped title, agency line above the title."""
 import pytest
 
-from auditor.extract import extract
+from auditor.extract.tables import extract
 from auditor.load import load_bytes, load_path
 from conftest import report_path
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import cli_batch  # noqa: F401 - registers batch on the CLI group
-from auditor.audit import InputError, collect_inputs
-from auditor.batch import run_batch
-from auditor.cli import main
+from auditor.cli import batch as cli_batch  # noqa: F401 - registers batch on the CLI group
+from auditor.load.inputs import InputError, collect_inputs
+from auditor.corpus.batch import run_batch
+from auditor.cli.main import main
 from auditor.load import LoadError, load_bytes
-from auditor.store import Store
+from auditor.corpus.store import Store
 from conftest import report_path
 
 REPORT = "某县2021年政府信息公开工作年度报告\n一、总体情况\n"

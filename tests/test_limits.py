@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.audit import audit_file
-from auditor.batch import BatchOptions, run_batch
-from auditor.engine import RunConfig
+from auditor.pipeline import audit_file
+from auditor.corpus.batch import BatchOptions, run_batch
+from auditor.policy import RunConfig
 from auditor.limits import Limits
 from auditor.ruleset import load_default_rules
-from auditor.store import Store
+from auditor.corpus.store import Store
 from conftest import report_path
 
 RULES = list(load_default_rules())
@@ -156,7 +156,7 @@ def stuck_in_c(path, rules, config, data=None):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the batch watchdog test forks workers")
 def test_a_worker_stuck_in_c_code_is_ended_and_only_that_file_is_lost(tmp_path, monkeypatch):
-    import auditor.batch as batch_module
+    import auditor.corpus.batch as batch_module
 
     monkeypatch.setattr(batch_module, "audit_file", stuck_in_c)  # forked workers inherit it
     text = report_path("tianshui-2020.txt").read_bytes()
@@ -240,7 +240,7 @@ def test_loader_notes_are_findings_that_the_run_can_disable_or_reclassify():
     assert [(f.code, f.severity.value) for f in result.findings] == [("FORMAT-MISMATCH", "warning")]
     assert "内容却是纯文本" in result.findings[0].message
     assert audit_file("report.pdf", RULES, RunConfig(disabled=frozenset({"FORMAT-MISMATCH"})), data=data).findings == []
-    from auditor.findings import Severity
+    from auditor.model.findings import Severity
 
     raised = audit_file("report.pdf", RULES, RunConfig(severity_overrides={"FORMAT-MISMATCH": Severity.error}), data=data)
     assert [f.severity.value for f in raised.findings] == ["error"]

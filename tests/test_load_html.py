@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from auditor.load.errors import LoadError
+from auditor.model.errors import LoadError
 from auditor.load.html import load_html
 
 DATA = Path(__file__).parent / "data"

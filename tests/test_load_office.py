@@ -6,16 +6,14 @@ import io
 import os
 import stat
 import zipfile
-from xml.sax.saxutils import escape
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 
-from auditor.extract import extract
+from auditor.extract.tables import extract
 from auditor.load import LoadError, load_bytes, sniff_format
 from auditor.load.office import find_soffice
-from auditor.load.sheet import column_letters
 from auditor.synth import xlsx_from_rows
 from auditor.templates import template_view
 from conftest import gold, gold_mismatches

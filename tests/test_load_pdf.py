@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
-from auditor.extract import extract
+from auditor.cli.main import main
+from auditor.extract.tables import extract
 from auditor.load import LoadError, load_bytes, load_path, sniff_format
 from auditor.load.pdf import Edge, Grid, find_tables, is_page_number, join_lines
 from conftest import gold, gold_mismatches, report_path

@@ -17,12 +17,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.audit import audit_report
-from auditor.engine import RunConfig, run_rules
-from auditor.extract import extract
+from auditor.pipeline import audit_report
+from auditor.check.engine import run_rules
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
 from auditor.load import load_path
-from auditor.locate import MAX_CELLS, locate_errors
-from auditor.model import Cell, CellState, Report, Table, TemplateGuess
+from auditor.locate.search import MAX_CELLS, locate_errors
+from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess
 from auditor.ruleset import load_default_rules, load_rule_files
 from auditor.synth import random_table3, random_table4
 from auditor.templates import template_view
@@ -372,7 +373,7 @@ def test_output_is_deterministic():
     second = audit_report(_yichun_with_two_changes(), RULES, CONFIG).model_dump_json()
     assert first == second
     script = ("import sys; sys.path.insert(0, '.'); from tests.test_locate import _yichun_with_two_changes, RULES, "
-              "CONFIG; from auditor.audit import audit_report; "
+              "CONFIG; from auditor.pipeline import audit_report; "
               "print(audit_report(_yichun_with_two_changes(), RULES, CONFIG).model_dump_json())")
     other = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from conftest import SCHEMAS, report_path
 
 SARIF_SCHEMA = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -152,7 +152,7 @@ def test_sarif_of_reports_with_narrative_findings_does_not_crash():
 
 
 def test_sarif_describes_a_code_missing_from_the_catalogue_by_its_findings():
-    from auditor.findings import AuditResult, Finding
+    from auditor.model.findings import AuditResult, Finding
     from auditor.write.sarif import sarif_document
 
     finding = Finding(code="X-NEW", name="x.new", severity="warning", message="新问题")
@@ -230,7 +230,7 @@ def test_junit_validates_against_the_ant_jenkins_schema(tmp_path):
 
 
 def test_junit_keeps_text_xml_cannot_carry_out_of_the_file():
-    from auditor.findings import AuditResult, Finding
+    from auditor.model.findings import AuditResult, Finding
     from auditor.write.junit import write_junit
 
     finding = Finding(code="X-1", severity="error", message="bad \x0c char", sentence="a\x00b")

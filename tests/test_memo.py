@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.audit import audit_file
-from auditor.engine import RunConfig
-from auditor.extract import extract
-from auditor.findings import AuditResult, Finding, FindingCell, Severity, Status
+from auditor.pipeline import audit_file
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
+from auditor.model.findings import AuditResult, Finding, FindingCell, Severity, Status
 from auditor.load import load_path
-from auditor.memo import (
+from auditor.memo.letter import (
     MemoTemplateError,
     build_memo,
     default_template_text,

@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from auditor.audit import audit_file
-from auditor.cli import main
-from auditor.engine import RunConfig
-from auditor.extract import extract
-from auditor.findings import Severity
+from auditor.pipeline import audit_file
+from auditor.cli.main import main
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
+from auditor.model.findings import Severity
 from auditor.load import load_bytes, load_path
-from auditor.narrative.check import check_claims, check_narrative
-from auditor.narrative.claims import extract_claims, fold, load_vocabulary
+from auditor.check.narrative.check import check_claims, check_narrative
+from auditor.check.narrative.claims import extract_claims, fold, load_vocabulary
 from auditor.ruleset import load_default_rules
 from conftest import CORPUS, report_path
 

@@ -7,12 +7,12 @@ import io
 
 import pytest
 
-from auditor.audit import audit_report
-from auditor.engine import RunConfig
-from auditor.extract import extract
+from auditor.pipeline import audit_report
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
 from auditor.load import LoadError, load_bytes, sniff_format
 from auditor.load.image import ocr_available
-from auditor.model import CellState, Document
+from auditor.model.report import CellState, Document
 from auditor.ruleset import load_default_rules
 from conftest import gold, report_path
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from auditor.audit import audit_file
-from auditor.cli import main
-from auditor.engine import RunConfig
-from auditor.extract import extract
+from auditor.pipeline import audit_file
+from auditor.cli.main import main
+from auditor.policy import RunConfig
+from auditor.extract.tables import extract
 from auditor.load import load_path
 from auditor.ruleset import load_default_rules
 from conftest import report_path

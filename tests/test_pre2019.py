@@ -1,11 +1,11 @@
 """Reports before 2019: the old 统计表 (flattened, one cell per line, or a table) and its sums."""
 from __future__ import annotations
 
-from auditor.audit import audit_file
-from auditor.engine import RunConfig
-from auditor.findings import Severity
+from auditor.pipeline import audit_file
+from auditor.policy import RunConfig
+from auditor.model.findings import Severity
 from auditor.load import load_bytes, load_path
-from auditor.narrative.pre2019 import _splits, read_old_table
+from auditor.check.narrative.pre2019 import _splits, read_old_table
 from auditor.ruleset import load_default_rules
 from conftest import report_path
 

@@ -353,8 +353,9 @@ def test_unreadable_file():
 ])
 def test_template_year_message_names_the_rules_table(shipped, table2, table3, code, named, other):
     """The message of a template-year finding names the table its rule declares (it once said 表三 for 表二)."""
-    from auditor.engine import RunConfig, run_rules
-    from auditor.model import Report, Table, TemplateGuess
+    from auditor.check.engine import run_rules
+    from auditor.policy import RunConfig
+    from auditor.model.report import Report, Table, TemplateGuess
 
     tables = {t: Table(id=t, found=True) for t in ("table2", "table3")}
     report = Report(file="r.txt", year=2022, template=TemplateGuess(table2=table2, table3=table3, overall="hybrid"),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.batch import BatchOptions, run_batch
-from auditor.scale import INSTALL_HINT, ScaleUnavailable, dask_available
+from auditor.corpus.batch import BatchOptions, run_batch
+from auditor.corpus.scale import INSTALL_HINT, ScaleUnavailable, dask_available
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 sys.path.insert(0, str(SCRIPTS))

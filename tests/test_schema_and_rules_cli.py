@@ -7,8 +7,8 @@ from pathlib import Path
 import jsonschema
 from click.testing import CliRunner
 
-from auditor.cli import main
-from auditor.schema import SCHEMAS, schema_text
+from auditor.cli.main import main
+from auditor.write.schema import SCHEMAS, schema_text
 from conftest import report_path
 
 ROOT = Path(__file__).resolve().parents[1]

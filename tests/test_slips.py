@@ -6,7 +6,7 @@ from typing import Optional
 import pytest
 
 from auditor.ruleset.expr import CellKey
-from auditor.slips import DETECTORS, SlipContext, detect
+from auditor.locate.slips import DETECTORS, SlipContext, detect
 from auditor.templates import template_view
 
 VIEW3 = template_view("table3", "2021")

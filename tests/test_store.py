@@ -9,12 +9,21 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from auditor import cli_batch  # noqa: F401 - registers batch and report on the CLI group
-from auditor.cli import main
-from auditor.extract import extract
+from auditor.cli import batch as cli_batch  # noqa: F401 - registers batch and report on the CLI group
+from auditor.cli.main import main
+from auditor.extract.tables import extract
 from auditor.load import load_bytes
-from auditor.store import (MIGRATIONS, SCHEMA_VERSION, LinkRow, ReportRow, Store, StoreError, compress_model,
-                           finding_row, report_from_json)
+from auditor.corpus.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    LinkRow,
+    ReportRow,
+    Store,
+    StoreError,
+    compress_model,
+    finding_row,
+    report_from_json,
+)
 from auditor.synth import random_table3, random_table4, render_html
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.extract import extract
+from auditor.extract.tables import extract
 from auditor.load import load_bytes
 from auditor.synth import random_series, random_table3, random_table4, render_docx
 from auditor.templates import template_view

@@ -9,8 +9,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
-from auditor.extract import extract
+from auditor.cli.main import main
+from auditor.extract.tables import extract
 from auditor.load import load_path
 from conftest import report_path
 

@@ -6,11 +6,22 @@ import copy
 
 import pytest
 
-from auditor.model import TemplateGuess
+from auditor.model.report import TemplateGuess
 from auditor.resources import read_yaml_resource
-from auditor.templates import (DEFAULT_TEMPLATE, PRE_TEMPLATE, TABLE_IDS, TEMPLATE_IDS, TemplateFileError,
-                               parse_index, parse_table_file, resolve, table_number, template_for_year,
-                               template_name, used_template)
+from auditor.templates import (
+    DEFAULT_TEMPLATE,
+    PRE_TEMPLATE,
+    TABLE_IDS,
+    TEMPLATE_IDS,
+    TemplateFileError,
+    parse_index,
+    parse_table_file,
+    resolve,
+    table_number,
+    template_for_year,
+    template_name,
+    used_template,
+)
 
 
 def test_the_shipped_index_lists_the_national_templates_and_tables():

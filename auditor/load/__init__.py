@@ -19,9 +19,9 @@ import zipfile
 from pathlib import Path
 
 from .. import limits
-from ..model import Document, ExtractionNote
+from ..model.report import Document, ExtractionNote
 from .encoding import decode_bytes, sniff_html_charset
-from .errors import LoadError
+from ..model.errors import LoadError
 
 _TEXT_EXTENSIONS = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml", ""}
 _MAGIC = (

@@ -18,8 +18,8 @@ from __future__ import annotations
 import io
 import re
 
-from ..model import Document
-from .errors import LoadError
+from ..model.report import Document
+from ..model.errors import LoadError
 from .pdf import join_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -108,8 +108,8 @@ class _Reader:
                 self.blocks(content if content is not None else child, path)
 
     def table(self, tbl, path: str) -> None:
-        from ..cells import cell_state
-        from ..model import CellState
+        from ..model.cells import cell_state
+        from ..model.report import CellState
 
         grid_rows: list[list[tuple[int, str, str]]] = []  # per row: (grid column, text, path)
         nested: list[tuple] = []

@@ -11,7 +11,7 @@ import codecs
 import re
 from typing import Optional
 
-from .errors import LoadError
+from ..model.errors import LoadError
 
 # Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
 _BOMS = (

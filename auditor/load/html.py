@@ -21,9 +21,9 @@ from lxml import etree
 
 from ..limits import current as current_limits
 from ..limits import nesting_error
-from ..model import Document
+from ..model.report import Document
 from .encoding import decode_bytes, sniff_html_charset
-from .errors import LoadError
+from ..model.errors import LoadError
 
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "title", "iframe"})
 _BLOCK = frozenset({

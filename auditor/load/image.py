@@ -31,8 +31,8 @@ import warnings
 from pathlib import Path
 
 from ..limits import check_pixels
-from ..model import Document
-from .errors import LoadError
+from ..model.report import Document
+from ..model.errors import LoadError
 from .pdf import OCR_MARK, Edge, Glyph, page_rows
 
 RENDER_SCALE = 2.0  # PDF pages are rendered at 144 dpi for OCR

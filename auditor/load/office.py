@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from .errors import LoadError
+from ..model.errors import LoadError
 
 _SUFFIX = {"doc": ".doc", "odt": ".odt", "rtf": ".rtf"}
 

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from ..limits import check_pages
-from ..model import Document
-from .errors import LoadError
+from ..model.report import Document
+from ..model.errors import LoadError
 
 SNAP, JOIN, MIN_EDGE, TOUCH = 3.0, 3.0, 3.0, 3.0  # pdfplumber's defaults for the lattice
 WORD_GAP, PIECE_GAP = 0.25, 1.0  # gaps, in character heights: a space; a new piece
@@ -386,8 +386,8 @@ class Grid:
 def table_rows(grid: Grid, glyphs_by_cell: dict[int, list[Glyph]], file: str, page: int,
                path: Optional[str] = None) -> tuple[list[tuple[float, dict]], list[Glyph]]:
     """A grid's rows as cell rows; rows with a single cell give their glyphs back as free text."""
-    from ..cells import cell_state
-    from ..model import CellState
+    from ..model.cells import cell_state
+    from ..model.report import CellState
 
     texts: dict[int, str] = {}
     for index in range(len(grid.cells)):

@@ -13,8 +13,8 @@ import datetime
 import io
 from typing import Optional
 
-from ..model import Document
-from .errors import LoadError
+from ..model.report import Document
+from ..model.errors import LoadError
 from .pdf import join_lines
 
 
@@ -49,8 +49,8 @@ def _text(value) -> str:
 
 
 def _sheet_rows(sheet, name: str, file: str) -> list[dict]:
-    from ..cells import cell_state
-    from ..model import CellState
+    from ..model.cells import cell_state
+    from ..model.report import CellState
 
     grid = sheet.to_python(skip_empty_area=False)
     covered: set[tuple[int, int]] = set()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Document
+from ..model.report import Document
 
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CELL_GAP = re.compile(r"\t+|\s{2,}|\u3000+")

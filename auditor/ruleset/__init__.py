@@ -20,13 +20,7 @@ from .expr import (
     meta_from_report,
     meta_number,
 )
-from .loader import (
-    LintMessage,
-    Rule,
-    default_rule_paths,
-    load_default_rules,
-    load_rule_files,
-)
+from .loader import LintMessage, Rule, default_rule_paths, load_default_rules, load_rule_files
 from .files import find_rule_files, rule_files
 from .lint import lint_rule_files
 

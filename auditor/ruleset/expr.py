@@ -43,8 +43,7 @@ from typing import Callable, Iterator, Optional, Union
 
 from .. import templates
 from ..templates import TABLE_IDS, TableView
-from .errors import (RULE_CODES, RULE_EXPRESSION, RULE_FORBIDDEN, RULE_NOT_IN_TEMPLATE, RULE_TOO_COMPLEX,
-                     RULE_VALUE)
+from .errors import RULE_CODES, RULE_EXPRESSION, RULE_FORBIDDEN, RULE_NOT_IN_TEMPLATE, RULE_TOO_COMPLEX, RULE_VALUE
 
 MAX_LENGTH = 2000  # characters in one expression
 MAX_DEPTH = 32  # nested parentheses, calls, unary signs and "not"

@@ -27,11 +27,34 @@ import yaml
 
 from ..resources import rules_root
 from ..templates import TABLE_IDS, TEMPLATE_IDS, template_view
-from .errors import (RULE_ALIAS, RULE_DUPLICATE_CODE, RULE_FILE, RULE_FORBIDDEN,
-                     RULE_MISSING_KEY, RULE_NOT_IN_TEMPLATE, RULE_STRUCTURE, RULE_SYNTAX,
-                     RULE_TOO_COMPLEX, RULE_TOO_LARGE, RULE_UNKNOWN_KEY, RULE_VALUE)
-from .expr import (Domain, Expansion, ExpansionBudget, Expr, ForEach, RuleError, ViewResolver, check_for_each,
-                   compile_expression, expand_instances, parse_domain, split_qualifier)
+from .errors import (
+    RULE_ALIAS,
+    RULE_DUPLICATE_CODE,
+    RULE_FILE,
+    RULE_FORBIDDEN,
+    RULE_MISSING_KEY,
+    RULE_NOT_IN_TEMPLATE,
+    RULE_STRUCTURE,
+    RULE_SYNTAX,
+    RULE_TOO_COMPLEX,
+    RULE_TOO_LARGE,
+    RULE_UNKNOWN_KEY,
+    RULE_VALUE,
+)
+from .expr import (
+    Domain,
+    Expansion,
+    ExpansionBudget,
+    Expr,
+    ForEach,
+    RuleError,
+    ViewResolver,
+    check_for_each,
+    compile_expression,
+    expand_instances,
+    parse_domain,
+    split_qualifier,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NESTING = 64  # nested YAML collections (a rule needs 4)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from ..findings import AuditResult
+from ..model.findings import AuditResult
 
 
 class Formatter(Protocol):

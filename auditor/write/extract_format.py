@@ -4,7 +4,7 @@ from __future__ import annotations
 import tabulate as tabulate_module
 from tabulate import tabulate
 
-from ..model import Report
+from ..model.report import Report
 from ..templates import TABLE_IDS, resolve
 
 tabulate_module.WIDE_CHARS_MODE = True

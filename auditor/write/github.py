@@ -4,7 +4,7 @@
 fail level, error and warning findings are ``::warning`` and review and info ``::notice``."""
 from __future__ import annotations
 
-from ..findings import AuditResult
+from ..model.findings import AuditResult
 from . import register
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, default_level, shown_level
 

@@ -19,8 +19,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from ..findings import AuditResult, Finding, Severity
-from ..model import Cell, CellState, Table
+from ..model.findings import AuditResult, Finding, Severity
+from ..model.report import Cell, CellState, Table
 from ..templates import TEMPLATE_IDS, TableView, template_view
 from . import register
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import __version__
-from ..findings import AuditResult, AuditRun
+from ..model.findings import AuditResult, AuditRun
 from . import register
 from .levels import DEFAULT_FAIL_ON, failing_count
 

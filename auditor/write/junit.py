@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree as ET
 
-from ..engine import rule_instances
-from ..findings import AuditResult, Finding
-from ..model import Report
+from ..check.engine import rule_instances
+from ..model.findings import AuditResult, Finding
+from ..model.report import Report
 from . import register
 from .levels import DEFAULT_FAIL_ON, fails
 

@@ -10,29 +10,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..findings import Finding, Severity
+from ..model.findings import Finding, Severity
+from ..policy import DEFAULT_FAIL_ON, failing_count, fails, threshold  # noqa: F401 - the formats' one import
 
 SEVERITY_LABELS = {"zh": {"error": "错误", "warning": "警告", "review": "复核", "info": "提示"},
                    "en": {"error": "error", "warning": "warning", "review": "review", "info": "info"}}
-DEFAULT_FAIL_ON = "error"  # the CLI's default; formatters called without fail_on use it too
-
-
-def threshold(fail_on: Optional[str]) -> Optional[Severity]:
-    """The lowest failing severity; None for "never"."""
-    level = fail_on or DEFAULT_FAIL_ON
-    return None if level == "never" else Severity(level)
-
-
-def fails(finding: Finding, fail_on: Optional[str]) -> bool:
-    lowest = threshold(fail_on)
-    return lowest is not None and finding.severity.rank >= lowest.rank
-
-
-def failing_count(results, fail_on: Optional[str]) -> int:
-    """Findings at or above the fail level: the exit status is 1 exactly when this is > 0."""
-    return sum(fails(f, fail_on) for r in results for f in r.findings)
-
-
 def shown_level(finding: Finding, fail_on: Optional[str]) -> str:
     """error (fails the run) | warning (error or warning below the fail level) | note (review, info)."""
     if fails(finding, fail_on):

@@ -7,7 +7,7 @@ import io
 import json
 import re
 
-from ..findings import AuditResult
+from ..model.findings import AuditResult
 from . import register
 from .levels import DEFAULT_FAIL_ON, fails
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from ..findings import AuditResult, Finding
+from ..model.findings import AuditResult, Finding
 from . import register
 from .levels import DEFAULT_FAIL_ON, default_level, failing_count, fails, shown_level
 from .rule_catalogue import CodeInfo, code_catalogue

@@ -6,7 +6,7 @@ import textwrap
 import tabulate as tabulate_module
 from tabulate import tabulate
 
-from ..findings import AuditResult, Severity
+from ..model.findings import AuditResult, Severity
 from . import register
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, failing_count
 

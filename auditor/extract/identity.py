@@ -7,8 +7,8 @@ from itertools import islice
 from dataclasses import dataclass
 from typing import Optional
 
-from .model import Document
-from .normalize import to_simplified
+from ..model.report import Document
+from ..model.text import to_simplified
 
 _TITLE = re.compile(r"信息公开(?:工作)?(?:年度)?报告|政务公开(?:工作)?年度报告|信息公开年报")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .cells import cell_state, overlong_number, parse_cell
+from ..model.cells import cell_state, overlong_number, parse_cell
 from .fused import RowRelation, resolve
-from .model import Cell, CellState, Row, Source
+from ..model.report import Cell, CellState, Row, Source
 
 WIDE_ROW_VALUES = 3
 _VALUE_STATES = (CellState.number, CellState.dash)  # a row with this many values carries its own record

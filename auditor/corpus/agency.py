@@ -24,7 +24,7 @@ from typing import Iterable, Optional, Union
 
 import yaml
 
-from .normalize import to_simplified
+from ..model.text import to_simplified
 
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?|[〇零一二三四五六七八九]{4}\s*年(?:度)?")
 # Words that follow an agency's name in a report title, longest first.

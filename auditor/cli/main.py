@@ -15,18 +15,27 @@ from typing import NoReturn, Optional
 
 import click
 
-from . import __version__
-from .audit import InputError, audit_file, collect_inputs, fails, skipped_lines
-from .baseline import apply_baseline, read_baseline, write_baseline
-from .catalogue import KINDS, shipped_rules, with_rules
-from .code_names import CodeNames
-from .config import FAIL_LEVELS, ConfigError, load_config
-from .engine import RunConfig
-from .findings import Severity
-from .ruleset import (RuleError, default_rule_paths, find_rule_files, lint_rule_files, load_default_rules,
-                      load_rule_files, rule_files)
-from .settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
-from .write import FORMATTERS, get_formatter
+from .. import __version__
+from ..load.inputs import InputError, collect_inputs, skipped_lines
+from ..pipeline import audit_file
+from ..policy import FAIL_LEVELS, result_fails
+from ..baseline import apply_baseline, read_baseline, write_baseline
+from ..catalogue import KINDS, shipped_rules, with_rules
+from ..code_names import CodeNames
+from ..config import ConfigError, load_config
+from ..policy import RunConfig
+from ..model.findings import Severity
+from ..ruleset import (
+    RuleError,
+    default_rule_paths,
+    find_rule_files,
+    lint_rule_files,
+    load_default_rules,
+    load_rule_files,
+    rule_files,
+)
+from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
+from ..write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 UNREAD_KINDS = frozenset({"file", "limit", "internal"})  # a finding of these kinds at error: the file was not read
@@ -257,8 +266,7 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
     level = fail_on or file_config.fail_on or "error"
     text = formatter(results, lang=config.lang, rules=rules, fail_on=level)
     _emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
-    threshold = None if level == "never" else Severity(level)
-    sys.exit(EXIT_FINDINGS if any(fails(r, threshold) for r in results) else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if any(result_fails(r, level) for r in results) else EXIT_OK)
 
 
 @main.command()
@@ -290,7 +298,7 @@ def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
 @click.option("--sender", default="", help="Signature line above the date.")
 def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     """更正建议函 / Write the correction memo to the agency (Markdown or DOCX)."""
-    from .memo import MemoTemplateError, build_memo, write_memo
+    from ..memo.letter import MemoTemplateError, build_memo, write_memo
 
     try:
         rules = _load_rules(rule_dirs)
@@ -325,11 +333,11 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def extract(path, fmt, output, lang):
     """读出表格 / Print the parsed tables: every cell with value, state, raw text and source."""
-    from .extract import extract as extract_report
-    from .limits import DEFAULT, guarded
-    from .load import LoadError, load_path
-    from .problems import INTERNAL_ERROR
-    from .write.extract_format import extract_json, extract_text
+    from ..extract.tables import extract as extract_report
+    from ..limits import DEFAULT, guarded
+    from ..load import LoadError, load_path
+    from ..problems import INTERNAL_ERROR
+    from ..write.extract_format import extract_json, extract_text
 
     if not Path(path).is_dir():  # a folder is no report: read_capped says so below
         inputs_or_exit([path], lang)
@@ -362,7 +370,7 @@ def rules() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(rule_dirs, kinds, lang, fmt):
     """列出全部代码 / List every code: the rules in force, then the catalogue (problems, narrative, errors)."""
-    from .write.rules_format import rules_json, rules_text
+    from ..write.rules_format import rules_json, rules_text
 
     try:
         loaded = _load_rules(rule_dirs)
@@ -402,4 +410,4 @@ def rules_lint(paths, lang):
 
 
 # The corpus commands (batch, report) register themselves on ``main``.
-from . import cli_batch  # noqa: E402,F401
+from . import batch as cli_batch  # noqa: E402,F401

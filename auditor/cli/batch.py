@@ -13,15 +13,30 @@ import sys
 
 import click
 
-from .agency import AgencyMapError
-from .batch import DEFAULT_CHUNK, BatchOptions, failing_files, is_terminal, run_batch
-from .cli import (EXIT_FINDINGS, EXIT_OK, TIME_LIMIT_OPTION, USAGE_AGENCY_MAP, USAGE_BAD_OPTION, USAGE_STORE, _emit,
-                  _rule_error, _usage_error, check_output, inputs_or_exit, main, rule_files, run_limits, run_settings)
-from .config import FAIL_LEVELS
-from .findings import Severity
-from .ruleset import RuleError, default_rule_paths
-from .store import SEVERITIES, Store, StoreError
-from .write.rows_format import spreadsheet_safe
+from ..corpus.agency import AgencyMapError
+from ..corpus.batch import DEFAULT_CHUNK, BatchOptions, failing_files, is_terminal, run_batch
+from .main import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    TIME_LIMIT_OPTION,
+    USAGE_AGENCY_MAP,
+    USAGE_BAD_OPTION,
+    USAGE_STORE,
+    _emit,
+    _rule_error,
+    _usage_error,
+    check_output,
+    inputs_or_exit,
+    main,
+    rule_files,
+    run_limits,
+    run_settings,
+)
+from ..policy import FAIL_LEVELS
+from ..model.findings import Severity
+from ..ruleset import RuleError, default_rule_paths
+from ..corpus.store import SEVERITIES, Store, StoreError
+from ..write.rows_format import spreadsheet_safe
 
 
 @main.command()

@@ -1,83 +1,23 @@
-"""The whole flow for one file: load -> extract -> rules -> findings. Batch and CLI both call this.
+"""Which files a run audits: paths named on the command line, folders walked and globs expanded.
 
-A file that cannot be read becomes a finding; a fault in our own code becomes that file's
-``internal-error`` finding. Nothing here raises for a bad input file.
+A missing path, an unmatched glob or a named file of a type no loader reads stops the run before
+any work (``InputError``, exit 2). Files met in folders that are no report are kept as ``Skipped``
+with the reason, so a run lists them rather than dropping them unseen.
 """
 from __future__ import annotations
 
 import glob
 import os
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from . import limits
-from .engine import RunConfig, run_rules
-from .extract import extract
-from .findings import AuditResult, ClaimSummary, Finding, Severity
-from .load import READABLE_SUFFIXES, LoadError, decode_bytes, load_bytes, load_path, sniff_format
-from .locate import locate_errors
-from .model import Document, Report
-from .narrative import check_narrative
-from .normalize import normalize
-from .problems import INTERNAL_ERROR, problem_finding
+from ..model.errors import LoadError
+from ..model.text import normalize
+from . import READABLE_SUFFIXES, decode_bytes, sniff_format
 
 REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml",
                    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".png", ".jpg", ".jpeg"}
-
-
-def extraction_findings(report: Report, config: RunConfig) -> list[Finding]:
-    findings = []
-    if report.template.overall == "pre-2019":
-        findings.append(problem_finding(
-            "PRE-2019",
-            f"{report.year}年度报告早于2019年国家统一模板，按旧式报告处理，不套用表二至表四的勾稽关系",
-            f"{report.year} report predates the 2019 national template; the table relations do not apply",
-            config.lang, file=report.file))
-    for note in report.notes:
-        finding = problem_finding(note.code, note.message_zh, note.message_en, config.lang,
-                                  file=report.file, source=note.source)
-        finding.severity = config.severity(finding.code, finding.severity)
-        findings.append(finding)
-    return findings
-
-
-def audit_report(report: Report, rules, config: RunConfig, document: Optional[Document] = None) -> AuditResult:
-    relations: list = []  # every linear relation evaluated, for locate (which cells are wrong)
-    findings, stats = run_rules(report, rules, config, relations)
-    findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
-    corrections = locate_errors(report, relations, config)  # also sets the failing findings' suspects
-    claims = ClaimSummary()
-    if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
-        narrative, claims = check_narrative(report, document, config)
-        findings += narrative
-    return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
-                       findings=findings, stats=stats, tables=report.tables, corrections=corrections,
-                       claims=claims)
-
-
-def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:
-    return AuditResult(file=file, findings=[problem_finding(code, zh, en, config.lang, file=file)])
-
-
-def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes] = None) -> AuditResult:
-    """Audit one file within ``config.limits``; always returns a result, never raises for the file's sake."""
-    file = str(path)
-    try:
-        with limits.guarded(file, config.limits):
-            document = load_bytes(data, file) if data is not None else load_path(path)
-            report = extract(document)
-            return audit_report(report, rules, config, document)
-    except LoadError as error:  # the file's own problem, a limit included
-        return _failure(file, error.code, error.message_zh, error.message_en, config)
-    except Exception as error:  # our own fault: recorded as the file's finding, the batch goes on
-        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return _failure(file, INTERNAL_ERROR, f"审核 {file} 时程序内部出错：{detail}",
-                        f"internal error while auditing {file}: {detail}", config)
-
-
-# ------------------------------------------------------------------ inputs
 
 _GLOB_CHARS = set("*?[")
 # Files that come with a corpus but are no report, by name (the part before the first dot, any case).
@@ -255,7 +195,3 @@ def skipped_lines(skipped: list[Skipped], lang: str = "zh") -> list[str]:
     return [head] + [f"  {item.path}{separator}{item.text(lang)}" for item in skipped]
 
 
-def fails(result: AuditResult, fail_on: Optional[Severity]) -> bool:
-    if fail_on is None:
-        return False
-    return any(f.severity.rank >= fail_on.rank for f in result.findings)

@@ -31,19 +31,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
-from . import __version__, limits
+from .. import __version__, limits
 from .agency import AgencyNames, pairing_plan, read_hierarchy
-from .audit import Inputs, Skipped, audit_file, collect_inputs, expand_paths, skipped_lines
-from .crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
-from .engine import RunConfig
-from .findings import Severity
-from .limits import DEFAULT as DEFAULT_LIMITS
-from .limits import Limits
-from .load import LoadError, read_capped
-from .model import Report
-from .problems import INTERNAL_ERROR, problem_finding
-from .resources import rules_root
-from .ruleset import default_rule_paths, load_rule_files
+from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
+from ..pipeline import audit_file
+from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
+from ..policy import RunConfig
+from ..model.findings import Severity
+from ..limits import DEFAULT as DEFAULT_LIMITS
+from ..limits import Limits
+from ..load import LoadError, read_capped
+from ..model.report import Report
+from ..problems import INTERNAL_ERROR, problem_finding
+from ..resources import rules_root
+from ..ruleset import default_rule_paths, load_rule_files
 from .store import LinkRow, ReportRow, Store, compress_model, finding_row
 
 DEFAULT_CHUNK = 100

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .findings import AuditRun
-from .model import Report
+from ..model.findings import AuditRun
+from ..model.report import Report
 
 SCHEMAS = {
     "check.schema.json": (AuditRun, "auditor check --format json"),

@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .ruleset.expr import CellKey
-from .templates import TableView
+from ..ruleset.expr import CellKey
+from ..templates import TableView
 
 
 @dataclass(frozen=True)

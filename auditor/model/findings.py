@@ -7,7 +7,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from .model import JsonDecimal, Source, Table, TemplateGuess
+from .report import JsonDecimal, Source, Table, TemplateGuess
 
 
 class Severity(str, Enum):

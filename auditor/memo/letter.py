@@ -25,8 +25,8 @@ from typing import Iterable, Optional, Union
 
 from pydantic import BaseModel, Field
 
-from .findings import AuditResult, Finding, FindingCell, Severity, Status
-from .templates import TABLE_IDS, resolve, table_number
+from ..model.findings import AuditResult, Finding, FindingCell, Severity, Status
+from ..templates import TABLE_IDS, resolve, table_number
 
 DEFAULT_TEMPLATE = "memo.md.j2"
 DEFAULT_INCLUDE = ("error", "warning")

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Optional
 
-from .model import Cell, CellState, Source
+from .report import Cell, CellState, Source
 
 DASHES = frozenset({"/", "／", "-", "－", "—", "——", "–", "一", "无", "\\", "、"})
 MAX_DIGITS = 30  # longer digit runs are not counts: kept as text, and extraction notes LIMIT-NUMBER-LENGTH

@@ -35,12 +35,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Optional
 
-from .engine import RunConfig, cell_label
-from .findings import Correction, CorrectionCell, Finding, Severity, Status
-from .model import Cell, CellState, Report
-from .ruleset.expr import CellKey
+from ..policy import RunConfig
+from ..present.labels import cell_label
+from ..model.findings import Correction, CorrectionCell, Finding, Severity, Status
+from ..model.report import Cell, CellState, Report
+from ..ruleset.expr import CellKey
 from .slips import Slip, SlipContext, detect
-from .templates import TableView, resolve
+from ..templates import TableView, resolve
 
 MAX_CELLS = 3  # the largest set of cells searched
 MAX_LISTED = 20  # alternative minimal corrections listed per group

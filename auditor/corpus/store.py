@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
-from .model import Cell, CellState, Report, Source, Table, TemplateGuess
+from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
 SCHEMA_VERSION = 1
 

@@ -14,12 +14,12 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
-from .cells import MAX_DIGITS, overlong_number
+from ..model.cells import MAX_DIGITS, overlong_number
 from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
-from .model import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
-from .normalize import label_key, normalize
-from .templates import TEMPLATE_IDS, LabelSpec, TableView, heading_match, row_match, template_view
+from ..model.report import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
+from ..model.text import label_key, normalize
+from ..templates import TEMPLATE_IDS, LabelSpec, TableView, heading_match, row_match, template_view
 from .tokens import Record, build_records
 
 HEADING_SLACK = 26  # a heading is a short row: its keyword plus at most this many characters

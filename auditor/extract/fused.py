@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Optional, Sequence
 
-from .model import Cell, CellState, Document, Report, Row, Source
-from .normalize import normalize
+from ..model.report import Cell, CellState, Document, Report, Row, Source
+from ..model.text import normalize
 
 MIN_TABLE_DIGITS = 7  # a fused row of table 3 has at least one digit per column
 MAX_NUMBER_DIGITS = 7  # a count in these tables never needs more digits than this

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
-from ..engine import RunConfig
-from ..findings import Finding, Severity, Status
-from ..model import Document, Report, Source
+from ...policy import RunConfig
+from ...model.findings import Finding, Severity, Status
+from ...model.report import Document, Report, Source
 from .claims import fold
 
 CODE = "PRE-TABLE-SUM"

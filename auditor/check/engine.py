@@ -7,18 +7,24 @@ with the value the blank would need; one with missing or text operands is "not a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, make_dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Optional
 
-from .catalogue import rule_kind
-from .findings import AuditStats, Finding, FindingCell, Severity, Status
-from .limits import DEFAULT as DEFAULT_LIMITS
-from .limits import Limits
-from .model import Cell, CellState, Report
-from .ruleset.expr import (REPORT_QUALIFIERS, CellKey, IntegerCheck, LinearRelation, MetaCondition,
-                           meta_from_report, split_qualifier)
-from .templates import resolve, table_number, used_template
+from ..catalogue import rule_kind
+from ..model.findings import AuditStats, Finding, FindingCell, Severity, Status
+from ..model.report import Cell, CellState, Report
+from ..ruleset.expr import (
+    CellKey,
+    IntegerCheck,
+    LinearRelation,
+    MetaCondition,
+    meta_from_report,
+    split_qualifier,
+)
+from ..policy import RunConfig
+from ..present.labels import cell_label
+from ..templates import resolve, table_number, used_template
 
 _UNCERTAIN = (CellState.uncertain, CellState.inferred)
 _MISSING = Cell(state=CellState.missing)
@@ -29,40 +35,6 @@ _STATUS_ZH = {"failed": "不成立", "not_filled": "未填写", "not_assessable"
 # AuditStats's counters as a plain dataclass: a pydantic model costs time on every increment.
 _Counts = make_dataclass("_Counts", [(name, int, 0) for name in AuditStats.model_fields],
                          namespace={"model": lambda self: AuditStats(**self.__dict__)})
-
-
-@dataclass
-class RunConfig:
-    """What the run decides rather than the rule: language, severities, disabled codes."""
-
-    lang: str = "zh"
-    severity_overrides: dict[str, Severity] = field(default_factory=dict)
-    disabled: frozenset[str] = frozenset()
-    # Error localisation (locate.py): report -> {CellKey or (table, row, column): weight}; a cell
-    # confirmed elsewhere (another table, last year's report) weighs more, so costs more to change.
-    cell_weights: Optional[Callable[[Report], dict]] = None
-    limits: Limits = DEFAULT_LIMITS  # what one input file may cost (limits.py)
-
-    def severity(self, code: str, default: Severity) -> Severity:
-        return self.severity_overrides.get(code, default)
-
-
-# ------------------------------------------------------------------ cell labels
-
-
-def cell_label(key: CellKey, guess, lang: str = "zh") -> str:
-    """A cell as printed ("表三“总计”行“自然人”列"), in the template its table follows in the report
-    (``guess``: the report's ``TemplateGuess``). A qualified table of a cross-report rule
-    ("prev.table3") is labelled with its report ("上年报告表三…"); other qualifiers add nothing."""
-    qualifier, table = split_qualifier(key.table)
-    view = resolve(guess, table)
-    row, column = view.row(key.row), view.column(key.column)
-    zh_prefix, en_prefix = REPORT_QUALIFIERS.get(qualifier, ("", ""))
-    if lang == "zh":
-        row_name = (row.zh if row else key.row).split(" ")[-1]
-        column_name = column.zh if column else key.column
-        return f"{zh_prefix}{table_number(table)}“{row_name}”行“{column_name}”列"
-    return f"{en_prefix + ' ' if en_prefix else ''}{table} {key.row}/{key.column}"
 
 
 def _finding_cell(key: CellKey, cell: Cell, guess) -> FindingCell:

@@ -21,11 +21,12 @@ from decimal import Decimal, localcontext
 from functools import lru_cache
 from typing import Optional
 
-from ..engine import RunConfig, cell_label
-from ..findings import ClaimNote, ClaimSummary, Finding, FindingCell, Severity, Status
-from ..model import Cell, CellState, Document, Report
-from ..ruleset import CellKey, NotInTemplate, compile_expression
-from ..templates import PRE_TEMPLATE, resolve, table_number
+from ...policy import RunConfig
+from ...present.labels import cell_label
+from ...model.findings import ClaimNote, ClaimSummary, Finding, FindingCell, Severity, Status
+from ...model.report import Cell, CellState, Document, Report
+from ...ruleset import CellKey, NotInTemplate, compile_expression
+from ...templates import PRE_TEMPLATE, resolve, table_number
 from .claims import Candidate, Claim, Number, Vocabulary, extract_claims, load_vocabulary
 
 _VALUE = (CellState.number, CellState.uncertain, CellState.inferred)

@@ -24,13 +24,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
-from .engine import Evaluator, RunConfig, cell_label, evaluate_instances
-from .findings import Finding, FindingCell, Severity, Status
-from .model import Cell, Report
-from .resources import rules_root
-from .ruleset.expr import CellKey, LinearRelation, Term, cell_exists, expand_instances, split_qualifier
-from .ruleset.loader import RULE_SUFFIXES, Rule, load_rule_files
-from .templates import PRE_TEMPLATE, TableView, resolve, template_view, used_template
+from .engine import Evaluator, evaluate_instances
+from ..policy import RunConfig
+from ..present.labels import cell_label
+from ..model.findings import Finding, FindingCell, Severity, Status
+from ..model.report import Cell, Report
+from ..resources import rules_root
+from ..ruleset.expr import CellKey, LinearRelation, Term, cell_exists, expand_instances, split_qualifier
+from ..ruleset.loader import RULE_SUFFIXES, Rule, load_rule_files
+from ..templates import PRE_TEMPLATE, TableView, resolve, template_view, used_template
 
 PREVIOUS = "prev"
 MIN_DISTINCT_NONZERO = 3

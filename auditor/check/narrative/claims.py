@@ -24,10 +24,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Optional
 
-from ..model import Document, Report, Source
-from ..normalize import to_simplified
-from ..resources import read_yaml_resource
-from ..ruleset import compile_expression
+from ...model.report import Document, Report, Source
+from ...model.text import to_simplified
+from ...resources import read_yaml_resource
+from ...ruleset import compile_expression
 
 VOCABULARY_FILE = "narrative/claims.yaml"
 

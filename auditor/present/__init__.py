@@ -1,0 +1,1 @@
+"""Words for people: cell labels, numbers and the vocabulary every message and writer shares."""
