@@ -1,4 +1,4 @@
 """``python -m auditor`` runs the command line."""
-from .cli.main import main
+from .cli import main
 
 main()

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.corpus import batch as batch_module
-from auditor.cli import batch as cli_batch  # noqa: F401 - registers batch and report on the CLI group
 from auditor.corpus.batch import BatchOptions, Batch, expand_inputs, run_batch
 from auditor.cli.main import main
 from auditor.model.findings import Severity

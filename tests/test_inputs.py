@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import batch as cli_batch  # noqa: F401 - registers batch on the CLI group
 from auditor.load.inputs import InputError, collect_inputs
 from auditor.corpus.batch import run_batch
 from auditor.cli.main import main

@@ -156,9 +156,9 @@ def stuck_in_c(path, rules, config, data=None):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the batch watchdog test forks workers")
 def test_a_worker_stuck_in_c_code_is_ended_and_only_that_file_is_lost(tmp_path, monkeypatch):
-    import auditor.corpus.batch as batch_module
+    import auditor.corpus.worker as worker_module
 
-    monkeypatch.setattr(batch_module, "audit_file", stuck_in_c)  # forked workers inherit it
+    monkeypatch.setattr(worker_module, "audit_file", stuck_in_c)  # forked workers inherit it
     text = report_path("tianshui-2020.txt").read_bytes()
     for name in ("a.txt", "b.txt", "stuck.txt", "c.txt"):
         (tmp_path / name).write_bytes(text)

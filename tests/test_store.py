@@ -9,7 +9,6 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import batch as cli_batch  # noqa: F401 - registers batch and report on the CLI group
 from auditor.cli.main import main
 from auditor.extract.tables import extract
 from auditor.load import load_bytes

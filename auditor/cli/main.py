@@ -407,7 +407,3 @@ def rules_lint(paths, lang):
     click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个提醒{skipped}" if lang == "zh" else
                f"{len(files)} file(s), {len(errors)} error(s), {warnings} warning(s){skipped}")
     sys.exit(EXIT_USAGE if errors else EXIT_OK)
-
-
-# The corpus commands (batch, report) register themselves on ``main``.
-from . import batch as cli_batch  # noqa: E402,F401

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -34,7 +31,6 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 from .. import __version__, limits
 from .agency import AgencyNames, pairing_plan, read_hierarchy
 from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
-from ..pipeline import audit_file
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from ..policy import RunConfig
 from ..model.findings import Severity
@@ -45,10 +41,10 @@ from ..model.report import Report
 from ..problems import INTERNAL_ERROR, problem_finding
 from ..resources import rules_root
 from ..ruleset import default_rule_paths, load_rule_files
-from .store import LinkRow, ReportRow, Store, compress_model, finding_row
+from .store import LinkRow, ReportRow, Store, finding_row
+from .worker import Task, _init_worker, audit_chunk, hard_time_limit, prime
 
 DEFAULT_CHUNK = 100
-Task = tuple[str, Optional[str], Optional[bytes]]  # (path, content hash, content)
 
 
 # -------------------------------------------------------------------- options and results
@@ -174,89 +170,6 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
         "disabled": sorted(options.disabled),
         "limits": asdict(options.limits),
     }
-
-
-# -------------------------------------------------------------------- the worker
-
-
-_WORKER_STATE: dict[str, tuple[list, RunConfig]] = {}
-_STATE_LOCK = threading.Lock()
-
-
-def _state(spec: dict) -> tuple[list, RunConfig]:
-    """The compiled rules and run config of a spec, built once per process (per version)."""
-    with _STATE_LOCK:
-        state = _WORKER_STATE.get(spec["version"])
-        if state is None:
-            folder = tempfile.mkdtemp(prefix="auditor-rules-")
-            try:
-                paths = []
-                for name, text in spec["rules"]:
-                    path = Path(folder) / name
-                    path.write_text(text, encoding="utf-8")
-                    paths.append(path)
-                rules = load_rule_files(paths)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-            config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
-                               disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})))
-            state = _WORKER_STATE[spec["version"]] = (rules, config)
-        return state
-
-
-# The file a worker is auditing and since when (monotonic seconds), for the worker's watchdog.
-_BUSY: list = [None, 0.0]
-WATCHDOG_EXIT = 70  # a worker that ended itself over a file stuck past its hard time limit
-
-
-def hard_time_limit(limits: Limits) -> float:
-    """When the watchdog ends a worker stuck on one file: the soft limit (a signal, which cannot
-    interrupt C code) has had its chance by then."""
-    return 2 * limits.seconds + 5 if limits.seconds else 0.0
-
-
-def _init_worker(spec: dict) -> None:
-    """Process-pool initializer: compile the rules once; exit if the coordinator goes away, or if
-    one file holds the worker past the hard time limit (the coordinator then retries the chunk's
-    files one by one and records the one that stops a worker again)."""
-    _state(spec)
-    globals()["_SPEC"] = spec
-    parent = os.getppid()
-    hard_limit = hard_time_limit(Limits(**spec.get("limits", {})))
-
-    def watch() -> None:  # a killed coordinator leaves no worker behind; a stuck file ends its worker
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)
-            if hard_limit and _BUSY[0] is not None and time.monotonic() - _BUSY[1] > hard_limit:
-                os._exit(WATCHDOG_EXIT)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def audit_chunk(tasks: Sequence[Task], spec: Optional[dict] = None) -> list[dict]:
-    """Audit a chunk of files; each result is plain data: identity, findings rows, compressed model."""
-    rules, config = _state(spec if spec is not None else globals()["_SPEC"])
-    out = []
-    for path, content_hash, data in tasks:
-        _BUSY[:] = [path, time.monotonic()]
-        try:
-            result = audit_file(path, rules, config, data=data)
-        finally:
-            _BUSY[0] = None
-        model = None
-        if result.tables:
-            report = Report.model_construct(file=result.file, agency=result.agency, year=result.year,
-                                            template=result.template, tables=result.tables, notes=[], images=[])
-            model = compress_model(report.model_dump_json())
-        out.append({
-            "path": path, "hash": content_hash, "status": "audited",
-            "agency": result.agency, "year": result.year, "template": result.template.overall,
-            "model": model,
-            "findings": [finding_row(f.model_dump(mode="json")) for f in result.findings],
-        })
-    return out
 
 
 # -------------------------------------------------------------------- runners
@@ -438,8 +351,7 @@ class Batch:
         self.cross_rules = load_crossreport_rules(cross)
         self.version = rule_version([*single, *cross], _settings_text(self.options, self.names))
         self.spec = worker_spec(single, self.version, self.options)
-        with _STATE_LOCK:  # this process (and forked workers) need not compile the rules again
-            _WORKER_STATE.setdefault(self.version, (rules, self.config))
+        prime(self.version, rules, self.config)
 
     # ------------------------------------------------------------ identity
 

@@ -2,7 +2,7 @@
 
 The coordinator reads and hashes the files as for local processes and sends them, contents
 included, in chunks of about 100 to the cluster's workers (no shared file system needed); each
-worker runs ``batch.audit_chunk`` and returns plain rows, which the coordinator writes to the store.
+worker runs ``worker.audit_chunk`` and returns plain rows, which the coordinator writes to the store.
 The worker spec (rule texts and settings) is sent once to every worker. Optional: install with
 ``pip install auditor[scale]`` (dask[distributed]).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from .batch import Task, audit_chunk
+from .worker import Task, audit_chunk
 
 INSTALL_HINT = "Dask is not installed: pip install auditor[scale]  (or: pip install 'dask[distributed]')"
 

@@ -5,7 +5,6 @@ fail level, error and warning findings are ``::warning`` and review and info ``:
 from __future__ import annotations
 
 from ..model.findings import AuditResult
-from . import register
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, default_level, shown_level
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
@@ -19,7 +18,6 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-@register("github")
 def write_github(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     lines = []
     for result in results:

@@ -22,7 +22,6 @@ from typing import Iterable, Optional
 from ..model.findings import AuditResult, Finding, Severity
 from ..model.report import Cell, CellState, Table
 from ..templates import TEMPLATE_IDS, TableView, template_view
-from . import register
 
 TABLES = ("table2", "table3", "table4")
 
@@ -579,7 +578,6 @@ def _legend(t: dict) -> str:
     return "".join(out)
 
 
-@register("html")
 def write_html(results: list[AuditResult], lang: str = "zh", **_) -> str:
     """The whole page as one string: inline CSS and script, no external resource."""
     lang = lang if lang in _T else "zh"

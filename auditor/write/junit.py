@@ -11,7 +11,6 @@ from xml.etree import ElementTree as ET
 from ..check.engine import rule_instances
 from ..model.findings import AuditResult, Finding
 from ..model.report import Report
-from . import register
 from .levels import DEFAULT_FAIL_ON, fails
 
 # XML 1.0 cannot carry these characters at all, escaped or not; a report's raw text may hold them.
@@ -115,7 +114,6 @@ def junit_tree(results: list[AuditResult], rules=(), fail_on: str = DEFAULT_FAIL
     return root
 
 
-@register("junit")
 def write_junit(results: list[AuditResult], lang: str = "zh", rules=(), fail_on: str = DEFAULT_FAIL_ON,
                 **_) -> str:
     tree = junit_tree(results, rules, fail_on)

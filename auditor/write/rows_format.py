@@ -8,7 +8,6 @@ import json
 import re
 
 from ..model.findings import AuditResult
-from . import register
 from .levels import DEFAULT_FAIL_ON, fails
 
 COLUMNS = ["file", "agency", "year", "template", "code", "severity", "status", "table", "row", "column",
@@ -51,7 +50,6 @@ def _num(value) -> str:
     return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
 
 
-@register("csv")
 def write_csv(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
@@ -61,7 +59,6 @@ def write_csv(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAU
     return buffer.getvalue()
 
 
-@register("jsonl")
 def write_jsonl(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     lines = []
     for result in results:

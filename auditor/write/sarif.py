@@ -10,7 +10,6 @@ import json
 
 from .. import __version__
 from ..model.findings import AuditResult, Finding
-from . import register
 from .levels import DEFAULT_FAIL_ON, default_level, failing_count, fails, shown_level
 from .rule_catalogue import CodeInfo, code_catalogue
 
@@ -104,7 +103,6 @@ def sarif_document(results: list[AuditResult], lang: str = "zh", rules=(), fail_
     }
 
 
-@register("sarif")
 def write_sarif(results: list[AuditResult], lang: str = "zh", rules=(), fail_on: str = DEFAULT_FAIL_ON,
                 **_) -> str:
     return json.dumps(sarif_document(results, lang, rules, fail_on), ensure_ascii=False, indent=2) + "\n"

@@ -7,7 +7,6 @@ import tabulate as tabulate_module
 from tabulate import tabulate
 
 from ..model.findings import AuditResult, Severity
-from . import register
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, failing_count
 
 tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (uses wcwidth)
@@ -82,7 +81,6 @@ def _fail_line(results: list[AuditResult], fail_on: str, lang: str) -> str:
     return f"fail level {level}: {failing} finding(s) at or above it (exit status {status})"
 
 
-@register("text")
 def write_text(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFAULT_FAIL_ON, **_) -> str:
     lang = lang if lang in _SEVERITY else "zh"
     out: list[str] = []
