@@ -41,7 +41,8 @@ def our_page_times(path: Path, repeat: int) -> list[float]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    from auditor.load.pdf import _objects, _page_glyphs, page_rows
+    from auditor.load.pdf import _objects, _page_glyphs
+    from auditor.load.geometry import page_rows
 
     data = path.read_bytes()
     document = pdfium.PdfDocument(data)

@@ -51,7 +51,8 @@ from auditor.model.findings import AuditResult  # noqa: E402
 from auditor.load import LoadError, load_bytes  # noqa: E402
 from auditor.locate.search import locate_errors  # noqa: E402
 from auditor.problems import INTERNAL_ERROR  # noqa: E402
-from auditor.ruleset import RuleError, lint_rule_files, load_default_rules  # noqa: E402
+from auditor.ruleset import RuleError, load_default_rules  # noqa: E402
+from auditor.lint import lint_rule_files
 from auditor.ruleset import loader as rule_loader  # noqa: E402
 from auditor.ruleset.expr import compile_expression  # noqa: E402
 from auditor.synth import gold_tables, render_docx, xlsx_from_rows  # noqa: E402

@@ -14,7 +14,8 @@ from auditor.check.crossyear import crossyear_rule_paths, evaluate_aggregate, ev
 from auditor.policy import RunConfig
 from auditor.present.labels import cell_label
 from auditor.model.report import Cell, CellState, Report, Source, Table, TemplateGuess
-from auditor.ruleset import CellKey, RuleError, compile_expression, lint_rule_files, load_default_rules
+from auditor.lint import lint_rule_files
+from auditor.ruleset import CellKey, RuleError, compile_expression, load_default_rules
 from auditor.corpus.store import Store
 from auditor.synth import gold_tables, random_series, random_table3, random_table4, render_text
 from auditor.templates import template_view

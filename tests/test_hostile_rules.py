@@ -14,7 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from auditor.cli.main import main
-from auditor.ruleset import RuleError, lint_rule_files, load_rule_files
+from auditor.lint import lint_rule_files
+from auditor.ruleset import RuleError, load_rule_files
 
 REPORT = Path(__file__).parent / "data" / "guidong-2020.txt"
 SECONDS = 2.0

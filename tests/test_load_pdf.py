@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from auditor.cli.main import main
 from auditor.extract.tables import extract
 from auditor.load import LoadError, load_bytes, load_path, sniff_format
-from auditor.load.pdf import Edge, Grid, find_tables, is_page_number, join_lines
+from auditor.load.geometry import Edge, Grid, find_tables, is_page_number, join_lines
 from conftest import gold, gold_mismatches, report_path
 
 PDF_REPORTS = ["huaian-2024.pdf", "hongze-2023.pdf", "hongze-2024.pdf"]

@@ -8,7 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from auditor.cli.main import main
-from auditor.ruleset import default_rule_paths, lint_rule_files, load_default_rules, load_rule_files
+from auditor.ruleset import default_rule_paths, load_default_rules, load_rule_files
+from auditor.lint import lint_rule_files
 from auditor.ruleset.consistency import Span, check_consistency, dependent_instances
 from auditor.ruleset.expr import CellKey
 

@@ -7,18 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.ruleset import (
-    CellKey,
-    IntegerCheck,
-    LinearRelation,
-    LintMessage,
-    MetaCondition,
-    RuleError,
-    Term,
-    lint_rule_files,
-    load_default_rules,
-    load_rule_files,
-)
+from auditor.ruleset import CellKey, IntegerCheck, LinearRelation, LintMessage, MetaCondition, RuleError, Term, load_default_rules, load_rule_files
+from auditor.lint import lint_rule_files
 from auditor.templates import template_view
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"

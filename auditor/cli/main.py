@@ -25,15 +25,8 @@ from ..code_names import CodeNames
 from ..config import ConfigError, load_config
 from ..policy import RunConfig
 from ..model.findings import Severity
-from ..ruleset import (
-    RuleError,
-    default_rule_paths,
-    find_rule_files,
-    lint_rule_files,
-    load_default_rules,
-    load_rule_files,
-    rule_files,
-)
+from ..lint import lint_rule_files
+from ..ruleset import RuleError, default_rule_paths, find_rule_files, load_default_rules, load_rule_files, rule_files
 from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
 from ..write import FORMATTERS, get_formatter
 

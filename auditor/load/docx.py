@@ -20,7 +20,7 @@ import re
 
 from ..model.report import Document
 from ..model.errors import LoadError
-from .pdf import join_lines
+from .geometry import join_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..limits import check_pixels
 from ..model.report import Document
 from ..model.errors import LoadError
-from .pdf import OCR_MARK, Edge, Glyph, page_rows
+from .geometry import OCR_MARK, Edge, Glyph, page_rows
 
 RENDER_SCALE = 2.0  # PDF pages are rendered at 144 dpi for OCR
 DET_LIMIT = 960  # the detector sees the page scaled so that its longer side is at most this
@@ -179,7 +179,7 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
     import cv2
     import numpy as np
 
-    from .pdf import Grid, find_tables
+    from .geometry import Grid, find_tables
 
     array = np.asarray(image.convert("RGB")) if hasattr(image, "convert") else np.asarray(image)
     if array.ndim == 2:

@@ -15,7 +15,7 @@ from typing import Optional
 
 from ..model.report import Document
 from ..model.errors import LoadError
-from .pdf import join_lines
+from .geometry import join_lines
 
 
 def column_letters(index: int) -> str:

@@ -1,4 +1,4 @@
-"""The public rule language: expressions (``expr``), rule files (``loader``, ``files``) and their lint."""
+"""The public rule language: expressions (``expr``) and rule files (``loader``, ``files``); their lint is auditor/lint.py."""
 from .expr import (
     MAX_DEPTH,
     MAX_DIGITS,
@@ -22,13 +22,12 @@ from .expr import (
 )
 from .loader import LintMessage, Rule, default_rule_paths, load_default_rules, load_rule_files
 from .files import find_rule_files, rule_files
-from .lint import lint_rule_files
 
 __all__ = [
     "MAX_DEPTH", "MAX_DIGITS", "MAX_LENGTH", "MAX_TERMS", "META_NAMES",
     "CellKey", "Domain", "Expansion", "Expr", "IntegerCheck", "LinearRelation", "MetaCondition",
     "NotInTemplate", "RuleError", "Term", "cell_exists", "compile_expression", "meta_from_report",
     "meta_number",
-    "LintMessage", "Rule", "default_rule_paths", "lint_rule_files", "load_default_rules", "load_rule_files",
+    "LintMessage", "Rule", "default_rule_paths", "load_default_rules", "load_rule_files",
     "find_rule_files", "rule_files",
 ]

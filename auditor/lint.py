@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Union
 
-from .errors import RULE_CONTRADICTION, RULE_REDUNDANT
-from .expr import RuleError
-from .loader import LintMessage, _read_rules
+from .catalogue import catalogue_clashes
+from .ruleset.errors import RULE_CONTRADICTION, RULE_REDUNDANT
+from .ruleset.expr import RuleError
+from .ruleset.loader import LintMessage, _read_rules
 
 
 def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
@@ -17,15 +18,12 @@ def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
     contradictory rule is an error, a redundant one a warning. The shipped rules themselves are
     context, never reported.
     """
-    # Imported here: the catalogue reads rule files through this package, whose __init__ imports lint.
-    from ..catalogue import catalogue_clashes
-
     rules, problems = _read_rules(paths)
     problems += catalogue_clashes(rules)
     messages = [LintMessage(p.file or "", p.line, p.code, p.message_en, message_zh=p.message_zh) for p in problems]
     if not rules:
         return messages
-    from .consistency import check_consistency, shipped_context  # only lint needs the linear algebra
+    from .ruleset.consistency import check_consistency, shipped_context  # only lint needs the linear algebra
     mine, context = shipped_context(rules)
     try:
         inconsistencies = check_consistency(mine, context)
