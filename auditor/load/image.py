@@ -33,6 +33,7 @@ from pathlib import Path
 from ..limits import check_pixels
 from ..model import Document
 from .errors import LoadError
+from ..fused import OCR_LINE
 from .pdf import OCR_MARK, Edge, Glyph, page_rows
 
 RENDER_SCALE = 2.0  # PDF pages are rendered at 144 dpi for OCR
@@ -235,6 +236,17 @@ def _scaled(glyphs: list[Glyph], edges: list[Edge], factor: float) -> tuple[list
             [Edge(e.orientation, e.position * factor, e.start * factor, e.end * factor) for e in edges])
 
 
+def _mark_lines(rows: list[dict]) -> list[dict]:
+    """Pieces of rows that no found grid separated into cells say so (``Source.path = "ocr-line"``):
+    their columns come from the order of what was read, which the layout has not confirmed."""
+    for row in rows:
+        if row["kind"] == "line":
+            for piece in row["pieces"]:  # "ocr" -> "ocr-line", "ocr:word/media/1.png" -> "ocr-line:word/media/1.png"
+                path = piece["source"].get("path") or OCR_MARK
+                piece["source"]["path"] = OCR_LINE + path[len(OCR_MARK):] if path.startswith(OCR_MARK) else path
+    return rows
+
+
 def _header_only(data: bytes):
     """The image with PIL's own pixel check off, only to read its size (it is not decoded)."""
     from PIL import Image
@@ -273,7 +285,7 @@ def image_rows(data: bytes, file: str, page: int = 1, path: str = OCR_MARK) -> l
         if frames > 1:
             image.seek(frame)
         glyphs, edges, (_, height) = read_glyphs(image)
-        rows.extend(page_rows(glyphs, edges, file, page + frame, height, path=path))
+        rows.extend(_mark_lines(page_rows(glyphs, edges, file, page + frame, height, path=path)))
     return rows
 
 
@@ -286,7 +298,7 @@ def ocr_page_rows(page, file: str, number: int) -> list[dict]:
     image = page.render(scale=RENDER_SCALE).to_pil()
     glyphs, edges, _ = read_glyphs(image)
     glyphs, edges = _scaled(glyphs, edges, 1 / RENDER_SCALE)
-    return page_rows(glyphs, edges, file, number, page.get_height(), path=OCR_MARK)
+    return _mark_lines(page_rows(glyphs, edges, file, number, page.get_height(), path=OCR_MARK))
 
 
 def load_image(data: bytes, file: str) -> Document:
