@@ -114,6 +114,44 @@ def _ruling(binary, np, cv2) -> tuple[list[Edge], object]:
     return edges, cv2.bitwise_or(horizontal, vertical)
 
 
+def _text_height(binary, lines_mask, cv2) -> float:
+    """The usual height of a character on the page (median of the ink blobs off the rules), in pixels."""
+    text = cv2.bitwise_and(binary, cv2.bitwise_not(lines_mask))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    heights = sorted(int(h) for _, _, w, h, area in stats[1:count] if 4 <= h <= 200 and area >= 6)
+    return float(heights[len(heights) // 2]) if len(heights) >= 5 else 12.0
+
+
+def merge_double_rules(edges: list[Edge], gap: float) -> list[Edge]:
+    """Two parallel rules closer than ``gap`` are one border drawn double (a browser's default
+    ``<table border>``: every cell its own box, the spacing between them): one edge at their
+    middle, spanning both, with the short breaks where the cells' boxes meet joined."""
+    out: list[Edge] = []
+    for orientation in ("h", "v"):
+        group = sorted((e for e in edges if e.orientation == orientation), key=lambda e: e.position)
+        clusters: list[list[Edge]] = []
+        for edge in group:
+            if clusters and edge.position - clusters[-1][-1].position <= gap:
+                clusters[-1].append(edge)
+            else:
+                clusters.append([edge])
+        for cluster in clusters:
+            position = (cluster[0].position + cluster[-1].position) / 2
+            spread = cluster[-1].position - cluster[0].position
+            pieces = sorted(cluster, key=lambda e: e.start)
+            # a cell's rule stops short of the crossing rules by the spacing: reach across it
+            reach = spread / 2 + 2 if spread else 0
+            current = Edge(orientation, position, pieces[0].start - reach, pieces[0].end + reach)
+            for edge in pieces[1:]:
+                if edge.start - reach <= current.end + gap:
+                    current.end = max(current.end, edge.end + reach)
+                else:
+                    out.append(current)
+                    current = Edge(orientation, position, edge.start - reach, edge.end + reach)
+            out.append(current)
+    return out
+
+
 def _bands(profile, gap: int = 1) -> list[tuple[int, int]]:
     """Runs of non-zero entries (joining gaps of at most ``gap``)."""
     runs: list[tuple[int, int]] = []
@@ -189,6 +227,9 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
     height, width = gray.shape
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     edges, lines_mask = _ruling(binary, np, cv2)
+    if edges:
+        # rules closer than 0.7 of a character are one border drawn double (no real cell is that thin)
+        edges = merge_double_rules(edges, 0.7 * _text_height(binary, lines_mask, cv2))
     text_mask = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.dilate(lines_mask, np.ones((3, 3), np.uint8))))
     grids = [Grid(cells) for cells in find_tables(edges)] if edges else []
     grids = [g for g in grids if g.columns >= 2]
