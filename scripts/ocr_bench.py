@@ -41,7 +41,8 @@ if not GOLD.is_dir():
 # (name, look, scale, degraded)
 DEFAULT_LOOKS = [(f"{look}-{scale}x", look, scale, False) for look in ("single", "double", "borderless", "grey")
                  for scale in (1, 2)] + [("single-2x-scan", "single", 2, True), ("grey-2x-scan", "grey", 2, True),
-                                         ("double-1x-scan", "double", 1, True)]
+                                         ("double-1x-scan", "double", 1, True), ("double-2x-scan", "double", 2, True),
+                                         ("borderless-2x-scan", "borderless", 2, True)]
 _SURE = (CellState.number, CellState.blank, CellState.dash)
 _MARKED = (CellState.uncertain, CellState.inferred)
 
