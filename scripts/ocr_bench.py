@@ -139,7 +139,7 @@ def main(argv=None) -> int:
             misread = sorted(accusations(report, rules) - expected)
             results.append({"case": case["name"], "look": name, "seconds": round(seconds, 2), **counts,
                             "misread_findings": len(misread), "misread_codes": [m[0] for m in misread]})
-            print(f"  {case['name']:<22} {name:<16} right {counts['right']:>3}/{counts['cells']}  "
+            print(f"  {case['name']:<22} {name:<20} right {counts['right']:>3}/{counts['cells']}  "
                   f"wrong-unmarked {counts['wrong_unmarked']:>3}  misread findings {len(misread):>2}  {seconds:.1f}s",
                   file=sys.stderr, flush=True)
             if args.verbose:
@@ -153,11 +153,11 @@ def main(argv=None) -> int:
         for key in row:
             if key != "pages":
                 row[key] += entry[key]
-    header = f"{'look':<16}{'cells':>7}{'right':>8}{'sure':>7}{'wrong(marked)':>15}{'unread':>8}" \
+    header = f"{'look':<20}{'cells':>7}{'right':>8}{'sure':>7}{'wrong(marked)':>15}{'unread':>8}" \
              f"{'WRONG-UNMARKED':>16}{'misread-findings':>18}{'s/page':>8}"
     print(header)
     for look, row in summary.items():
-        print(f"{look:<16}{row['cells']:>7}{100 * row['right'] / max(row['cells'], 1):>7.1f}%"
+        print(f"{look:<20}{row['cells']:>7}{100 * row['right'] / max(row['cells'], 1):>7.1f}%"
               f"{100 * row['right_sure'] / max(row['cells'], 1):>6.1f}%{row['wrong_marked']:>15}{row['unread']:>8}"
               f"{row['wrong_unmarked']:>16}{row['misread_findings']:>18}{row['seconds'] / row['pages']:>8.1f}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -4,21 +4,28 @@ An optional extra: ``pip install 'auditor[ocr]'`` brings rapidocr (PP-OCR models
 inside its wheel: nothing is downloaded at run time) and onnxruntime. Without it, reading an
 image raises LoadError("format-unsupported") naming what to install.
 
-How a page is read (one core, about 2-3 s for a page of table at 144 dpi):
+How a page is read (one core, about 2-4 s for a page of tables 3 and 4 at 144 dpi):
 
+0. A page tilted by 0.15-3 degrees (a scan fed askew) is straightened first (skew_angle).
 1. Ruling lines are found with OpenCV (long horizontal and vertical runs of dark pixels) and
-   rebuilt into cells by the same lattice as PDF pages (pdf.find_tables).
+   rebuilt into cells by the same lattice as PDF pages (pdf.find_tables). Two parallel rules
+   closer than a character (a browser's double ``<table border>``) are one border.
 2. Inside each cell the text lines are found by projection (no neural detector needed) and
    each line is recognised by the PP-OCR recogniser: an empty cell is a real blank cell, and a
    label printed one character per line comes back as one label.
 3. Outside the tables, the PP-OCR text detector finds the text lines (titles, headings, page
-   numbers), which are then recognised.
+   numbers, tables without rules), which are then recognised. A detected line is cut where its
+   ink leaves a gap wider than a character, so each number of a rule-less table keeps its own
+   box, and character-sized ink the detector missed (a lone "1") is recognised too.
 4. The recognised lines become glyphs and go through pdf.page_rows, as a PDF page's characters
    do: same tables, same page-number and vertical-label handling.
 
 Pieces read this way carry ``Source.path = "ocr"``, the page (1 for an image file) and the box
-in the image's pixels (PDF points for a scanned PDF page). Extraction marks every number read
-this way ``uncertain`` until the arithmetic confirms it (fused.confirm_by_arithmetic).
+in the image's pixels (PDF points for a scanned PDF page; of the straightened page). Extraction
+marks every number read this way ``uncertain`` until the arithmetic confirms it
+(fused.confirm_by_arithmetic). Pieces of rows that no found grid separated into cells carry
+``path = "ocr-line"``: their columns come from reading order only, so table 4's (whose relations
+never cross rows) are not confirmed, and a split of their digits is never a plain number.
 """
 from __future__ import annotations
 
@@ -233,6 +240,46 @@ def _cell_lines(text_mask, box: tuple[int, int, int, int]) -> list[tuple[int, in
     return lines
 
 
+def _split_at_wide_gaps(text_mask, box: tuple[int, int, int, int], text_height: float) -> list[tuple[int, int, int, int]]:
+    """A detected line cut where its ink leaves a gap wider than a character: in a table with no
+    rules the detector takes a whole row of numbers as one line, and the recogniser, reading it
+    whole, may drop one of "0   0" — read apart, every number keeps its own box and x-position."""
+    x0, y0, x1, y1 = box
+    columns = text_mask[y0:y1, x0:x1].any(axis=0)
+    parts = _bands(columns, gap=max(2, int(1.2 * text_height)))
+    if len(parts) < 2:
+        return [box]
+    return [(x0 + left, y0, x0 + right, y1) for left, right in parts if right - left >= 2]
+
+
+def _missed_by_detector(text_mask, grids, detected: list[tuple[int, int, int, int]],
+                        text_height: float) -> list[tuple[int, int, int, int]]:
+    """Character-sized runs of ink outside the tables that no detected box covers. The detector,
+    seeing the page scaled down, misses a lone narrow "1" or "0" of a table with no rules: a
+    missed number shifts every number after it by a column. Specks (under half a character's
+    height) and anything taller than a line are left alone."""
+    mask = text_mask.copy()
+    for grid in grids:
+        gx0, gy0, gx1, gy1 = (int(v) for v in grid.box)
+        mask[max(0, gy0 - 2):gy1 + 3, max(0, gx0 - 2):gx1 + 3] = 0
+    height, width = mask.shape
+    found = []
+    pieces = [part for line in _cell_lines(mask, (0, 0, width, height))
+              for part in _split_at_wide_gaps(mask, line, text_height)]
+    for x0, top, x1, bottom in pieces:
+        rows = mask[top:bottom, x0:x1].any(axis=1).nonzero()[0]
+        if not len(rows):
+            continue
+        y0, y1 = top + int(rows[0]), top + int(rows[-1]) + 1
+        if not 0.5 * text_height <= y1 - y0 <= 1.6 * text_height:
+            continue
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if any(bx0 - 2 <= cx <= bx1 + 2 and by0 - 2 <= cy <= by1 + 2 for bx0, by0, bx1, by1 in detected):
+            continue
+        found.append((x0, y0, x1, y1))
+    return found
+
+
 def _recognise(crops: list) -> list[tuple[str, float]]:
     if not crops:
         return []
@@ -270,9 +317,10 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
     height, width = gray.shape
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     edges, lines_mask = _ruling(binary, np, cv2)
+    text_height = _text_height(binary, lines_mask, cv2)
     if edges:
         # rules closer than 0.7 of a character are one border drawn double (no real cell is that thin)
-        edges = merge_double_rules(edges, 0.7 * _text_height(binary, lines_mask, cv2))
+        edges = merge_double_rules(edges, 0.7 * text_height)
     text_mask = cv2.bitwise_and(binary, cv2.bitwise_not(cv2.dilate(lines_mask, np.ones((3, 3), np.uint8))))
     grids = [Grid(cells) for cells in find_tables(edges)] if edges else []
     grids = [g for g in grids if g.columns >= 2]
@@ -281,6 +329,7 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
         for x0, y0, x1, y1 in grid.cells:
             boxes.extend(_cell_lines(text_mask, (int(x0), int(y0), int(x1), int(y1))))
     # text outside the tables: the detector, on the page with the tables blanked
+    outside_from = len(boxes)
     outside = array.copy()
     for grid in grids:
         gx0, gy0, gx1, gy1 = (int(v) for v in grid.box)
@@ -295,8 +344,10 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
             detected = detector(band)
             for quad in (detected.boxes if detected.boxes is not None else ()):
                 xs, ys = quad[:, 0], quad[:, 1] + top
-                boxes.append((max(0, int(xs.min())), max(0, int(ys.min())), min(width, int(xs.max()) + 1),
-                              min(height, int(ys.max()) + 1)))
+                boxes.extend(_split_at_wide_gaps(text_mask, (
+                    max(0, int(xs.min())), max(0, int(ys.min())), min(width, int(xs.max()) + 1),
+                    min(height, int(ys.max()) + 1)), text_height))
+        boxes.extend(_missed_by_detector(text_mask, grids, boxes[outside_from:], text_height))
     crops, kept = [], []
     bgr = array[:, :, ::-1]
     for x0, y0, x1, y1 in boxes:
