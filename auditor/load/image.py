@@ -32,6 +32,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 import struct
 import threading
 import warnings
@@ -47,6 +48,7 @@ RENDER_SCALE = 2.0  # PDF pages are rendered at 144 dpi for OCR
 DET_LIMIT = 960  # the detector sees the page scaled so that its longer side is at most this
 _ENGINE = None
 _LOCK = threading.Lock()
+_DIGITS_AND_O = re.compile(r"^[0-9Oo]*[Oo][0-9Oo]*$")
 _MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx")
 
 
@@ -359,6 +361,8 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
     glyphs = []
     for (x0, y0, x1, y1), (text, _score) in zip(kept, _recognise(crops)):
         text = text.strip()
+        if _DIGITS_AND_O.match(text):  # "O", "1O": the recogniser's letter O for a zero; still uncertain
+            text = text.replace("O", "0").replace("o", "0")
         if text:
             glyphs.append(Glyph(text, float(x0), float(y0), float(x1), float(y1)))
     return glyphs, edges, (width, height)
