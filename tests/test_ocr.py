@@ -4,6 +4,8 @@ until the arithmetic confirms them, and a finding resting on one says to check t
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 
@@ -270,3 +272,21 @@ def test_table4_read_without_a_grid_is_not_confirmed_by_its_row_sums():
     # the same rows placed by a found grid ("ocr") are confirmed as before
     report = extract(_line_document(expected, path="ocr"))
     assert report.table("table4").cell("review", "total").state == CellState.number
+
+
+@pytest.mark.slow
+@needs_cjk_font
+@pytest.mark.parametrize("look", ["borderless-2x", "double-2x-scan", "borderless-2x-scan"])
+def test_bench_looks_have_no_silent_misread_nor_false_accusation(look, tmp_path):
+    """scripts/ocr_bench.py on one real and one synthesised report: no wrong value unmarked, no
+    error finding that the true tables do not have."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import ocr_bench
+
+    out = tmp_path / "bench.json"
+    assert ocr_bench.main(["--gold", "1", "--synth", "1", "--looks", look, "--out", str(out)]) == 0
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"][look]
+    assert summary["wrong_unmarked"] == 0 and summary["misread_findings"] == 0
+    assert summary["right"] >= 0.95 * summary["cells"]
