@@ -290,3 +290,22 @@ def test_bench_looks_have_no_silent_misread_nor_false_accusation(look, tmp_path)
     summary = json.loads(out.read_text(encoding="utf-8"))["summary"][look]
     assert summary["wrong_unmarked"] == 0 and summary["misread_findings"] == 0
     assert summary["right"] >= 0.95 * summary["cells"]
+
+
+@needs_ocr
+def test_ink_in_a_cell_read_as_nothing_is_not_a_blank_cell(monkeypatch):
+    """A faint or smudged number the recogniser returns empty must not become a sure blank."""
+    from PIL import Image, ImageDraw
+
+    import auditor.load.image as image
+
+    page = Image.new("RGB", (400, 200), "white")
+    draw = ImageDraw.Draw(page)
+    for x in (20, 200, 380):
+        draw.line((x, 20, x, 180), fill="black", width=2)
+    for y in (20, 100, 180):
+        draw.line((20, y, 380, y), fill="black", width=2)
+    draw.rectangle((280, 52, 290, 68), outline="black", width=2)  # a "0"-sized mark in the top-right cell
+    monkeypatch.setattr(image, "_recognise", lambda crops: [("", 0.0)] * len(crops))
+    glyphs, _, _ = image.read_glyphs(page)
+    assert [(g.text, g.x0 > 200, g.bottom < 100) for g in glyphs] == [("?", True, True)]

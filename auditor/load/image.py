@@ -352,15 +352,19 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
         boxes.extend(_missed_by_detector(text_mask, grids, boxes[outside_from:], text_height))
     crops, kept = [], []
     bgr = array[:, :, ::-1]
-    for x0, y0, x1, y1 in boxes:
+    for index, (x0, y0, x1, y1) in enumerate(boxes):
         pad = 2
         crop = bgr[max(0, y0 - pad):min(height, y1 + pad), max(0, x0 - pad):min(width, x1 + pad)]
         if crop.size:
             crops.append(np.ascontiguousarray(crop))
-            kept.append((x0, y0, x1, y1))
+            kept.append((x0, y0, x1, y1, index < outside_from))
     glyphs = []
-    for (x0, y0, x1, y1), (text, _score) in zip(kept, _recognise(crops)):
+    for (x0, y0, x1, y1, in_grid), (text, _score) in zip(kept, _recognise(crops)):
         text = text.strip()
+        if not text and in_grid and y1 - y0 >= 0.5 * text_height:
+            # ink of a character's size in a cell, read as nothing: the cell is not blank, it is
+            # unread ("?" is text, never a value), so no finding takes it for an empty cell
+            text = "?"
         if _DIGITS_AND_O.match(text):  # "O", "1O": the recogniser's letter O for a zero; still uncertain
             text = text.replace("O", "0").replace("o", "0")
         if text:
