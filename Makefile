@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 LOCK_EXTRAS := --extra test --extra ocr --extra scale
 UV_VERSION := 0.13.9
 
-.PHONY: demo test bench bench-compare fuzz corrupt-batch clean distclean venv lock
+.PHONY: demo test bench bench-compare ocr-bench fuzz corrupt-batch clean distclean venv lock
 
 venv: $(STAMP)
 
@@ -45,6 +45,11 @@ OLD ?= out/bench-old.json
 NEW ?= out/bench.json
 bench-compare: $(STAMP)
 	$(VENV)/bin/python scripts/bench.py --compare $(OLD) $(NEW)
+
+# OCR on tables drawn in several looks (single/double/borderless/grey rules, 1x/2x, degraded scans):
+# cells right, silent misreads and false accusations per look (a few minutes; needs a CJK font).
+ocr-bench: $(STAMP)
+	nice -n 10 $(VENV)/bin/python scripts/ocr_bench.py --gold 2 --synth 1 --out out/ocr-bench.json
 
 # Hardening runs (minutes; the long ones are in scripts/fuzz.py --help): every fuzz target 2,000
 # inputs under atheris, and a batch of 1,000 reports with 10% corrupted files.

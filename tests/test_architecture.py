@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("check",),
     ("locate",),
     ("pipeline",),
-    ("write", "memo", "baseline", "synth"),
+    ("write", "memo", "baseline", "synth", "synth_image"),
     ("corpus",),
     ("cli",),
     ("__main__",),

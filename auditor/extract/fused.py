@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Optional, Sequence
 
+from ..load.geometry import OCR_LINE
 from ..model.report import Cell, CellState, Document, Report, Row, Source
 from ..model.text import normalize
 
@@ -178,12 +179,20 @@ def resolve(texts: Sequence[str], sources: Sequence[Optional[Source]], relation:
         return Resolution(None)
     fused = " ".join(texts)
     source = sources[0] if sources else None
+    # Read by OCR, fewer numbers than cells more often means a cell was missed or two were read
+    # as one than that the print fused them: a split is never a plain number, and only a unique one is kept.
+    ocr = any(s is not None and s.path and s.path.startswith("ocr") for s in sources)
     if total_digits == width:  # one digit per cell: the column count alone decides
         values = [int(d) for r in runs for d in r]
+        if ocr:
+            note = f"OCR 读出“{fused}”，少于列数，按每格一位拆分，请核对原件"
+            return Resolution([_cell(v, CellState.inferred, fused, note, source) for v in values])
         note = f"由粘连数字“{fused}”按列数拆分（每格一位）"
         return Resolution([_cell(v, CellState.number, fused, note, source) for v in values])
     found, cut_short = splits(runs, relation, width, limit=MAX_CANDIDATES)
     chosen = _preferred(found) if not cut_short else None
+    if ocr and len(found) != 1:
+        chosen = None
     if chosen is not None:
         how = f"按列数与“{relation.text_zh}”" if relation else "按列数"
         if len(found) > 1:
@@ -354,6 +363,11 @@ def _at(source: Source, offset: int, text: str) -> Source:
 
 # ------------------------------------------------------------------ OCR'd cells
 
+def is_ocr_line(source: Optional[Source]) -> bool:
+    path = source.path if source is not None else None
+    return bool(path) and (path == OCR_LINE or path.startswith(OCR_LINE + ":"))
+
+
 def _holds(cells: list[Cell], parts: Sequence[Cell], total: Cell) -> Optional[bool]:
     if not all(c.has_value for c in cells):
         return None
@@ -404,9 +418,14 @@ def confirm_by_arithmetic(report: Report, row_groups: dict[str, dict[str, Sequen
                         ok = None
                     checks.append(({(r, column) for r in ("new", "carried_over", "total", "carried_forward")}, ok))
         for row_id, column in doubtful:
+            cell = table.rows[row_id][column]
+            if not rows and is_ocr_line(cell.source):
+                # No found grid placed this cell: with no relation across rows (table 4), a row's
+                # numbers landing in another row's place, or shifted by a column, still add up.
+                cell.note = "OCR 识别（未找到表格线，位置无法核实），请核对原件"
+                continue
             through = [ok for members, ok in checks if (row_id, column) in members]
             if through and all(ok is True for ok in through):
-                cell = table.rows[row_id][column]
                 cell.state = CellState.number
                 cell.note = "OCR 识别，勾稽关系核对一致"
                 confirmed += 1

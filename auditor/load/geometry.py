@@ -15,7 +15,8 @@ from typing import Iterable, Optional
 
 SNAP, JOIN, MIN_EDGE, TOUCH = 3.0, 3.0, 3.0, 3.0  # pdfplumber's defaults for the lattice
 WORD_GAP, PIECE_GAP = 0.25, 1.0  # gaps, in character heights: a space; a new piece
-OCR_MARK = "ocr"
+OCR_MARK = "ocr"  # Source.path of OCR'd text (image.py)
+OCR_LINE = "ocr-line"  # Source.path of OCR'd text whose cells no found grid separated (image.py)
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~～_\s]*\d{1,4}[-—–－~～_\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
