@@ -9,7 +9,7 @@ and none writes a template id or a table name of its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Optional
 
@@ -84,12 +84,33 @@ class _TableFile(_Strict):
     layout: dict[str, dict[str, list[str]]] = {}
 
 
+class _TableChanges(_Strict):
+    rows: list[_Label] = []
+    columns: list[_Label] = []
+
+
+class _Derived(_Strict):
+    """A template a user adds (a file with a top-level ``template:``): another template's tables with
+    some rows or columns printed differently, for the years given."""
+
+    id: str
+    name: _Text
+    years: _Years
+    based_on: str
+    tables: dict[str, _TableChanges] = {}
+
+
+class _DerivedFile(_Strict):
+    template: _Derived
+
+
 def _validated(model: type[BaseModel], data: object, file: str):
     try:
         return model.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors())
-        raise TemplateFileError(f"rules/templates/{file}: {problems}") from None
+        where = file if "/" in file or "\\" in file else f"rules/templates/{file}"
+        raise TemplateFileError(f"{where}: {problems}") from None
 
 
 @lru_cache(maxsize=1)
@@ -110,24 +131,98 @@ def parse_index(data: object) -> _Index:
     return index
 
 
-TEMPLATE_IDS: tuple[str, ...] = tuple(t.id for t in _index().templates)
 TABLE_IDS: tuple[str, ...] = tuple(t.id for t in _index().tables)
 DEFAULT_TEMPLATE: str = _index().default
+MAX_TEMPLATE_FILE_BYTES = 256 * 1024
+
+# Templates a run adds from files of its own (``--rules DIR``), in the order added.
+_DERIVED: dict[str, _Derived] = {}
+
+
+def template_ids() -> tuple[str, ...]:
+    """Every template in force: the shipped ones, then those the run added."""
+    return tuple(t.id for t in _index().templates) + tuple(_DERIVED)
+
+
+def _entries() -> list:
+    return [*_index().templates, *_DERIVED.values()]
+
+
+def lineage(template: str) -> tuple[str, ...]:
+    """The template and those it is based on, nearest first: a rule written for a template holds for
+    the templates derived from it."""
+    chain = [template]
+    while chain[-1] in _DERIVED:
+        chain.append(_DERIVED[chain[-1]].based_on)
+    return tuple(chain)
+
+
+def covers(templates: tuple[str, ...], template: str) -> bool:
+    """Whether a rule written for ``templates`` applies to a table that follows ``template``."""
+    return any(t in templates for t in lineage(template))
 
 
 def template_for_year(year: Optional[int]) -> Optional[str]:
-    """The template a report of ``year`` should follow: an id, ``PRE_TEMPLATE`` before the first one,
-    None when the year is unknown."""
+    """The template a report of ``year`` should follow (the one in force that year that began
+    latest): an id, ``PRE_TEMPLATE`` before the first one, None when the year is unknown."""
     if year is None:
         return None
-    for entry in _index().templates:
-        if entry.years.from_ <= year and (entry.years.to is None or year <= entry.years.to):
-            return entry.id
-    return PRE_TEMPLATE if year < min(t.years.from_ for t in _index().templates) else None
+    in_force = [t for t in _entries() if t.years.from_ <= year and (t.years.to is None or year <= t.years.to)]
+    if in_force:
+        return max(in_force, key=lambda t: t.years.from_).id
+    return PRE_TEMPLATE if year < min(t.years.from_ for t in _entries()) else None
+
+
+def add_template_file(path) -> str:
+    """Add the template a file describes (``template:`` with ``based_on``, ``years`` and the rows or
+    columns printed differently); returns its id. ``TemplateFileError`` names the file and the problem."""
+    import yaml
+
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_TEMPLATE_FILE_BYTES + 1)
+        text = data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TemplateFileError(f"{where}: cannot be read ({error})") from None
+    if len(data) > MAX_TEMPLATE_FILE_BYTES:
+        raise TemplateFileError(f"{where}: larger than {MAX_TEMPLATE_FILE_BYTES // 1024} KB")
+    try:  # untrusted like a rule file: no anchors or aliases (no expansion bombs), plain safe loading
+        if any(isinstance(event, (yaml.AliasEvent,)) or getattr(event, "anchor", None)
+               for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+            raise TemplateFileError(f"{where}: YAML anchors and aliases are not allowed")
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise TemplateFileError(f"{where}: not valid YAML ({str(error).splitlines()[0]})") from None
+    derived = _validated(_DerivedFile, raw, where).template
+    if derived.id in template_ids() or derived.id in (PRE_TEMPLATE, UNKNOWN):
+        if derived.id in _DERIVED and _DERIVED[derived.id] == derived:
+            return derived.id  # the same file read again (a batch worker, a second command)
+        raise TemplateFileError(f"{where}: template {derived.id!r} exists already")
+    if derived.based_on not in template_ids():
+        raise TemplateFileError(f"{where}: based_on {derived.based_on!r} is not a template ({', '.join(template_ids())})")
+    for table, changes in derived.tables.items():
+        if table not in TABLE_IDS:
+            raise TemplateFileError(f"{where}: no table {table!r} ({', '.join(TABLE_IDS)})")
+        base = template_view(table, derived.based_on)
+        for axis, specs, known in (("row", changes.rows, base.row_ids), ("column", changes.columns, base.column_ids)):
+            unknown = [spec.id for spec in specs if spec.id not in known]
+            if unknown:
+                raise TemplateFileError(f"{where}: {table} has no {axis} {', '.join(map(repr, unknown))} in template "
+                                        f"{derived.based_on!r}")
+    _DERIVED[derived.id] = derived
+    _forget_views()
+    return derived.id
+
+
+def reset_templates() -> None:
+    """Back to the shipped templates only (tests; a long-lived process between runs)."""
+    _DERIVED.clear()
+    _forget_views()
 
 
 def template_name(template: str, lang: str = "zh") -> str:
-    for entry in _index().templates:
+    for entry in _entries():
         if entry.id == template:
             return entry.name.zh if lang == "zh" else entry.name.en
     return template
@@ -147,7 +242,7 @@ def used_template(guess, table: str) -> str:
     entry = next((t for t in _index().tables if t.id == table), None)
     source = entry.follows if entry is not None and entry.follows else table
     recognised = getattr(guess, source, None)
-    return recognised if recognised in TEMPLATE_IDS else DEFAULT_TEMPLATE
+    return recognised if recognised in template_ids() else DEFAULT_TEMPLATE
 
 
 def resolve(guess, table: str) -> "TableView":
@@ -164,7 +259,7 @@ class LabelSpec:
     en: str = ""
     labels: tuple[str, ...] = ()  # whole-label matches (normalised)
     keywords: tuple[str, ...] = ()  # substring matches (normalised)
-    templates: tuple[str, ...] = TEMPLATE_IDS
+    templates: Optional[tuple[str, ...]] = None  # the shipped templates that have it; None: all
     kind: str = "count"  # count | signed | amount
 
     def match_length(self, key: str) -> int:
@@ -227,7 +322,7 @@ def _spec(raw: dict, keys=("id",)) -> LabelSpec:
         en=raw.get("en", ""),
         labels=tuple(label_key(x) for x in raw.get("labels", ())),
         keywords=tuple(label_key(x) for x in raw.get("keywords", ())),
-        templates=tuple(str(t) for t in raw.get("templates", TEMPLATE_IDS)),
+        templates=tuple(str(t) for t in raw["templates"]) if raw.get("templates") else None,
         kind=raw.get("kind", "count"),
     )
 
@@ -249,12 +344,31 @@ def parse_table_file(data: object, file: str, table: str) -> dict:
     return data
 
 
-@lru_cache(maxsize=None)
 def template_view(table: str, template: str) -> TableView:
+    """One table as one template has it (a derived template: its base's, with its own labels)."""
+    return _view(table, template)
+
+
+@lru_cache(maxsize=None)
+def _view(table: str, template: str) -> TableView:
+    derived = _DERIVED.get(template)
+    if derived is not None:
+        base = _view(table, derived.based_on)
+        changes = derived.tables.get(table)
+        if changes is None:
+            return replace(base, template=template)
+        rows = {spec.id: _spec(spec.model_dump()) for spec in changes.rows}
+        columns = {spec.id: _spec(spec.model_dump()) for spec in changes.columns}
+        return replace(base, template=template, rows=tuple(rows.get(r.id, r) for r in base.rows),
+                       columns=tuple(columns.get(c.id, c) for c in base.columns))
     raw = raw_table(table)
-    rows = tuple(s for s in (_spec(r) for r in raw.get("rows", ())) if template in s.templates)
-    columns = tuple(s for s in (_spec(c) for c in raw.get("columns", ())) if template in s.templates)
-    headings = tuple(s for s in (_spec(h) for h in raw.get("headings", ())) if template in s.templates)
+
+    def present(spec: LabelSpec) -> bool:
+        return spec.templates is None or template in spec.templates
+
+    rows = tuple(s for s in (_spec(r) for r in raw.get("rows", ())) if present(s))
+    columns = tuple(s for s in (_spec(c) for c in raw.get("columns", ())) if present(s))
+    headings = tuple(s for s in (_spec(h) for h in raw.get("headings", ())) if present(s))
     row_ids = {r.id for r in rows}
     column_ids = {c.id for c in columns}
     row_groups = {name: tuple(m for m in members if m in row_ids)
@@ -283,7 +397,7 @@ def template_view(table: str, template: str) -> TableView:
 def all_ids(table: str) -> tuple[set[str], set[str], set[str], set[str]]:
     """Row ids, column ids, row-group and column-group names of a table across templates."""
     rows, columns, row_groups, column_groups = set(), set(), set(), set()
-    for template in TEMPLATE_IDS:
+    for template in template_ids():
         view = template_view(table, template)
         rows |= set(view.row_ids)
         columns |= set(view.column_ids)
@@ -315,3 +429,10 @@ def row_match(view: TableView, key: str) -> tuple[Optional[str], int]:
 def heading_match(view: TableView, key: str) -> tuple[Optional[str], int]:
     """``best_match`` over the view's group headings."""
     return best_match(view.headings, key)
+
+
+def _forget_views() -> None:
+    """Views and label matches are cached per template: a template added or dropped empties them."""
+    _view.cache_clear()
+    row_match.cache_clear()
+    heading_match.cache_clear()

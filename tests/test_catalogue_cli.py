@@ -57,7 +57,7 @@ def test_rules_list_filters_by_kind_in_both_languages_and_formats():
     assert zh.splitlines()[0].split()[:3] == ["代码", "类别", "默认级别"]
     assert "正文所述办理结果与表三不符" in zh and "T3-BALANCE" not in zh
     listed = json.loads(run("rules", "list", "--kind", "rule", "--format", "json").output)
-    assert len(listed) == 15 and {entry["kind"] for entry in listed} == {"rule"}
+    assert len(listed) == 16 and {entry["kind"] for entry in listed} == {"rule"}
     assert run("rules", "list", "--kind", "nonsense").exit_code == 2
 
 

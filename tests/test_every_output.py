@@ -234,6 +234,8 @@ def test_cli_check_every_report(fmt, tmp_path, monkeypatch):
 
 def test_exit_status_follows_the_fail_level():
     # not vacuous: the reports have findings at every level, so the levels give different statuses
+    if not any(p.stem == "hongze-2023" for p in REPORTS):
+        pytest.skip("needs ../shared/corpus/hongze-2023.pdf: the only report held with error findings")
     results = [audited(p) for p in REPORTS]
     severities = {f.severity.value for r in results for f in r.findings}
     assert {"error", "warning", "review", "info"} <= severities

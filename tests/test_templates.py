@@ -3,6 +3,8 @@ one ``resolve`` every stage asks."""
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 
@@ -12,20 +14,21 @@ from auditor.templates import (
     DEFAULT_TEMPLATE,
     PRE_TEMPLATE,
     TABLE_IDS,
-    TEMPLATE_IDS,
     TemplateFileError,
     parse_index,
     parse_table_file,
+    reset_templates,
     resolve,
     table_number,
     template_for_year,
+    template_ids,
     template_name,
     used_template,
 )
 
 
 def test_the_shipped_index_lists_the_national_templates_and_tables():
-    assert TEMPLATE_IDS == ("2019", "2021")
+    assert template_ids() == ("2019", "2021")
     assert TABLE_IDS == ("table2", "table3", "table4")
     assert DEFAULT_TEMPLATE == "2021"
     assert template_name("2019") == "2019年版国家统一格式" and template_name("2021", "en") == "2021 national template"
@@ -87,3 +90,103 @@ def test_an_index_without_years_is_refused():
     del data["templates"][0]["years"]
     with pytest.raises(TemplateFileError, match=r"templates\.0\.years: Field required"):
         parse_index(data)
+
+
+# ------------------------------------------------------------------ a template year added from data
+
+NEW_TEMPLATE = Path(__file__).parent / "data" / "template-2026"
+
+
+@pytest.fixture
+def shipped_templates_after():
+    yield
+    reset_templates()
+
+
+def _check(*args):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--fail-on", "never", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["reports"][0]
+
+
+def test_a_template_year_added_from_a_data_file_reads_and_audits_a_report_in_it(shipped_templates_after):
+    """tests/data/template-2026: a copy of the 2021 template whose （一） row is printed 予以全部公开, for
+    2026 on, and a report written in it — no Python change."""
+    report = NEW_TEMPLATE / "yichun-2026.txt"
+    plain = _check(report)
+    assert plain["template"]["table3"] == "2021"  # without the file: read as the nearest shipped template
+
+    added = _check("--rules", NEW_TEMPLATE, report)
+    assert (added["year"], added["template"]["table3"]) == (2026, "2026")
+    assert added["findings"] == []  # the report is consistent, and its template is the one for 2026
+    original = _check(Path(__file__).parents[1] / "examples" / "yichun-2021.txt")
+    assert added["stats"] == original["stats"]  # every relation of the 2021 template evaluated alike
+
+
+def test_a_report_of_the_new_year_in_the_old_template_is_told_so(shipped_templates_after, tmp_path):
+    old_label = tmp_path / "yichun-2026-old.txt"
+    source = (Path(__file__).parents[1] / "examples" / "yichun-2021.txt").read_text(encoding="utf-8")
+    old_label.write_text(source.replace("2021", "2026"), encoding="utf-8")
+    assert _check(old_label)["findings"] == []  # no 2026 template known: 2021 is the year's template
+    findings = _check("--rules", NEW_TEMPLATE, old_label)["findings"]
+    assert [(f["code"], f["message"]) for f in findings] == [
+        ("TPL-TABLE3-YEAR", "表三模板与报告年度相符：2026年度报告的表三使用了2021版模板")]
+
+
+def test_the_new_template_labels_its_cells_and_applies_the_2021_rules(shipped_templates_after):
+    from auditor.ruleset import add_templates
+    from auditor.templates import covers, lineage, template_view
+
+    assert add_templates([NEW_TEMPLATE]) == ["2026"]
+    assert lineage("2026") == ("2026", "2021")
+    assert covers(("2021",), "2026") and not covers(("2019",), "2026")
+    assert template_for_year(2025) == "2021" and template_for_year(2026) == "2026"
+    view = template_view("table3", "2026")
+    assert view.row("granted").zh == "（一）予以全部公开"
+    assert view.row_ids == template_view("table3", "2021").row_ids
+
+
+@pytest.mark.parametrize("change, message", [
+    (("based_on", "2030"), "based_on '2030' is not a template"),
+    (("id", "2021"), "template '2021' exists already"),
+    (("tables", {"table3": {"rows": [{"id": "granted_all", "zh": "x"}]}}), "table3 has no row 'granted_all'"),
+    (("tables", {"table9": {}}), "no table 'table9'"),
+    (("colour", "red"), "template.colour: Extra inputs are not permitted"),
+])
+def test_a_template_file_that_cannot_be_used_stops_the_run_naming_it(shipped_templates_after, tmp_path, change,
+                                                                      message):
+    import yaml
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    data = yaml.safe_load((NEW_TEMPLATE / "template-2026.yaml").read_text(encoding="utf-8"))
+    data["template"][change[0]] = change[1]
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "template.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--lang", "en", "--rules", str(folder),
+                                       str(NEW_TEMPLATE / "yichun-2026.txt")])
+    assert result.exit_code == 2 and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert result.output.startswith(f"error[RULE-TEMPLATE]: {folder / 'template.yaml'}")
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_batch_reads_with_the_added_template_in_its_workers(shipped_templates_after, tmp_path):
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    db = tmp_path / "audit.sqlite"
+    result = CliRunner().invoke(main, ["batch", str(NEW_TEMPLATE / "yichun-2026.txt"), "--db", str(db), "--jobs", "2",
+                                       "--rules", str(NEW_TEMPLATE), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select year, template from reports").fetchall() == [(2026, "2026")]

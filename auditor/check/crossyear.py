@@ -32,7 +32,7 @@ from ..model.report import Cell, Report
 from ..resources import rules_root
 from ..ruleset.expr import CellKey, LinearRelation, Term, cell_exists, expand_instances, split_qualifier
 from ..ruleset.loader import RULE_SUFFIXES, Rule, load_rule_files
-from ..templates import PRE_TEMPLATE, TableView, resolve, template_view, used_template
+from ..templates import PRE_TEMPLATE, TableView, covers, resolve, template_view, used_template
 
 PREVIOUS = "prev"
 MIN_DISTINCT_NONZERO = 3
@@ -85,7 +85,7 @@ def _applies(rule: Rule, reports: dict[str, Report]) -> bool:
         report = reports.get(qualifier)
         if report is None or report.template.overall == PRE_TEMPLATE or not report.table(base).found:
             return False
-        if used_template(report.template, base) not in rule.templates:
+        if not covers(rule.templates, used_template(report.template, base)):
             return False
     return True
 
@@ -100,7 +100,7 @@ def _instances(rule: Rule, reports: dict[str, Report]) -> list:
     cached = _EXPANDED.get(key)
     if cached is None or cached[0] is not rule:
         instances = []
-        if all(view(table).template in rule.templates for table in rule.compiled.tables):
+        if all(covers(rule.templates, view(table).template) for table in rule.compiled.tables):
             instances = expand_instances(rule.compiled, rule.for_each, view)[0]
         cached = _EXPANDED[key] = (rule, instances)
     return cached[1]
@@ -247,7 +247,7 @@ def evaluate_aggregate(parent: Report, components: Sequence[Report], rules: Sequ
             if len(templates) != 1:
                 continue
             template = used_template(parent.template, table)
-            if template not in rule.templates:
+            if not covers(rule.templates, template):
                 continue
             combined = combined or combined_report(parent, others)
             relations = _sum_relations(table, template, len(components))

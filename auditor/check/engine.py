@@ -24,7 +24,7 @@ from ..ruleset.expr import (
 )
 from ..policy import RunConfig
 from ..present.labels import cell_label
-from ..templates import resolve, table_number, used_template
+from ..templates import covers, resolve, table_number, used_template
 
 _UNCERTAIN = (CellState.uncertain, CellState.inferred)
 _MISSING = Cell(state=CellState.missing)
@@ -277,7 +277,7 @@ def applies(rule, report: Report) -> bool:
         return False
     for table in tables:
         used = used_template(template, split_qualifier(table)[1])
-        if used not in rule.templates:
+        if not covers(rule.templates, used):
             return False
     return True
 

@@ -34,7 +34,7 @@ from .main import (
 )
 from ..policy import FAIL_LEVELS
 from ..model.findings import Severity
-from ..ruleset import RuleError, default_rule_paths
+from ..ruleset import RuleError, default_rule_paths, template_files
 from ..corpus.store import SEVERITIES, Store, StoreError
 from ..write.rows_format import spreadsheet_safe
 
@@ -84,6 +84,7 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         limits=run_limits(file_config, time_limit),
         rule_paths=default_rule_paths() + extra,
         crossyear_paths=rule_files(cross_dirs) if cross_dirs else None,
+        template_paths=template_files([*map(str, file_config.rules), *rule_dirs]),
         lang=lang, severity_overrides=overrides, disabled=disabled,
         agency=agency, year=year, agency_map=agency_map, hierarchy=hierarchy,
         jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size, dask=dask_address,

@@ -26,7 +26,15 @@ from ..config import ConfigError, load_config
 from ..policy import RunConfig
 from ..model.findings import Severity
 from ..lint import lint_rule_files
-from ..ruleset import RuleError, default_rule_paths, find_rule_files, load_default_rules, load_rule_files, rule_files
+from ..ruleset import (
+    RuleError,
+    add_templates,
+    default_rule_paths,
+    find_rule_files,
+    load_default_rules,
+    load_rule_files,
+    rule_files,
+)
 from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
 from ..write import FORMATTERS, get_formatter
 
@@ -48,6 +56,8 @@ USAGE_OUTPUT = "USAGE-OUTPUT"
 
 
 def _load_rules(extra_dirs: tuple[str, ...]):
+    """The shipped rules and those in ``extra_dirs``; templates those directories add come first."""
+    add_templates(extra_dirs)
     extra_files = rule_files(extra_dirs)
     if extra_files:
         return list(load_rule_files(default_rule_paths() + extra_files))
@@ -84,6 +94,7 @@ def run_settings(config_path, lang, severity_overrides, disable, rule_paths=()):
 def _known_codes(extra_paths: list[str], lang: str) -> list[str]:
     """The catalogue's codes and those of the rules a run loads (shipped and ``extra_paths``)."""
     try:
+        add_templates(extra_paths)  # a rule may name a template the same directories add
         extra = rule_files(extra_paths)
         return list(with_rules(load_rule_files(extra) if extra else ()))
     except RuleError as error:

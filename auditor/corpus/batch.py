@@ -40,7 +40,7 @@ from ..load import LoadError, read_capped
 from ..model.report import Report
 from ..problems import INTERNAL_ERROR, problem_finding
 from ..resources import rules_root
-from ..ruleset import default_rule_paths, load_rule_files
+from ..ruleset import add_templates, default_rule_paths, load_rule_files
 from .store import LinkRow, ReportRow, Store, finding_row
 from .worker import Task, _init_worker, audit_chunk, hard_time_limit, prime
 
@@ -56,6 +56,7 @@ class BatchOptions:
 
     rule_paths: Optional[Sequence[Union[str, Path]]] = None  # single-report rules (default: shipped)
     crossyear_paths: Optional[Sequence[Union[str, Path]]] = None  # pair/aggregate rules (default: shipped)
+    template_paths: Sequence[Union[str, Path]] = ()  # templates the run adds (files with a top-level `template`)
     lang: str = "zh"
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
@@ -165,6 +166,8 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
     return {
         "version": version,
         "rules": [(f"{i:03d}-{path.name}", path.read_text(encoding="utf-8-sig")) for i, path in enumerate(rule_files)],
+        "templates": [(f"{i:03d}-{Path(path).name}", Path(path).read_text(encoding="utf-8-sig"))
+                      for i, path in enumerate(options.template_paths)],
         "lang": options.lang,
         "severity": {k: (v.value if isinstance(v, Severity) else str(v)) for k, v in options.severity_overrides.items()},
         "disabled": sorted(options.disabled),
@@ -347,9 +350,11 @@ class Batch:
         self.names = AgencyNames.from_file(self.options.agency_map)
         self.hierarchy = read_hierarchy(self.options.hierarchy, self.names) if self.options.hierarchy else {}
         single, cross = _rule_files(self.options)
+        add_templates(self.options.template_paths)  # before the rules: a rule may name them
         rules = load_rule_files(single)  # raises RuleError before any work when a rule file does not load
         self.cross_rules = load_crossreport_rules(cross)
-        self.version = rule_version([*single, *cross], _settings_text(self.options, self.names))
+        templates = [Path(p) for p in self.options.template_paths]
+        self.version = rule_version([*templates, *single, *cross], _settings_text(self.options, self.names))
         self.spec = worker_spec(single, self.version, self.options)
         prime(self.version, rules, self.config)
 

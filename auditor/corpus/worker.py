@@ -17,7 +17,7 @@ from ..model.findings import Severity
 from ..model.report import Report
 from ..pipeline import audit_file
 from ..policy import RunConfig
-from ..ruleset import load_rule_files
+from ..ruleset import add_templates, load_rule_files
 from .store import compress_model, finding_row
 
 Task = tuple[str, Optional[str], Optional[bytes]]  # (path, content hash, content)
@@ -39,6 +39,12 @@ def _state(spec: dict) -> tuple[list, RunConfig]:
         if state is None:
             folder = tempfile.mkdtemp(prefix="auditor-rules-")
             try:
+                templates = []
+                for name, text in spec.get("templates", ()):
+                    path = Path(folder) / name
+                    path.write_text(text, encoding="utf-8")
+                    templates.append(path)
+                add_templates(templates)  # the coordinator checked them: they add the same templates here
                 paths = []
                 for name, text in spec["rules"]:
                     path = Path(folder) / name

@@ -19,7 +19,18 @@ from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
 from ..model.report import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
 from ..model.text import label_key, normalize
-from ..templates import TEMPLATE_IDS, LabelSpec, TableView, heading_match, row_match, template_view
+from ..templates import (
+    DEFAULT_TEMPLATE,
+    LabelSpec,
+    TableView,
+    heading_match,
+    lineage,
+    resolve,
+    row_match,
+    template_for_year,
+    template_ids,
+    template_view,
+)
 from .tokens import Record, build_records
 
 HEADING_SLACK = 26  # a heading is a short row: its keyword plus at most this many characters
@@ -246,7 +257,7 @@ def _table_zh(table: str) -> str:
 
 def _extract_table3(document: Document, keys: list[str], year: Optional[int]) -> tuple[Optional[TableResult], int, int]:
     """Returns the best table-3 reading over both templates, and the region it came from."""
-    probe = template_view("table3", "2021")
+    probe = template_view("table3", DEFAULT_TEMPLATE)
     headings = _heading_rows(keys, probe.section_keywords)
     new_spec = probe.row("new")
     anchors = [i for i, key in enumerate(keys)
@@ -264,7 +275,8 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
     end = min(ends) if ends else min(len(keys), start + 800)
     records = [r for r in build_records(document.rows, start, end, probe.width, _row_relation(probe, "applicants"))]
     best: Optional[TableResult] = None
-    for template in TEMPLATE_IDS:
+    expected = template_for_year(year)
+    for template in template_ids():
         view = template_view("table3", template)
         labels = [match_record_label(view, r) for r in records]
         kept = [(r, lab) for r, lab in zip(records, labels) if r.has_data or lab.row]
@@ -281,15 +293,15 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
         coverage = len(assignment) / len(view.rows)
         confidence = round(min(1.0, coverage * (0.5 + 0.5 * labelled / max(1, len(assignment)))), 3)
         result = TableResult(table, template, score, confidence, notes)
-        if best is None or score > best.score or (score == best.score and year and
-                                                  (template == "2019") == (year <= 2020)):
+        # equal scores: the template the report's year calls for
+        if best is None or score > best.score or (score == best.score and template == expected):
             best = result
     return best, start, end
 
 
 def _table4_starts(keys: list[str], after: int) -> list[int]:
     """Rows that open table 4: its section title, else the first header row naming its groups."""
-    view = template_view("table4", "2021")
+    view = template_view("table4", DEFAULT_TEMPLATE)  # table 4 is printed alike in every template
     headings = _heading_rows(keys, view.section_keywords, after)
     headers = _heading_rows(keys, view.header_keywords, after)
     if headers and (not headings or headers[0] < headings[0]):
@@ -299,7 +311,7 @@ def _table4_starts(keys: list[str], after: int) -> list[int]:
 
 
 def _extract_table4(document: Document, keys: list[str], after: int) -> Optional[TableResult]:
-    view = template_view("table4", "2021")
+    view = template_view("table4", DEFAULT_TEMPLATE)  # table 4 is printed alike in every template
     headings = _table4_starts(keys, max(after, 0))
     if not headings:
         return None
@@ -325,30 +337,42 @@ def _extract_table4(document: Document, keys: list[str], after: int) -> Optional
     table.found = bool(table.rows)
     if not table.found:
         return None
-    return TableResult(table, "2021", 0.0, confidence, notes)
+    return TableResult(table, DEFAULT_TEMPLATE, 0.0, confidence, notes)
 
 
-def _table2_template(keys: list[str], start: int, end: int) -> tuple[str, int, int]:
+def _table2_template(keys: list[str], start: int, end: int, year: Optional[int]) -> tuple[str, float]:
+    """The template whose own column names (those not printed alike in every template) the table's
+    rows name most, with the share of such names it took; "unknown" when none stands out."""
+    views = {template: template_view("table2", template) for template in template_ids()}
+    printed = {template: {(c.id, c.labels, c.keywords) for c in view.columns} for template, view in views.items()}
+    everywhere = set.intersection(*printed.values())
     votes = {}
-    for template in TEMPLATE_IDS:
-        view = template_view("table2", template)
-        only = [c for c in view.columns if c.templates == (template,)]
-        votes[template] = sum(1 for key in keys[start:end] for c in only if c.match_length(label_key(key)))
-    if votes["2019"] == votes["2021"]:
-        return "unknown", votes["2019"], votes["2021"]
-    return ("2019" if votes["2019"] > votes["2021"] else "2021"), votes["2019"], votes["2021"]
+    for template, view in views.items():
+        own = [c for c in view.columns if (c.id, c.labels, c.keywords) not in everywhere]
+        votes[template] = sum(1 for key in keys[start:end] for c in own if c.match_length(label_key(key)))
+    top = max(votes.values())
+    tied = [t for t, v in votes.items() if v == top]
+    roots = {lineage(t)[-1] for t in tied}
+    if top == 0 or len(roots) > 1:
+        return "unknown", 0.3
+    if len(tied) > 1:  # a template and those derived from it print these columns alike
+        expected = template_for_year(year)
+        tied = [expected] if expected in tied else sorted(roots)
+    shipped_votes = sum(v for t, v in votes.items() if lineage(t)[-1] == t)
+    return tied[0], round(top / shipped_votes, 3) if shipped_votes else 0.3
 
 
-def _extract_table2(document: Document, keys: list[str], before: int) -> Optional[TableResult]:
-    probe = template_view("table2", "2021")
+def _extract_table2(document: Document, keys: list[str], before: int, year: Optional[int]) -> Optional[TableResult]:
+    probe = template_view("table2", DEFAULT_TEMPLATE)
     limit = before if before > 0 else len(keys)
     headings = _heading_rows(keys, probe.section_keywords, 0, limit)
     if not headings:
         return None
     start = headings[-1]
     end = limit if before > 0 else min(len(keys), start + 200)
-    template, votes_2019, votes_2021 = _table2_template(keys, start, end)
-    view = template_view("table2", "2019" if template == "unknown" else template)
+    template, confidence = _table2_template(keys, start, end, year)
+    # an unrecognised table 2 is read with the first template's layout, the one with the most columns
+    view = template_view("table2", template_ids()[0] if template == "unknown" else template)
     table = Table(id="table2", title=view.title_zh, source=document.rows[start].pieces[0].source)
     notes: list[ExtractionNote] = []
     for record in build_records(document.rows, start, end, None):
@@ -360,8 +384,6 @@ def _extract_table2(document: Document, keys: list[str], before: int) -> Optiona
     table.found = bool(table.rows)
     if not table.found:
         return None
-    total = votes_2019 + votes_2021
-    confidence = round(max(votes_2019, votes_2021) / total, 3) if total else 0.3
     return TableResult(table, template, 0.0, confidence, notes)
 
 
@@ -389,7 +411,7 @@ def _fused_heading(keys: list[str], table: str, start: int, end: int) -> Optiona
     """A row (too long for a heading) where a section keyword is followed by two or more of the
     table's column names: the heading and its cells run together. A mere mention of the section
     in prose (the report's list of parts) is not followed by column names."""
-    views = [template_view(table, template) for template in TEMPLATE_IDS]
+    views = [template_view(table, template) for template in template_ids()]
     names = {k for view in views for column in view.columns for k in column.keywords + column.labels if len(k) >= 2}
     view = views[-1]
     for index in range(start, min(end, len(keys))):
@@ -406,7 +428,7 @@ def _fused_heading(keys: list[str], table: str, start: int, end: int) -> Optiona
 
 def _diagnose(document: Document, keys: list[str], table: str, start: int, end: int) -> tuple[str, int, Optional[int]]:
     """(reason, data rows read, heading row) for a table that was not read, within rows [start, end)."""
-    view = template_view(table, "2021")
+    view = template_view(table, DEFAULT_TEMPLATE)
     start, end = max(start, 0), min(end, len(keys))
     headings = _table4_starts(keys, start) if table == "table4" else _heading_rows(keys, view.section_keywords, start, end)
     headings = [h for h in headings if h < end]
@@ -444,7 +466,7 @@ def _absent_note(document: Document, keys: list[str], table: str, start: int, en
 
 
 def extract(document: Document) -> Report:
-    document = unfuse_document(document, template_view("table3", "2021").section_keywords, _CUT_KEYWORDS)
+    document = unfuse_document(document, template_view("table3", DEFAULT_TEMPLATE).section_keywords, _CUT_KEYWORDS)
     keys = _row_keys(document)
     identity = read_identity(document, keys)
     report = Report(file=document.file, agency=identity.agency, year=identity.year, images=list(document.images),
@@ -453,7 +475,7 @@ def extract(document: Document) -> Report:
 
     table3, t3_start, t3_end = _extract_table3(document, keys, identity.year)
     table4 = _extract_table4(document, keys, t3_end if table3 else max(t3_start, 0))
-    table2 = _extract_table2(document, keys, t3_start if table3 else -1)
+    table2 = _extract_table2(document, keys, t3_start if table3 else -1, identity.year)
 
     for result in (table2, table3, table4):
         if result:
@@ -470,7 +492,7 @@ def extract(document: Document) -> Report:
         guess.confidence = 0.9 if identity.year_source == "title" else 0.6
         guess.reasons.append(f"report year {identity.year} predates the 2019 template; no table 3 found")
     else:
-        known = {t for t in (guess.table2, guess.table3) if t in TEMPLATE_IDS}
+        known = {t for t in (guess.table2, guess.table3) if t in template_ids()}
         guess.overall = "hybrid" if len(known) == 2 else (known.pop() if known else "unknown")
         parts = [r.confidence for r in (table2, table3, table4) if r]
         guess.confidence = round(sum(parts) / 3, 3) if parts else 0.0
@@ -487,8 +509,8 @@ def extract(document: Document) -> Report:
 
 def _confirm_ocr(report: Report) -> None:
     """OCR'd cells stay ``uncertain`` unless every relation through them holds (fused.py)."""
-    view3 = template_view("table3", report.template.table3 if report.template.table3 in TEMPLATE_IDS else "2021")
-    view4 = template_view("table4", "2021")
+    view3 = resolve(report.template, "table3")
+    view4 = resolve(report.template, "table4")
     confirm_by_arithmetic(
         report,
         {"table3": {"parts": view3.row_groups.get("outcomes", ()), "total": "total"}},
@@ -496,7 +518,7 @@ def _confirm_ocr(report: Report) -> None:
          "table4": {"parts": view4.column_groups.get("parts", ()), "total": "total"}})
 
 
-_CUT_KEYWORDS = tuple(k for table in ("table3", "table4") for k in template_view(table, "2021").section_keywords) \
+_CUT_KEYWORDS = tuple(k for table in ("table3", "table4") for k in template_view(table, DEFAULT_TEMPLATE).section_keywords) \
     + END_KEYWORDS
 
 

@@ -23,7 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from ..templates import TEMPLATE_IDS, template_view
+from ..templates import covers, template_ids, template_view
 from .errors import RULE_TOO_COMPLEX
 from .expr import CellKey, LinearRelation, RuleError
 
@@ -86,7 +86,7 @@ def _equations(rule, template: str) -> list[tuple[str, _Vector, Fraction]]:
     def resolver(table: str):
         return template_view(table, template)
     found = []
-    if template not in rule.templates:
+    if not covers(rule.templates, template):
         return found
     for _, instance in rule.instances(resolver):
         if not isinstance(instance, LinearRelation) or instance.op != "==":
@@ -119,9 +119,9 @@ def check_consistency(rules: Sequence, context: Sequence = ()) -> list[Inconsist
     contradictory: set[int] = set()
     implied: dict[int, list[tuple[str, str]]] = {id(rule): [] for rule in rules}  # (template, example)
     independent: set[int] = set()  # rules with an instance the others do not imply
-    per_template: dict[str, dict[int, list]] = {template: {} for template in TEMPLATE_IDS}
+    per_template: dict[str, dict[int, list]] = {template: {} for template in template_ids()}
     total = 0
-    for template in TEMPLATE_IDS:
+    for template in template_ids():
         for rule in everything:
             per_template[template][id(rule)] = _equations(rule, template)
             total += len(per_template[template][id(rule)])
@@ -133,7 +133,7 @@ def check_consistency(rules: Sequence, context: Sequence = ()) -> list[Inconsist
                         f"线性等式过多（{tested} 条规则，共 {total} 个等式），未检查规则之间是否矛盾或多余",
                         f"too many linear equalities ({tested} rules, {total} equalities in all): the rules "
                         "were not checked for contradictions and redundancy")
-    for template in TEMPLATE_IDS:
+    for template in template_ids():
         equations = per_template[template]
         span = Span()
         for rule in everything:

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..templates import TemplateFileError, add_template_file
+from .errors import RULE_TEMPLATE
+from .expr import RuleError
 from .loader import MAX_FILE_BYTES, RULE_SUFFIXES
 
 # A top-level key that marks a data file -> what it is (zh, en). A file with `rules` is a rule file.
 DATA_FILE_KEYS = {
     "table": ("表格模板", "a table template"),  # rules/templates/*.yaml (auditor/templates.py)
-    "templates": ("模板目录", "the template index"),  # rules/templates/templates.yaml (auditor/templates.py)
+    "templates": ("模板目录", "the template index"),
+    "template": ("新增模板", "a template added by the run"),  # read by add_templates below  # rules/templates/templates.yaml (auditor/templates.py)
     "claims": ("正文词表", "the narrative vocabulary"),  # rules/narrative/claims.yaml (auditor/narrative)
     "codes": ("代码目录", "the code catalogue"),  # rules/catalogue.yaml (auditor/catalogue.py)
 }
@@ -73,3 +77,22 @@ def find_rule_files(paths: Iterable) -> tuple[list[Path], list[DataFile]]:
 def rule_files(paths: Iterable) -> list[Path]:
     """The rule files of ``paths``: data files left out."""
     return find_rule_files(paths)[0]
+
+
+def template_files(paths: Iterable) -> list[Path]:
+    """The files among ``paths`` (and in their directories) that add a template (top-level ``template:``)."""
+    return [item.path for item in find_rule_files(paths)[1] if item.what_en == DATA_FILE_KEYS["template"][1]]
+
+
+def add_templates(paths: Iterable) -> list[str]:
+    """Add the templates the files among ``paths`` describe, before any rule is read (a rule may name
+    them); returns their ids. A file that cannot be used is a ``RULE-TEMPLATE`` error naming it."""
+    added = []
+    for path in template_files(paths):
+        try:
+            added.append(add_template_file(path))
+        except TemplateFileError as error:
+            problem = str(error).removeprefix(f"{path}: ")
+            raise RuleError(RULE_TEMPLATE, f"模板文件无法使用：{problem}", f"the template file cannot be used: {problem}",
+                            str(path)) from None
+    return added

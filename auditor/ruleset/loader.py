@@ -26,7 +26,7 @@ from typing import Iterable, Optional, Union
 import yaml
 
 from ..resources import rules_root
-from ..templates import TABLE_IDS, TEMPLATE_IDS, template_view
+from ..templates import TABLE_IDS, covers, template_ids, template_view
 from .errors import (
     RULE_ALIAS,
     RULE_DUPLICATE_CODE,
@@ -119,7 +119,7 @@ class Rule:
         """
         if self.scope != "report" or self.compiled is None:
             return []
-        if any(view_resolver(table).template not in self.templates for table in self.compiled.tables):
+        if any(not covers(self.templates, view_resolver(table).template) for table in self.compiled.tables):
             return []
         return expand_instances(self.compiled, self.for_each, view_resolver)[0]
 
@@ -567,7 +567,7 @@ class _RuleBuilder:
         on_blank = self.choice("on_blank", ON_BLANK, "flag")
         on_missing = self.choice("on_missing", ON_MISSING, "skip")
         tolerance = self.choice("tolerance", TOLERANCES, "printed")
-        templates = self.id_list("templates", TEMPLATE_IDS) or TEMPLATE_IDS
+        templates = self.id_list("templates", template_ids()) or template_ids()
         declared_tables = self.id_list("tables", TABLE_IDS)
         if kind in SPECIAL_KINDS:
             self.special_kind(kind, scope)

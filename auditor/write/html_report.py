@@ -21,7 +21,7 @@ from typing import Iterable, Optional
 
 from ..model.findings import AuditResult, Finding, Severity
 from ..model.report import Cell, CellState, Table
-from ..templates import TEMPLATE_IDS, TableView, template_view
+from ..templates import DEFAULT_TEMPLATE, TableView, template_for_year, template_ids, template_view
 
 TABLES = ("table2", "table3", "table4")
 
@@ -237,15 +237,16 @@ def flagged_cells(results: list[AuditResult]) -> set[tuple[str, str, str, str]]:
 def _pick_template(result: AuditResult, table_id: str, table: Optional[Table]) -> str:
     guess = {"table2": result.template.table2, "table3": result.template.table3}.get(table_id)
     for candidate in (guess, result.template.overall):
-        if candidate in TEMPLATE_IDS:
+        if candidate in template_ids():
             return candidate
     if table is not None and table.rows:  # the template whose layout covers most of what was read
         def coverage(template: str) -> int:
             view = template_view(table_id, template)
             rows, columns = set(view.row_ids), set(view.column_ids)
             return sum(1 for r, cols in table.rows.items() if r in rows for c in cols if c in columns)
-        return max(TEMPLATE_IDS, key=lambda t: (coverage(t), t))
-    return "2021" if (result.year or 0) >= 2021 else "2019"
+        return max(template_ids(), key=lambda t: (coverage(t), t))
+    expected = template_for_year(result.year)
+    return expected if expected in template_ids() else DEFAULT_TEMPLATE
 
 
 class _ReportWriter:
