@@ -15,7 +15,7 @@ from .policy import RunConfig
 from .check.narrative import check_narrative
 from .extract.tables import extract
 from .load import LoadError, load_bytes, load_path
-from .locate.search import locate_errors
+from .locate.search import locate
 from .model.findings import AuditResult, ClaimSummary, Finding
 from .model.report import Document, Report
 from .problems import INTERNAL_ERROR, problem_finding
@@ -31,8 +31,7 @@ def extraction_findings(report: Report, config: RunConfig) -> list[Finding]:
     for note in report.notes:
         finding = problem_finding(note.code, note.message_zh, note.message_en, config.lang,
                                   file=report.file, source=note.source)
-        finding.severity = config.severity(finding.code, finding.severity)
-        findings.append(finding)
+        findings.append(finding.model_copy(update={"severity": config.severity(finding.code, finding.severity)}))
     return findings
 
 
@@ -40,7 +39,8 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     relations: list = []  # every linear relation evaluated, for locate (which cells are wrong)
     findings, stats = run_rules(report, rules, config, relations)
     findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
-    corrections = locate_errors(report, relations, config)  # also sets the failing findings' suspects
+    located = locate(report, relations, config)
+    findings, corrections = located.with_suspects(findings), located.corrections
     claims = ClaimSummary()
     if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
         narrative, claims = check_narrative(report, document, config)

@@ -23,10 +23,12 @@ REPORT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 
 
 def report_paths() -> list[Path]:
-    paths = [p for p in sorted((ROOT / "examples").iterdir()) if p.suffix.lower() in REPORT_SUFFIXES]
-    if CORPUS.is_dir():
-        paths += [p for p in sorted(CORPUS.iterdir()) if p.suffix.lower() in REPORT_SUFFIXES]
-    return paths
+    """The reports of examples/ and the corpus, as ``auditor check`` finds them in the folders
+    (README and other files that are no report left out)."""
+    from auditor.load.inputs import collect_inputs
+
+    folders = [ROOT / "examples"] + ([CORPUS] if CORPUS.is_dir() else [])
+    return [p for p in collect_inputs(folders).files if p.suffix.lower() in REPORT_SUFFIXES]
 
 
 def snapshot(out: Path) -> None:

@@ -138,3 +138,19 @@ def test_the_scan_reads_relative_and_lazy_imports(tmp_path, source, expected):
     fake.write_text(source, encoding="utf-8")
     (root / "limits.py").touch()
     assert [t for t, _ in imports(fake, root)] == expected
+
+
+def test_findings_are_immutable():
+    """A finding is plain, frozen data: a stage that wants another makes a copy (model_copy)."""
+    import pydantic
+
+    from auditor.model.findings import Finding, FindingCell, Severity
+
+    finding = Finding(code="T3-BALANCE", severity=Severity.error, message="m",
+                      cells=[FindingCell(table="table3", row="new", column="total")])
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        finding.severity = Severity.info
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        finding.cells[0].raw = "9"
+    assert finding.model_copy(update={"severity": Severity.info}).severity == Severity.info
+    assert finding.severity == Severity.error

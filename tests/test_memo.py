@@ -104,10 +104,9 @@ def test_suspects_propose_the_slipped_value_once_for_both_relations(slipped):
     if not all(f.suspects for f in errors):  # locate not run: simulate its output
         suspect = {"table": "table3", "row": "granted", "column": "natural_person", "current": 76,
                    "proposed": 67, "reason": "两位数字颠倒", "unique": True, "rank": 1, "group": 1}
-        slipped = slipped.model_copy(deep=True)
-        for finding in slipped.findings:
-            if finding.severity == Severity.error:
-                finding.suspects = [dict(suspect)]
+        slipped = slipped.model_copy(update={"findings": [
+            f.model_copy(update={"suspects": [dict(suspect)]}) if f.severity == Severity.error else f
+            for f in slipped.findings]})
         errors = [f for f in slipped.findings if f.severity == Severity.error]
     memo = build_memo(slipped, today=TODAY)
     items = [i for i in memo.items if i.severity == "error"]
@@ -120,9 +119,7 @@ def test_suspects_propose_the_slipped_value_once_for_both_relations(slipped):
 
 
 def test_without_suspects_a_total_gets_the_computed_value_conditionally(slipped):
-    plain = slipped.model_copy(deep=True)
-    for finding in plain.findings:
-        finding.suspects = []
+    plain = slipped.model_copy(update={"findings": [f.model_copy(update={"suspects": []}) for f in slipped.findings]})
     memo = build_memo(plain, today=TODAY)
     row_total = next(f for f in plain.findings if f.code == "T3-ROW-TOTAL")
     item = item_of(memo, row_total)

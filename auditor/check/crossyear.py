@@ -106,20 +106,19 @@ def _instances(rule: Rule, reports: dict[str, Report]) -> list:
     return cached[1]
 
 
-def _place(finding: Finding, files: dict[str, str], labels: Optional[dict[str, str]] = None) -> None:
-    """Give each cell its report's file and its plain table id; prefix labels where asked."""
+def _placed(finding: Finding, kind: str, files: dict[str, str], zh: str, en: str, lang: str,
+            labels: Optional[dict[str, str]] = None) -> Finding:
+    """The finding as a cross-report one: its kind, each cell with its report's file and its plain
+    table id (labels prefixed where asked), and the reports named after the message."""
+    cells = []
     for cell in finding.cells:
         qualifier, base = split_qualifier(cell.table)
-        cell.table = base
-        cell.file = files.get(qualifier)
-        if labels and labels.get(qualifier):
-            cell.label = labels[qualifier] + cell.label
-
-
-def _append(finding: Finding, zh: str, en: str, lang: str) -> None:
-    finding.message_zh += zh
-    finding.message_en += en
-    finding.message = finding.message_zh if lang == "zh" else finding.message_en
+        prefix = labels.get(qualifier, "") if labels else ""
+        cells.append(cell.model_copy(update={"table": base, "file": files.get(qualifier),
+                                             "label": prefix + cell.label}))
+    message_zh, message_en = finding.message_zh + zh, finding.message_en + en
+    return finding.model_copy(update={"kind": kind, "cells": cells, "message_zh": message_zh, "message_en": message_en,
+                                      "message": message_zh if lang == "zh" else message_en})
 
 
 # -------------------------------------------------------------------- pairs (last year's report)
@@ -145,14 +144,11 @@ def evaluate_pair(previous: Report, current: Report, rules: Sequence[Rule], conf
             found = evaluate_instances(Evaluator(combined, config), rule, _instances(rule, reports))
         else:
             continue
-        for finding in found:
-            finding.kind = "crossyear"
-            _place(finding, files)
-            note_zh = f"；{rule.doc_zh}" if rule.doc_zh and rule.kind == "expression" else ""
-            note_en = f"; {rule.doc_en}" if rule.doc_en and rule.kind == "expression" else ""
-            _append(finding, f"（本报告：{current.file}；上年报告：{previous.file}{note_zh}）",
-                    f" (this report: {current.file}; last year's: {previous.file}{note_en})", config.lang)
-        findings += found
+        note_zh = f"；{rule.doc_zh}" if rule.doc_zh and rule.kind == "expression" else ""
+        note_en = f"; {rule.doc_en}" if rule.doc_en and rule.kind == "expression" else ""
+        zh = f"（本报告：{current.file}；上年报告：{previous.file}{note_zh}）"
+        en = f" (this report: {current.file}; last year's: {previous.file}{note_en})"
+        findings += [_placed(finding, "crossyear", files, zh, en, config.lang) for finding in found]
     return findings
 
 
@@ -252,9 +248,8 @@ def evaluate_aggregate(parent: Report, components: Sequence[Report], rules: Sequ
             combined = combined or combined_report(parent, others)
             relations = _sum_relations(table, template, len(components))
             for finding in evaluate_instances(Evaluator(combined, config), rule, relations):
-                finding.kind = "aggregate"
-                _place(finding, files, labels)
-                _append(finding, f"（汇总报告：{parent.file}；{len(components)} 份组成单位报告）",
-                        f" (aggregate report: {parent.file}; {len(components)} component reports)", config.lang)
-                findings.append(finding)
+                findings.append(_placed(finding, "aggregate", files,
+                                        f"（汇总报告：{parent.file}；{len(components)} 份组成单位报告）",
+                                        f" (aggregate report: {parent.file}; {len(components)} component reports)",
+                                        config.lang, labels))
     return findings

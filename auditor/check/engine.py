@@ -184,15 +184,12 @@ class Evaluator:
                 severity = min((self.config.severity(rule.code, Severity(rule.severity)), Severity.warning),
                                key=lambda s: s.rank)
                 finding = self._finding(rule, Status.not_filled, severity, relation, left, right, cells, zh, en)
-                finding.required = value
-                finding.rests_on_blank = True
-                finding.source = flagged[0].cell.source or finding.source
-                return finding
+                return finding.model_copy(update={"required": value, "rests_on_blank": True,
+                                                  "source": flagged[0].cell.source or finding.source})
         self.stats.failed += 1
         zh, en = self._message(rule, Status.failed, relation, left, right, cells, None, flagged)
         finding = self._finding(rule, Status.failed, None, relation, left, right, cells, zh, en)
-        finding.rests_on_blank = bool(flagged)
-        return finding
+        return finding.model_copy(update={"rests_on_blank": bool(flagged)})
 
     def integer(self, rule, check: IntegerCheck) -> Optional[Finding]:
         cell = self.cell(check.cell)
@@ -323,8 +320,6 @@ def evaluate_instances(evaluator: Evaluator, rule, instances, relations: Optiona
     for bindings, instance in instances:
         if isinstance(instance, LinearRelation):
             finding = evaluator.relation(rule, instance)
-            if relations is not None:
-                relations.append((rule, instance, finding))
         elif isinstance(instance, IntegerCheck):
             finding = evaluator.integer(rule, instance)
         elif isinstance(instance, MetaCondition):
@@ -332,8 +327,10 @@ def evaluate_instances(evaluator: Evaluator, rule, instances, relations: Optiona
         else:  # pragma: no cover - the loader produces only these
             continue
         if finding is not None:
-            finding.bindings = dict(bindings)
+            finding = finding.model_copy(update={"bindings": dict(bindings)})
             findings.append(finding)
+        if relations is not None and isinstance(instance, LinearRelation):
+            relations.append((rule, instance, finding))
     return findings
 
 

@@ -409,17 +409,36 @@ def _as_key(key) -> CellKey:
 # ------------------------------------------------------------------------------- public API
 
 
+@dataclass(frozen=True)
+class Located:
+    """What locate found: the report's corrections, best first, and for each failing error finding
+    (by identity) its suspects. Findings are immutable: ``with_suspects`` gives the copies that carry them."""
+
+    corrections: list
+    suspects: dict[int, list[dict]]
+
+    def with_suspects(self, findings: list[Finding]) -> list[Finding]:
+        return [f.model_copy(update={"suspects": self.suspects[id(f)]}) if id(f) in self.suspects else f
+                for f in findings]
+
+
 def locate_errors(report: Report, evaluated: Iterable, config: RunConfig,
                   weights: Optional[Mapping] = None) -> list:
-    """The report's corrections, best first; sets ``suspects`` on the failing error findings.
+    """The report's corrections, best first (``locate`` gives the findings' suspects too)."""
+    return locate(report, evaluated, config, weights).corrections
+
+
+def locate(report: Report, evaluated: Iterable, config: RunConfig, weights: Optional[Mapping] = None) -> Located:
+    """The report's corrections, best first, and the suspects of the failing error findings.
 
     ``evaluated``: the ``(rule, LinearRelation, finding or None)`` triples of ``run_rules``.
     ``weights``: ``{CellKey | (table, row, column) | "table.row.column": weight}`` (default 1 each);
     when omitted, ``config.cell_weights(report)`` is used if the run configures it.
     """
     relations = hard_relations(report, evaluated, config)
+    suspects: dict[int, list[dict]] = {}
     if not any(r.target for r in relations):
-        return []
+        return Located([], suspects)
     if weights is None and getattr(config, "cell_weights", None) is not None:
         weights = config.cell_weights(report)
     lang = config.lang if config.lang in ("zh", "en") else "zh"
@@ -440,9 +459,10 @@ def locate_errors(report: Report, evaluated: Iterable, config: RunConfig,
             corrections.append(correction)
             group.append((correction, solution.score() == top_score))
         for target in targets:
-            _suspects(target, group, unique, lang)
+            if target.finding is not None:
+                suspects[id(target.finding)] = _suspects(target, group, unique, lang)
     corrections.sort(key=lambda c: (c.rank, c.group))
-    return corrections
+    return Located(corrections, suspects)
 
 
 def _correction(locator: _Locator, solution: _Solution, rank: int, group: int, unique: bool,
@@ -467,12 +487,10 @@ def _correction(locator: _Locator, solution: _Solution, rank: int, group: int, u
                       relations=texts)
 
 
-def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique: bool, lang: str) -> None:
+def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique: bool, lang: str) -> list[dict]:
     """The target finding's suspects: the cells it contains of every minimal correction, best-ranked
     first. All of them change equally few cells (a real tie); ``best`` marks those that the slip
     evidence ranks first, so a reader sees both the likeliest cell and the alternatives."""
-    if target.finding is None:
-        return
     suspects = []
     for correction, top in group:
         for cell in correction.cells:
@@ -486,4 +504,4 @@ def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique
                              "current": int(cell.current), "proposed": int(cell.proposed), "reason": reason,
                              "slip": cell.slip, "unique": unique, "rank": correction.rank,
                              "group": correction.group, "check_source": cell.check_source, "best": top})
-    target.finding.suspects = suspects
+    return suspects

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .report import JsonDecimal, Source, Table, TemplateGuess
 
@@ -29,6 +29,8 @@ class Status(str, Enum):
 
 
 class FindingCell(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     table: str
     row: str
     column: str
@@ -41,6 +43,8 @@ class FindingCell(BaseModel):
 
 
 class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     code: str
     name: str = ""
     severity: Severity
