@@ -31,14 +31,14 @@ def extraction_findings(report: Report, config: RunConfig) -> list[Finding]:
     for note in report.notes:
         finding = problem_finding(note.code, note.message_zh, note.message_en, config.lang,
                                   file=report.file, source=note.source)
-        findings.append(finding.model_copy(update={"severity": config.severity(finding.code, finding.severity)}))
+        findings.append(finding)
     return findings
 
 
 def audit_report(report: Report, rules, config: RunConfig, document: Optional[Document] = None) -> AuditResult:
     relations: list = []  # every linear relation evaluated, for locate (which cells are wrong)
     findings, stats = run_rules(report, rules, config, relations)
-    findings = [f for f in extraction_findings(report, config) + findings if f.code not in config.disabled]
+    findings = extraction_findings(report, config) + findings
     located = locate(report, relations, config)
     findings, corrections = located.with_suspects(findings), located.corrections
     claims = ClaimSummary()
@@ -46,12 +46,12 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
         narrative, claims = check_narrative(report, document, config)
         findings += narrative
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
-                       findings=findings, stats=stats, tables=report.tables, corrections=corrections,
+                       findings=config.apply(findings, report.file), stats=stats, tables=report.tables, corrections=corrections,
                        claims=claims)
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:
-    return AuditResult(file=file, findings=[problem_finding(code, zh, en, config.lang, file=file)])
+    return AuditResult(file=file, findings=config.apply([problem_finding(code, zh, en, config.lang, file=file)], file))
 
 
 def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes] = None) -> AuditResult:

@@ -6,12 +6,14 @@ format ask this module.
 """
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Optional
 
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
-from .model.findings import AuditResult, Finding, Severity
+from .model.findings import AuditResult, Finding, Severity, Status
 from .model.report import Report
 
 DEFAULT_FAIL_ON = "error"  # the CLI's default; formatters called without fail_on use it too
@@ -41,11 +43,15 @@ def failing_count(results, fail_on: Optional[str]) -> int:
 
 @dataclass
 class RunConfig:
-    """What the run decides rather than the rule: language, severities, disabled codes."""
+    """What the run decides rather than the rule: language, severities, disabled codes, per-file
+    ignores. The stages emit findings at their default severity; ``apply`` stamps the run's
+    decisions on them once, after checking, for every command alike."""
 
     lang: str = "zh"
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
+    # glob -> codes left out for the files it matches (``[per-file-ignores]``)
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Error localisation (locate.py): report -> {CellKey or (table, row, column): weight}; a cell
     # confirmed elsewhere (another table, last year's report) weighs more, so costs more to change.
     cell_weights: Optional[Callable[[Report], dict]] = None
@@ -53,3 +59,33 @@ class RunConfig:
 
     def severity(self, code: str, default: Severity) -> Severity:
         return self.severity_overrides.get(code, default)
+
+    def enabled(self, code: str) -> bool:
+        """Whether a check is worth running at all (a disabled one is skipped, not just hidden)."""
+        return code not in self.disabled
+
+    def ignored(self, file: str) -> set[str]:
+        """Codes left out for this file by the per-file-ignores globs (matched on the path or the name)."""
+        codes: set[str] = set()
+        for pattern, listed in self.per_file_ignores.items():
+            if fnmatch.fnmatch(file, pattern) or fnmatch.fnmatch(Path(file).name, pattern):
+                codes.update(listed)
+        return codes
+
+    def apply(self, findings: list[Finding], file: Optional[str] = None) -> list[Finding]:
+        """The findings as this run reports them: disabled and per-file-ignored codes left out, each
+        severity overridden where the run says so. A relation that is only *not filled* stays at most
+        a warning and one *not assessable* stays info, whatever the override (they accuse no number)."""
+        left_out = self.disabled | (self.ignored(file) if file and self.per_file_ignores else set())
+        out = []
+        for finding in findings:
+            if finding.code in left_out:
+                continue
+            override = self.severity_overrides.get(finding.code)
+            if override is not None and finding.status != Status.not_assessable:
+                if finding.status == Status.not_filled:
+                    override = min(override, Severity.warning, key=lambda s: s.rank)
+                if override != finding.severity:
+                    finding = finding.model_copy(update={"severity": override})
+            out.append(finding)
+        return out

@@ -134,7 +134,7 @@ def evaluate_pair(previous: Report, current: Report, rules: Sequence[Rule], conf
     combined: Optional[Report] = None
     findings: list[Finding] = []
     for rule in rules:
-        if rule.scope != "pair" or rule.code in config.disabled:
+        if rule.scope != "pair" or not config.enabled(rule.code):
             continue
         if rule.kind == "identical_to_previous":
             finding = _identical(rule, previous, current, config)
@@ -181,7 +181,7 @@ def _identical(rule: Rule, previous: Report, current: Report, config: RunConfig)
             cell: Cell = report.table(table).cell(row, column)
             cells.append(FindingCell(table=key.table, row=row, column=column, label=cell_label(key, current.template),
                                      raw=cell.raw, value=cell.value, state=cell.state.value, source=cell.source))
-    severity = config.severity(rule.code, Severity(rule.severity))
+    severity = Severity(rule.severity)
     zh = f"{rule.title_zh}：表格中的 {len(compared)} 个数字与上年报告完全相同"
     en = f"{rule.title_en}: all {len(compared)} numbers of the tables equal last year's"
     return Finding(code=rule.code, name=rule.name, severity=severity, status=Status.failed, kind="crossyear",
@@ -233,7 +233,7 @@ def evaluate_aggregate(parent: Report, components: Sequence[Report], rules: Sequ
     combined: Optional[Report] = None
     findings: list[Finding] = []
     for rule in rules:
-        if rule.scope != "aggregate" or rule.kind != "sum_of_components" or rule.code in config.disabled:
+        if rule.scope != "aggregate" or rule.kind != "sum_of_components" or not config.enabled(rule.code):
             continue
         for table in rule.tables:
             everyone = [parent, *components]

@@ -181,7 +181,7 @@ class Evaluator:
                 self.stats.not_filled += 1
                 flagged = unfilled
                 zh, en = self._message(rule, Status.not_filled, relation, left, right, cells, value, flagged)
-                severity = min((self.config.severity(rule.code, Severity(rule.severity)), Severity.warning),
+                severity = min((Severity(rule.severity), Severity.warning),
                                key=lambda s: s.rank)
                 finding = self._finding(rule, Status.not_filled, severity, relation, left, right, cells, zh, en)
                 return finding.model_copy(update={"required": value, "rests_on_blank": True,
@@ -237,7 +237,7 @@ class Evaluator:
     def _finding(self, rule, status: Status, severity: Optional[Severity], relation: Optional[LinearRelation],
                  left: Optional[Decimal], right: Optional[Decimal], cells: list[FindingCell], zh: str, en: str,
                  missing: Iterable[str] = ()) -> Finding:
-        severity = severity or self.config.severity(rule.code, Severity(rule.severity))
+        severity = severity or Severity(rule.severity)  # the rule's; the run's overrides come later (policy)
         return Finding(
             code=rule.code,
             name=rule.name,
@@ -303,7 +303,7 @@ def run_rules(report: Report, rules, config: RunConfig,
     evaluator = Evaluator(report, config)
     findings: list[Finding] = []
     for rule in rules:
-        if rule.code in config.disabled or not applies(rule, report):
+        if not config.enabled(rule.code) or not applies(rule, report):
             continue
         findings += evaluate_instances(evaluator, rule, _instances(rule, report), relations)
     return findings, evaluator.stats.model()

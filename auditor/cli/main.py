@@ -217,19 +217,17 @@ def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
     except RuleError as error:
         _rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
-                       limits=run_limits(file_config, time_limit))
+                       per_file_ignores=per_file_ignores(file_config), limits=run_limits(file_config, time_limit))
     return file_config, rules, config, inputs_or_exit(paths, lang)
 
 
-def _audit_all(files, rules, config, file_config):
-    results = []
-    for path in files:
-        result = audit_file(path, rules, config)
-        ignored = file_config.ignored(str(path))
-        if ignored:
-            result.findings = [f for f in result.findings if f.code not in ignored]
-        results.append(result)
-    return results
+def per_file_ignores(file_config) -> dict[str, tuple[str, ...]]:
+    """The configuration file's ``[per-file-ignores]`` as the run's policy takes them."""
+    return {glob: tuple(codes) for glob, codes in file_config.per_file_ignores.items()}
+
+
+def _audit_all(files, rules, config):
+    return [audit_file(path, rules, config) for path in files]
 
 
 @main.command()
@@ -264,7 +262,7 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
             cause = error.__cause__
             _usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
                          else f"{baseline_file}: not an auditor baseline file", config.lang)
-    results = _audit_all(inputs.files, rules, config, file_config)
+    results = _audit_all(inputs.files, rules, config)
     if known is not None:
         apply_baseline(results, known)
     level = fail_on or file_config.fail_on or "error"
@@ -281,7 +279,7 @@ def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
     file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
                                                   time_limit)
     check_output(output, config.lang)
-    results = _audit_all(inputs.files, rules, config, file_config)
+    results = _audit_all(inputs.files, rules, config)
     try:
         count = write_baseline(results, Path(output))
     except OSError as error:
@@ -304,14 +302,17 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     """更正建议函 / Write the correction memo to the agency (Markdown or DOCX)."""
     from ..memo.letter import MemoTemplateError, build_memo, write_memo
 
+    # the same policy as check: the configuration file's disabled codes, severities and per-file ignores
+    file_config, lang, overrides, disabled = run_settings(None, lang, (), (), rule_dirs)
     try:
-        rules = _load_rules(rule_dirs)
+        rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
         _rule_error(error, lang)
-    config = RunConfig(lang=lang)
+    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
+                       per_file_ignores=per_file_ignores(file_config), limits=file_config.limits)
     inputs = inputs_or_exit(paths, lang)
     check_output(output, lang)
-    results = [audit_file(p, rules, config) for p in inputs.files]
+    results = _audit_all(inputs.files, rules, config)
     # A letter on a file that could not be read would tell the agency nothing true: stop instead.
     unread = [f for r in results for f in r.findings if f.kind in UNREAD_KINDS and f.severity == Severity.error]
     if unread:

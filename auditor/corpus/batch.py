@@ -60,6 +60,7 @@ class BatchOptions:
     lang: str = "zh"
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> codes ([per-file-ignores])
     agency: Optional[str] = None  # override for every file
     year: Optional[int] = None  # override for every file
     agency_map: Optional[Union[str, Path]] = None
@@ -73,7 +74,7 @@ class BatchOptions:
 
     def run_config(self) -> RunConfig:
         return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled,
-                         limits=self.limits)
+                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits)
 
 
 @dataclass
@@ -158,7 +159,8 @@ def _settings_text(options: BatchOptions, names: AgencyNames) -> str:
                         for k, v in sorted(options.severity_overrides.items()))
     return (f"lang={options.lang}\nseverity={severity}\ndisabled={','.join(sorted(options.disabled))}\n"
             f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n"
-            f"limits={sorted(asdict(options.limits).items())}\n")
+            f"limits={sorted(asdict(options.limits).items())}\n"
+            f"ignores={sorted((k, sorted(v)) for k, v in options.per_file_ignores.items())}\n")
 
 
 def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions) -> dict:
@@ -171,6 +173,7 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
         "lang": options.lang,
         "severity": {k: (v.value if isinstance(v, Severity) else str(v)) for k, v in options.severity_overrides.items()},
         "disabled": sorted(options.disabled),
+        "per_file_ignores": {glob: list(codes) for glob, codes in options.per_file_ignores.items()},
         "limits": asdict(options.limits),
     }
 
@@ -459,7 +462,7 @@ class Batch:
         links: list[LinkRow] = []
         for current_id, previous_id in pending:
             current, previous = load(current_id), load(previous_id)
-            findings = evaluate_pair(previous, current, self.cross_rules, self.config)
+            findings = self.config.apply(evaluate_pair(previous, current, self.cross_rules, self.config), current.file)
             rows = [finding_row(f.model_dump(mode="json")) for f in findings]
             links.append(LinkRow("pair", current_id, str(previous_id), (previous_id,), rows))
             summary.cross_findings += len(rows)
@@ -488,8 +491,9 @@ class Batch:
             for parent_id in parent_ids:
                 if self.store.has_link("aggregate", parent_id, key):
                     continue
-                findings = evaluate_aggregate(load(parent_id), [load(i) for i in member_ids], self.cross_rules,
-                                              self.config)
+                parent = load(parent_id)
+                findings = self.config.apply(evaluate_aggregate(parent, [load(i) for i in member_ids], self.cross_rules,
+                                                                self.config), parent.file)
                 rows = [finding_row(f.model_dump(mode="json")) for f in findings]
                 summary.aggregates += self.store.write_links(
                     [LinkRow("aggregate", parent_id, key, member_ids, rows)], summary.run_id, replace_kind=True)

@@ -54,7 +54,8 @@ def _state(spec: dict) -> tuple[list, RunConfig]:
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
-                               disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})))
+                               disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})),
+                               per_file_ignores={k: tuple(v) for k, v in spec.get("per_file_ignores", {}).items()})
             state = _WORKER_STATE[spec["version"]] = (rules, config)
         return state
 

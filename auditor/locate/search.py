@@ -100,7 +100,7 @@ def _coefficient(coef) -> int | Fraction:
 def hard_relations(report: Report, evaluated: Iterable, config: RunConfig) -> list[HardRelation]:
     """The targets and constraints among the engine's ``(rule, relation, finding)`` triples."""
     evaluated = list(evaluated)
-    if not any(f is not None and f.status == Status.failed and f.severity == Severity.error
+    if not any(f is not None and f.status == Status.failed and config.severity(f.code, f.severity) == Severity.error
                for _, _, f in evaluated):
         return []
     result: list[HardRelation] = []
@@ -138,7 +138,7 @@ def hard_relations(report: Report, evaluated: Iterable, config: RunConfig) -> li
             if residual != 0:
                 continue  # held within a tolerance: not an exact constraint
             target = False
-        elif finding.status == Status.failed and finding.severity == Severity.error:
+        elif finding.status == Status.failed and config.severity(finding.code, finding.severity) == Severity.error:
             target = residual != 0  # a failure with no difference (on_blank: fail) constrains only
         else:
             continue  # not filled / not assessable: neither asks for nor forbids a change

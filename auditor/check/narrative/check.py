@@ -215,13 +215,13 @@ class _Run:
                 cells: Optional[list[FindingCell]] = None, relation: Optional[str] = None,
                 rests_on_blank: bool = False, status: Status = Status.failed) -> None:
         code = code or claim.code
-        if code in self.config.disabled:
+        if not self.config.enabled(code):
             return
         sentence = claim.sentence.text
         if claim.whole_sentence is not None and claim.whole_sentence is not claim.sentence:
             sentence = claim.whole_sentence.text + sentence
         self.findings.append(Finding(
-            code=code, name=self._name(claim), severity=self.config.severity(code, severity), status=status,
+            code=code, name=self._name(claim), severity=severity, status=status,
             kind="narrative", message=zh if self.config.lang == "zh" else en, message_zh=zh, message_en=en,
             relation=relation, reported=reported, computed=computed,
             difference=(reported - computed) if reported is not None and computed is not None else None,

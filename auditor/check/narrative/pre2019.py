@@ -266,10 +266,10 @@ def check_old_table(document: Document, report: Report, config: RunConfig) -> tu
               f"但各项为：{names}" + ("（数字粘连，已试过各种拆分）" if fused else ""))
         en = (f"old statistics table: \"{parent.label}\" ({shown(parent)}) should be {relation} the sum of its items "
               f"({', '.join(shown(m) for m in members)})" + (" (digits fused; every split tried)" if fused else ""))
-        if CODE in config.disabled:
+        if not config.enabled(CODE):
             continue
         findings.append(Finding(
-            code=CODE, name="pre2019.table_sum", severity=config.severity(CODE, Severity.warning),
+            code=CODE, name="pre2019.table_sum", severity=Severity.warning,
             status=Status.failed, kind="table", message=zh if config.lang == "zh" else en,
             message_zh=zh, message_en=en, relation=f"{parent.label} {relation} " + " + ".join(m.label for m in members),
             file=report.file, source=parent.source))
