@@ -8,7 +8,6 @@ seconds). Command-line options win over the file.
 """
 from __future__ import annotations
 
-import fnmatch
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,16 +67,8 @@ class FileConfig:
     disable: list[str] = field(default_factory=list)
     baseline: Optional[Path] = None
     severity: dict[str, Severity] = field(default_factory=dict)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # applied by policy.RunConfig
     limits: Limits = DEFAULT_LIMITS
-
-    def ignored(self, file: str) -> set[str]:
-        """Codes ignored for this file by the per-file-ignores globs."""
-        codes: set[str] = set()
-        for pattern, listed in self.per_file_ignores.items():
-            if fnmatch.fnmatch(file, pattern) or fnmatch.fnmatch(Path(file).name, pattern):
-                codes.update(listed)
-        return codes
 
 
 def discover(start: Path) -> Optional[tuple[Path, dict]]:

@@ -17,79 +17,26 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from decimal import Decimal
+from importlib import resources
 from typing import Iterable, Optional
+
+import yaml
 
 from ..model.findings import AuditResult, Finding, Severity
 from ..model.report import Cell, CellState, Table
-from ..templates import DEFAULT_TEMPLATE, TableView, template_for_year, template_ids, template_view
+from ..templates import (
+    DEFAULT_TEMPLATE,
+    TableView,
+    template_for_year,
+    template_ids,
+    template_view,
+)
 
 TABLES = ("table2", "table3", "table4")
 
-_T = {
-    "zh": {
-        "title": "政府信息公开工作年度报告审核结果",
-        "summary": "汇总",
-        "file": "文件", "agency": "机关", "year": "年度", "template": "模板", "total": "合计",
-        "reports": "份报告", "findings": "项发现",
-        "error": "错误", "warning": "警告", "review": "复核", "info": "提示",
-        "table2": "表二 主动公开政府信息情况",
-        "table3": "表三 收到和处理政府信息公开申请情况",
-        "table4": "表四 政府信息公开行政复议、行政诉讼情况",
-        "not_found": "报告中未找到此表。",
-        "extra": "模板布局之外读出的单元格",
-        "row": "行", "column": "列", "cell": "单元格", "value": "内容",
-        "findings_list": "发现", "no_findings": "未发现问题。",
-        "code": "代码", "severity": "级别", "where": "位置", "message": "说明",
-        "relation": "勾稽关系", "reported": "左边（所列）", "computed": "右边（计算）",
-        "difference": "相差", "required": "应为", "cells": "涉及单元格", "suspects": "疑似错误与建议值",
-        "missing_ops": "缺少的数据", "status": "状态",
-        "legend": "图例", "blank": "空", "blank_long": "空白（未填写）", "dash": "“/”“—”等", "uncertain": "识别不确定",
-        "inferred": "推断", "missing": "缺", "missing_long": "未读到", "flagged": "有发现的单元格",
-        "close": "关闭", "panel": "单元格的发现", "click_hint": "点击标记的单元格查看发现；点击发现可在表中定位其单元格。",
-        "unique": "唯一解", "not_unique": "非唯一，请核实",
-        "info_col": "信息内容",
-        "t3_corner": "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-        "t3_applicants": "申请人情况", "t3_legal": "法人或其他组织", "t3_results": "三、本年度办理结果",
-        "t4_review": "行政复议", "t4_litigation": "行政诉讼",
-        "t4_direct": "未经复议直接起诉", "t4_after": "复议后起诉",
-        "t2_item": "第二十条第{}项",
-        "status_failed": "不成立", "status_not_filled": "未填写", "status_not_assessable": "无法核对",
-        "status_problem": "问题",
-        "on_blank": "结论依赖空白单元格（按 0 计）", "on_uncertain": "结论依赖识别不确定的单元格",
-    },
-    "en": {
-        "title": "Audit of government information-disclosure annual reports",
-        "summary": "Summary",
-        "file": "file", "agency": "agency", "year": "year", "template": "template", "total": "total",
-        "reports": "report(s)", "findings": "finding(s)",
-        "error": "error", "warning": "warning", "review": "review", "info": "info",
-        "table2": "Table 2 Proactive disclosure",
-        "table3": "Table 3 Requests received and handled",
-        "table4": "Table 4 Administrative review and litigation",
-        "not_found": "This table was not found in the report.",
-        "extra": "Cells read outside the template layout",
-        "row": "row", "column": "column", "cell": "cell", "value": "content",
-        "findings_list": "Findings", "no_findings": "No findings.",
-        "code": "code", "severity": "severity", "where": "where", "message": "message",
-        "relation": "relation", "reported": "left (reported)", "computed": "right (computed)",
-        "difference": "difference", "required": "required", "cells": "cells", "suspects": "suspects and proposed values",
-        "missing_ops": "missing operands", "status": "status",
-        "legend": "Legend", "blank": "blank", "blank_long": "blank (nothing printed)", "dash": "dash (/, —)",
-        "uncertain": "uncertain reading", "inferred": "inferred", "missing": "n/a", "missing_long": "not found",
-        "flagged": "cell of a finding",
-        "close": "close", "panel": "Findings of the cell", "click_hint": "Click a marked cell to see its findings; click a finding to show its cells.",
-        "unique": "unique", "not_unique": "not unique, please check",
-        "info_col": "item",
-        "t3_corner": "(first plus second item equals third plus fourth item)",
-        "t3_applicants": "Applicants", "t3_legal": "Legal persons or other organisations", "t3_results": "III. Outcomes this year",
-        "t4_review": "Administrative review", "t4_litigation": "Administrative litigation",
-        "t4_direct": "Without prior review", "t4_after": "After review",
-        "t2_item": "Art. 20 item {}",
-        "status_failed": "fails", "status_not_filled": "not filled", "status_not_assessable": "not assessable",
-        "status_problem": "problem",
-        "on_blank": "rests on blank cells read as 0", "on_uncertain": "rests on uncertain readings",
-    },
-}
+# Every word the page prints, zh and en: data, beside this module.
+_T: dict[str, dict[str, str]] = yaml.safe_load(
+    resources.files(__package__).joinpath("html_words.yaml").read_text(encoding="utf-8"))
 
 # Table 2's sub-tables: the item of 《条例》第二十条 each row belongs to (presentation only).
 _T2_ITEMS = {"regulations": "（一）", "normative_documents": "（一）", "licensing": "（五）",
