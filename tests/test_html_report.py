@@ -153,8 +153,8 @@ def test_text_from_the_report_is_escaped():
         "upheld": Cell(state=CellState.text, raw=evil), "total": Cell(state=CellState.number, value=1, raw="1")}})
     finding = Finding(code="X-1", severity=Severity.error, message=f"bad {evil}", relation=evil,
                       cells=[FindingCell(table="table4", row="review", column="upheld", raw=evil, label=evil)],
-                      suspects=[{"table": "table4", "row": "review", "column": "upheld", "current": evil,
-                                 "proposed": "0", "reason": evil, "unique": True}])
+                      suspects=[{"table": "table4", "row": "review", "column": "upheld", "current": 3,
+                                 "proposed": 0, "reason": evil, "label": evil, "unique": True}])
     result = AuditResult(file=f"{evil}.txt", agency=evil, year=2024, findings=[finding], tables={"table4": table})
     page = write_html([result])
     assert "<img" not in page and "onerror=\"" not in page

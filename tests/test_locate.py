@@ -83,7 +83,7 @@ def cells_of(correction) -> set:
 
 
 def tied_top(finding) -> set:
-    return {(s["table"], s["row"], s["column"], s["proposed"]) for s in finding.suspects}
+    return {(s.table, s.row, s.column, s.proposed) for s in finding.suspects}
 
 
 # ------------------------------------------------------------------------------- one cell, complete tables
@@ -124,7 +124,7 @@ def test_a_single_change_in_a_generated_complete_table_is_located(seed, template
     assert best.unique and best.rank == 1
     assert cells_of(best) == {("table3", row, column, table3[row][column])}
     errors = [f for f in result.findings if f.severity.value == "error" and f.status.value == "failed"]
-    assert errors and all(f.suspects and f.suspects[0]["row"] == row for f in errors)
+    assert errors and all(f.suspects and f.suspects[0].row == row for f in errors)
 
 
 # ------------------------------------------------------------------------------- table 4 and blanks: ties
@@ -153,7 +153,7 @@ def test_table4_changes_are_among_the_tied_top_suspects():
         among_top += truth in tied_top(finding)
         not_unique += len(solutions) > 1 and not any(c.unique for c in solutions)
         if truth not in tied_top(finding):
-            outranked_by_evidence += bool(finding.suspects[0]["slip"])
+            outranked_by_evidence += bool(finding.suspects[0].slip)
         assert all(c.unique == (len(solutions) == 1) for c in solutions)
     assert among_all == cases
     assert not_unique / cases >= 0.95
@@ -169,7 +169,7 @@ def test_table4_tie_without_evidence_lists_every_part_and_is_not_unique():
         (3, False, {("table4", "review", "other", 2)}), (4, False, {("table4", "review", "pending", 2)}),
         (5, False, {("table4", "review", "total", 3)})]
     finding, = [f for f in result.findings if f.code == "T4-GROUP-TOTAL"]
-    assert len(finding.suspects) == 5 and not finding.suspects[0]["unique"]  # all tied for the top
+    assert len(finding.suspects) == 5 and not finding.suspects[0].unique  # all tied for the top
 
 
 def test_blank_tables_changed_cell_is_among_the_top_suspects():
@@ -224,7 +224,7 @@ def test_unassessable_row_sums_leave_real_ties_and_say_not_unique(tmp_path):
     result = audit_report(report, rules, CONFIG)
     finding, = [f for f in result.findings if f.status.value == "failed"]
     assert ("table3", "granted", "natural_person", 4) in tied_top(finding)
-    assert len(finding.suspects) > 1 and not finding.suspects[0]["unique"]
+    assert len(finding.suspects) > 1 and not finding.suspects[0].unique
 
 
 # ------------------------------------------------------------------------------- two cells
@@ -265,7 +265,7 @@ def test_more_changes_than_the_search_allows_say_so():
     correction = result.corrections[0]
     assert correction.cells == [] and not correction.unique
     assert correction.reason == f"{MAX_CELLS} 个单元格以内的改动无法使全部勾稽关系成立"
-    assert all(f.suspects == [] for f in result.findings)
+    assert all(f.suspects == () for f in result.findings)
 
 
 # ------------------------------------------------------------------------------- named cases
@@ -298,10 +298,10 @@ def test_hongze_2023_totals_left_at_zero():
     assert alternative.group == first[1].group
     assert cells_of(alternative) == {("table4", "litigation_after_review", "pending", 0)}
     review, after = [f for f in result.findings if f.code == "T4-GROUP-TOTAL"]
-    assert [(s["label"], s["current"], s["proposed"], s["reason"]) for s in review.suspects] == [
+    assert [(s.label, s.current, s.proposed, s.reason) for s in review.suspects] == [
         ("表四“行政复议”行“总计”列", 0, 11, "总计漏填为 0")]
     # every minimal correction is a suspect (a real tie), the slip-evidence favourite first
-    assert [(s["column"], s["proposed"], s["unique"], s["best"]) for s in after.suspects] == [
+    assert [(s.column, s.proposed, s.unique, s.best) for s in after.suspects] == [
         ("total", 5, False, True), ("pending", 0, False, False)]
     text = flat(write_text([result]))
     assert flat("建议：表四“行政复议”行“总计”列 0 → 11（总计漏填为 0）") in text
@@ -321,7 +321,7 @@ def test_no_suspect_for_relations_that_are_not_assessable():
     statuses = sorted(f.status.value for f in result.findings if f.code == "T4-GROUP-TOTAL")
     assert statuses == ["not_assessable", "not_filled"]
     assert result.corrections == []
-    assert all(f.suspects == [] for f in result.findings)
+    assert all(f.suspects == () for f in result.findings)
 
 
 def test_a_cell_read_with_doubt_asks_to_check_the_source():
@@ -337,7 +337,7 @@ def test_a_cell_read_with_doubt_asks_to_check_the_source():
     assert (cell.current, cell.proposed, cell.slip, cell.check_source) == (76, 67, "digits_swapped", True)
     assert "请先核对原件" in correction.reason
     for finding in (f for f in result.findings if f.status.value == "failed"):
-        assert finding.suspects[0]["check_source"] and "请先核对原件" in finding.suspects[0]["reason"]
+        assert finding.suspects[0].check_source and "请先核对原件" in finding.suspects[0].reason
     assert flat("76 → 67（两位数字颠倒；该单元格识别存疑，请先核对原件再认定报告有误）") in flat(write_text([result]))
 
 

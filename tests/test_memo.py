@@ -13,7 +13,7 @@ import pytest
 from auditor.pipeline import audit_file
 from auditor.policy import RunConfig
 from auditor.extract.tables import extract
-from auditor.model.findings import AuditResult, Finding, FindingCell, Severity, Status
+from auditor.model.findings import AuditResult, Finding, FindingCell, Severity, Status, Suspect
 from auditor.load import load_path
 from auditor.memo.letter import (
     MemoTemplateError,
@@ -60,7 +60,7 @@ def slipped() -> AuditResult:
 def expected_proposals(finding: Finding) -> set[str]:
     """The values the memo must propose for an error finding: the suspects', else the computed total."""
     if finding.suspects:
-        return {_fmt(s["proposed"]) for s in finding.suspects}
+        return {_fmt(s.proposed) for s in finding.suspects}
     if finding.status == Status.not_filled and finding.required is not None:
         return {_fmt(finding.required)}
     return {_fmt(finding.computed)} if finding.computed is not None else set()
@@ -105,7 +105,7 @@ def test_suspects_propose_the_slipped_value_once_for_both_relations(slipped):
         suspect = {"table": "table3", "row": "granted", "column": "natural_person", "current": 76,
                    "proposed": 67, "reason": "两位数字颠倒", "unique": True, "rank": 1, "group": 1}
         slipped = slipped.model_copy(update={"findings": [
-            f.model_copy(update={"suspects": [dict(suspect)]}) if f.severity == Severity.error else f
+            f.model_copy(update={"suspects": (Suspect(**suspect),)}) if f.severity == Severity.error else f
             for f in slipped.findings]})
         errors = [f for f in slipped.findings if f.severity == Severity.error]
     memo = build_memo(slipped, today=TODAY)
@@ -119,7 +119,7 @@ def test_suspects_propose_the_slipped_value_once_for_both_relations(slipped):
 
 
 def test_without_suspects_a_total_gets_the_computed_value_conditionally(slipped):
-    plain = slipped.model_copy(update={"findings": [f.model_copy(update={"suspects": []}) for f in slipped.findings]})
+    plain = slipped.model_copy(update={"findings": [f.model_copy(update={"suspects": ()}) for f in slipped.findings]})
     memo = build_memo(plain, today=TODAY)
     row_total = next(f for f in plain.findings if f.code == "T3-ROW-TOTAL")
     item = item_of(memo, row_total)

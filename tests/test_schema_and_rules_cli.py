@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_committed_schemas_are_current():
     for name in SCHEMAS:
         committed = (ROOT / "docs" / "schema" / name).read_text(encoding="utf-8")
-        assert committed == schema_text(name), f"run: python -m auditor.schema ({name} is stale)"
+        assert committed == schema_text(name), f"run: python -m auditor.write.schema ({name} is stale)"
 
 
 def test_check_output_validates_against_its_schema():

@@ -37,7 +37,7 @@ from typing import Iterable, Mapping, Optional
 
 from ..policy import RunConfig
 from ..present.labels import cell_label
-from ..model.findings import Correction, CorrectionCell, Finding, Severity, Status
+from ..model.findings import Correction, CorrectionCell, Finding, Severity, Status, Suspect
 from ..model.report import Cell, CellState, Report
 from ..ruleset.expr import CellKey
 from .slips import Slip, SlipContext, detect
@@ -415,7 +415,7 @@ class Located:
     (by identity) its suspects. Findings are immutable: ``with_suspects`` gives the copies that carry them."""
 
     corrections: list
-    suspects: dict[int, list[dict]]
+    suspects: dict[int, tuple]
 
     def with_suspects(self, findings: list[Finding]) -> list[Finding]:
         return [f.model_copy(update={"suspects": self.suspects[id(f)]}) if id(f) in self.suspects else f
@@ -436,7 +436,7 @@ def locate(report: Report, evaluated: Iterable, config: RunConfig, weights: Opti
     when omitted, ``config.cell_weights(report)`` is used if the run configures it.
     """
     relations = hard_relations(report, evaluated, config)
-    suspects: dict[int, list[dict]] = {}
+    suspects: dict[int, tuple] = {}
     if not any(r.target for r in relations):
         return Located([], suspects)
     if weights is None and getattr(config, "cell_weights", None) is not None:
@@ -487,7 +487,7 @@ def _correction(locator: _Locator, solution: _Solution, rank: int, group: int, u
                       relations=texts)
 
 
-def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique: bool, lang: str) -> list[dict]:
+def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique: bool, lang: str) -> tuple:
     """The target finding's suspects: the cells it contains of every minimal correction, best-ranked
     first. All of them change equally few cells (a real tie); ``best`` marks those that the slip
     evidence ranks first, so a reader sees both the likeliest cell and the alternatives."""
@@ -500,8 +500,8 @@ def _suspects(target: HardRelation, group: list[tuple[Correction, bool]], unique
             doubt = _text("doubt", lang)
             if cell.check_source and doubt not in reason:
                 reason = f"{reason}{'；' if lang == 'zh' else '; '}{doubt}"
-            suspects.append({"table": cell.table, "row": cell.row, "column": cell.column, "label": cell.label,
-                             "current": int(cell.current), "proposed": int(cell.proposed), "reason": reason,
-                             "slip": cell.slip, "unique": unique, "rank": correction.rank,
-                             "group": correction.group, "check_source": cell.check_source, "best": top})
-    return suspects
+            suspects.append(Suspect(table=cell.table, row=cell.row, column=cell.column, label=cell.label,
+                                    current=int(cell.current), proposed=int(cell.proposed), reason=reason,
+                                    slip=cell.slip, unique=unique, rank=correction.rank, group=correction.group,
+                                    check_source=cell.check_source, best=top))
+    return tuple(suspects)

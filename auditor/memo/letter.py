@@ -25,7 +25,7 @@ from typing import Iterable, Optional, Union
 
 from pydantic import BaseModel, Field
 
-from ..model.findings import AuditResult, Finding, FindingCell, Severity, Status
+from ..model.findings import AuditResult, Finding, FindingCell, Severity, Status, Suspect
 from ..templates import TABLE_IDS, resolve, table_number
 
 DEFAULT_TEMPLATE = "memo.md.j2"
@@ -316,16 +316,16 @@ class _Draft:
         left = by_key.get(single.groups()) if single else None
         required = finding.required if finding.required is not None and finding.required >= 0 else None
 
-        self.suspects: list[dict] = list(finding.suspects or ())
+        self.suspects: list[Suspect] = list(finding.suspects)
         self.cells_by_key = by_key
         self.sides = sides
         if self.suspects:
-            groups = sorted({str(x.get("group")) for x in self.suspects if x.get("group") is not None})
+            groups = sorted({str(x.group) for x in self.suspects})
             if groups:  # locate's group: every finding it explains becomes one item
                 self.key = ("group", result.file, tuple(groups))
             else:
                 self.key = ("suspects", result.file, tuple(sorted(
-                    (str(x.get("table")), str(x.get("row")), str(x.get("column")), _fmt(x.get("proposed")))
+                    (str(x.table), str(x.row), str(x.column), _fmt(x.proposed))
                     for x in self.suspects)))
             self.apply_suspects(labels)
         elif finding.status == Status.not_filled and blanks:
@@ -385,30 +385,30 @@ class _Draft:
         by_rank: dict[object, list[dict]] = {}
         seen = set()
         for suspect in self.suspects:
-            key = (suspect.get("rank"), suspect.get("table"), suspect.get("row"), suspect.get("column"))
+            key = (suspect.rank, suspect.table, suspect.row, suspect.column)
             if key not in seen:
                 seen.add(key)
-                by_rank.setdefault(suspect.get("rank"), []).append(suspect)
+                by_rank.setdefault(suspect.rank, []).append(suspect)
         places, printed, proposals, reasons, values = [], [], [], [], []
         for suspects in by_rank.values():
             parts, why = [], []
             for suspect in suspects:
-                table, row, column = (str(suspect.get(k, "")) for k in ("table", "row", "column"))
+                table, row, column = (str(getattr(suspect, k)) for k in ("table", "row", "column"))
                 cell = self.cells_by_key.get((table, row, column))
                 label = labels.cell(table, row, column)
-                current = suspect.get("current")
+                current = suspect.current
                 current = _fmt(current) if current is not None else (_cell_text(cell, text) if cell else "—")
-                proposed = _fmt(suspect.get("proposed"))
+                proposed = _fmt(suspect.proposed)
                 if (table, row, column) not in {(p.table, p.row, p.column) for p in places}:
                     places.append(labels.place(table, row, column, cell.source if cell else None))
                     printed.append(f"{label}{text['is']}{_cell_text(cell, text) if cell else current}")
                 parts.append(text["suspect"].format(label=label, current=current, proposed=proposed))
                 values.append(proposed)
-                reason = str(suspect.get("reason") or "")
+                reason = suspect.reason
                 if reason and reason not in why:
                     why.append(reason)
             proposals.append(text["and"].join(parts))
-            unique = all(x.get("unique") for x in suspects)
+            unique = all(x.unique for x in suspects)
             template = text["reason_unique"] if unique else text["reason_not_unique"]
             reasons.append(template.format(reason=text["sep"].join(why) or text["no_slip"]))
         self.places = places

@@ -42,6 +42,27 @@ class FindingCell(BaseModel):
     file: Optional[str] = None  # set on cross-report findings
 
 
+class Suspect(BaseModel):
+    """A cell of a minimal correction that changes a failing relation (locate): the value printed,
+    the value the relations need, and why this cell rather than another."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table: str
+    row: str
+    column: str
+    label: str = ""
+    current: int
+    proposed: int
+    reason: str = ""
+    slip: Optional[str] = None  # the slip's code (auditor/locate/slips.py), e.g. "digits_swapped"
+    unique: bool = False  # the relations' group has exactly one minimal correction
+    rank: int = 1  # 1 = the best correction of its group
+    group: int = 1
+    check_source: bool = False  # read with doubt: check the source before blaming the report
+    best: bool = False  # ranked first by the slip evidence among equally small corrections
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -65,10 +86,9 @@ class Finding(BaseModel):
     rests_on_uncertain: bool = False
     file: Optional[str] = None
     source: Optional[Source] = None
-    # After locate: the cells of the best-ranked correction(s) that change this relation, as
-    # {"table", "row", "column", "label", "current", "proposed", "reason", "slip", "unique", "rank",
-    #  "group", "check_source"}; ties for the best rank are all listed.
-    suspects: list[dict] = Field(default_factory=list)
+    # After locate: the cells of the minimal corrections that change this relation, best-ranked
+    # first; ties for the best rank are all listed.
+    suspects: tuple[Suspect, ...] = ()
     sentence: Optional[str] = None  # kind "narrative": the sentence of the 正文 the claim comes from
 
 

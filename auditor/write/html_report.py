@@ -22,7 +22,7 @@ from typing import Iterable, Optional
 
 import yaml
 
-from ..model.findings import AuditResult, Finding, Severity
+from ..model.findings import AuditResult, Finding, Severity, Suspect
 from ..model.report import Cell, CellState, Table
 from ..templates import (
     DEFAULT_TEMPLATE,
@@ -204,10 +204,10 @@ class _ReportWriter:
         self.lang = lang
         self.t = _T[lang]
         self.by_cell = _findings_by_cell(index, result)
-        self.suspects: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+        self.suspects: dict[tuple[str, str, str], list[Suspect]] = defaultdict(list)
         for finding in result.findings:
             for suspect in finding.suspects or ():
-                key = (str(suspect.get("table", "")), str(suspect.get("row", "")), str(suspect.get("column", "")))
+                key = (str(suspect.table), str(suspect.row), str(suspect.column))
                 if suspect not in self.suspects[key]:
                     self.suspects[key].append(suspect)
         self.rendered: set[tuple[str, str, str]] = set()
@@ -255,8 +255,7 @@ class _ReportWriter:
             title += [f"[{f.code}] {f.message}" for f in findings]
         for suspect in self.suspects.get(key, ()):
             classes.append("suspect")
-            if suspect.get("proposed") is not None:
-                content += f'<span class="proposal">→ {_e(suspect.get("proposed"))}</span>'
+            content += f'<span class="proposal">→ {_e(suspect.proposed)}</span>'
         attrs.insert(0, f'class="{" ".join(classes)}"')
         attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
         return f"<td {' '.join(attrs)}>{content}</td>"
@@ -422,12 +421,12 @@ class _ReportWriter:
         if finding.suspects:
             items = []
             for s in finding.suspects:
-                unique = t["unique"] if s.get("unique") else t["not_unique"]
-                name = s.get("label") or f"{s.get('table')}.{s.get('row')}.{s.get('column')}"
-                rank = f"#{s.get('rank')} " if s.get("rank") is not None and not s.get("unique") else ""
+                unique = t["unique"] if s.unique else t["not_unique"]
+                name = s.label or f"{s.table}.{s.row}.{s.column}"
+                rank = "" if s.unique else f"#{s.rank} "
                 items.append(f"{_e(rank)}{_e(name)}: "
-                             f"{_e(s.get('current'))} → <b class=\"proposed\">{_e(s.get('proposed'))}</b>"
-                             f" — {_e(s.get('reason', ''))} ({_e(unique)})")
+                             f"{_e(s.current)} → <b class=\"proposed\">{_e(s.proposed)}</b>"
+                             f" — {_e(s.reason)} ({_e(unique)})")
             rows.append((t["suspects"], "<br>".join(items)))
         where = finding.source.short() if finding.source else ""
         detail = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows)

@@ -31,6 +31,6 @@ def write_schemas(folder: Path) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":  # python -m auditor.schema
-    for path in write_schemas(Path(__file__).resolve().parents[1] / "docs" / "schema"):
+if __name__ == "__main__":  # python -m auditor.write.schema
+    for path in write_schemas(Path(__file__).resolve().parents[2] / "docs" / "schema"):
         print(path)

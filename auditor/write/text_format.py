@@ -37,15 +37,15 @@ def _wrap(text: str, width: int = 44) -> str:
 
 def _suggestion(finding, lang: str) -> str:
     """The top suspect (locate.py) as a line under the message: cell, current → proposed, reason."""
-    top = [s for s in finding.suspects if s.get("rank") == 1]
+    top = [s for s in finding.suspects if s.rank == 1]
     if not top:
         return ""
     parts = []
     for suspect in top:
-        reason = suspect["reason"] if suspect.get("slip") or suspect.get("check_source") else ""
+        reason = suspect.reason if suspect.slip or suspect.check_source else ""
         reason = (f"（{reason}）" if lang == "zh" else f" ({reason})") if reason else ""
-        parts.append(f"{suspect['label']} {suspect['current']} → {suspect['proposed']}{reason}")
-    unique = top[0].get("unique", True)
+        parts.append(f"{suspect.label} {suspect.current} → {suspect.proposed}{reason}")
+    unique = top[0].unique
     if lang == "zh":
         return "\n" + _wrap("建议：" + "、".join(parts) + ("" if unique else "；不唯一"))
     return "\n" + _wrap("suggest: " + ", ".join(parts) + ("" if unique else "; not unique"))
