@@ -322,7 +322,7 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
         click.echo("未写出更正建议函" if lang == "zh" else "no memo written", err=True)
         sys.exit(EXIT_USAGE)
     try:
-        write_memo(build_memo(results, lang=lang, include=include, sender=sender), output, template_path)
+        write_memo(build_memo(results, lang=lang, include=include, sender=sender, rules=rules), output, template_path)
     except MemoTemplateError as error:
         _usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
     except OSError as error:

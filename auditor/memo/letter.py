@@ -21,10 +21,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Iterable, Mapping, Optional, Union
 
 from pydantic import BaseModel, Field
 
+from ..catalogue import with_rules
 from ..model.findings import AuditResult, Finding, FindingCell, Severity, Status, Suspect
 from ..templates import TABLE_IDS, resolve, table_number
 
@@ -185,9 +186,10 @@ def _fmt(value) -> str:
 class _Labels:
     """Readable names of cells, rows, columns and groups in one report's template."""
 
-    def __init__(self, result: AuditResult, lang: str):
+    def __init__(self, result: AuditResult, lang: str, codes: Mapping):
         self.result = result
         self.lang = lang
+        self.codes = codes  # code -> catalogue entry (titles)
         self.text = _TEXT[lang]
 
     def view(self, table: str):
@@ -266,13 +268,10 @@ class _Labels:
         return out
 
 
-def _title(finding: Finding, lang: str = "zh") -> str:
-    """The rule's title, as the engine's message starts with it."""
-    if lang == "zh":
-        match = re.match(r"^(.*?)(?:不成立|无法核对)?[：:]", finding.message_zh or finding.message)
-    else:
-        match = re.match(r"^(.*?)(?: fails| not assessable)?:", finding.message_en or "")
-    return match.group(1) if match and match.group(1) else (finding.name or finding.code)
+def _title(finding: Finding, codes: Mapping, lang: str = "zh") -> str:
+    """The code's title from the catalogue (rules and built-in codes alike), never read back from a message."""
+    problem = codes.get(finding.code) or codes.get(finding.code.upper())
+    return problem.title(lang) if problem is not None else (finding.name or finding.code)
 
 
 def _cell_text(cell: FindingCell, text: dict) -> str:
@@ -299,7 +298,7 @@ class _Draft:
         self.proposed_values: list[str] = []
         cells = _own_cells(finding, result)
         by_key = {(c.table, c.row, c.column): c for c in cells}
-        title = _title(finding, labels.lang)
+        title = _title(finding, labels.codes, labels.lang)
         relation = labels.relation(finding.relation)
         self.required = f"{title}：{relation}" if relation else title
         if labels.lang != "zh":
@@ -435,8 +434,9 @@ def _where_text(places: list[MemoWhere], labels: "_Labels", result: AuditResult,
 
 def build_memo(results: Union[AuditResult, Iterable[AuditResult]], lang: str = "zh",
                include: Iterable[str] = DEFAULT_INCLUDE, today: Optional[_dt.date] = None,
-               sender: str = "") -> MemoData:
-    """The memo's content: one numbered item per problem in findings of the included severities."""
+               sender: str = "", rules: Iterable = ()) -> MemoData:
+    """The memo's content: one numbered item per problem in findings of the included severities.
+    ``rules``: the run's rules beyond the shipped ones, for their titles."""
     if isinstance(results, AuditResult):
         results = [results]
     results = list(results)
@@ -449,8 +449,9 @@ def build_memo(results: Union[AuditResult, Iterable[AuditResult]], lang: str = "
     items: list[MemoItem] = []
     by_key: dict[tuple, MemoItem] = {}
     drafts: dict[tuple, _Draft] = {}
+    codes = with_rules(rules)
     for result in results:
-        labels = _Labels(result, lang)
+        labels = _Labels(result, lang, codes)
         findings = sorted((f for f in result.findings if f.severity.value in wanted),
                           key=lambda f: (-f.severity.rank, result.findings.index(f)))
         for finding in findings:
