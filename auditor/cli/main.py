@@ -367,6 +367,36 @@ def rules() -> None:
     """规则 / Rule files: list and lint."""
 
 
+@main.command()
+@click.argument("code")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
+              help="Extra rule files or directories (their codes can be explained too).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language (default zh).")
+def explain(code, rule_dirs, lang):
+    """解释代码 / Explain a code: what it checks, its default severity, and for a rule an example that fails.
+
+    \b
+    auditor explain T3-BALANCE
+    auditor explain TABLE-ABSENT --lang en
+    """
+    from ..write.explain_format import explain_text
+
+    try:
+        loaded = _load_rules(rule_dirs)
+        known = with_rules(loaded)
+    except RuleError as error:
+        _rule_error(error, lang)
+    names = CodeNames(known)
+    matched = [c for c in known if c.upper() == code.upper()]
+    if not matched:
+        nearest = "、".join(names.nearest(code)) or "—"
+        _usage_error(USAGE_UNKNOWN_CODE, f"未知的代码 {code}（最接近的已知代码：{nearest}；全部代码见 auditor rules list）",
+                     f"unknown code {code} (nearest known codes: {', '.join(names.nearest(code)) or '—'}; "
+                     "auditor rules list shows them all)", lang)
+    rules_by_code = {rule.code: rule for rule in (*shipped_rules(), *loaded)}
+    _emit(explain_text(known[matched[0]], rules_by_code.get(matched[0]), lang), None)
+
+
 @rules.command("list")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
