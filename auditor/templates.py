@@ -70,6 +70,30 @@ class _Label(_Strict):
     kind: str = "count"
 
 
+class _Section(_Strict):
+    caption: _Text
+    rows: list[str]
+
+
+class _Group(_Strict):
+    group: str
+    zh: str
+    en: str
+    also: list[str] = []
+
+
+class _Display(_Strict):
+    """How the national format prints a table, for the HTML report (all keys optional)."""
+
+    row_header: Optional[_Text] = None
+    sections: list[_Section] = []
+    corner: Optional[_Text] = None
+    columns_caption: Optional[_Text] = None
+    column_group: Optional[_Group] = None
+    row_group: Optional[_Group] = None
+    row_headings: dict[str, _Text] = {}
+
+
 class _TableFile(_Strict):
     table: str
     title: _Text
@@ -82,6 +106,7 @@ class _TableFile(_Strict):
     row_groups: dict[str, list[str]] = {}
     column_groups: dict[str, list[str]] = {}
     layout: dict[str, dict[str, list[str]]] = {}
+    display: _Display = _Display()
 
 
 class _TableChanges(_Strict):
@@ -291,6 +316,7 @@ class TableView:
     title_en: str
     layout: dict[str, tuple[str, ...]] = field(default_factory=dict)
     header_keywords: tuple[str, ...] = ()
+    display: _Display = field(default_factory=_Display)  # how the national format prints the table
 
     @cached_property
     def row_ids(self) -> tuple[str, ...]:
@@ -391,6 +417,7 @@ def _view(table: str, template: str) -> TableView:
         title_en=title.get("en", ""),
         layout=layout,
         header_keywords=tuple(label_key(k) for k in raw.get("header_keywords", ())),
+        display=_Display.model_validate(raw.get("display") or {}),
     )
 
 

@@ -190,3 +190,18 @@ def test_a_batch_reads_with_the_added_template_in_its_workers(shipped_templates_
     assert result.exit_code == 0, result.output
     with sqlite3.connect(db) as connection:
         assert connection.execute("select year, template from reports").fetchall() == [(2026, "2026")]
+
+
+def test_the_html_layout_of_each_table_comes_from_its_template_file():
+    from auditor.templates import template_view
+
+    assert [s.caption.zh for s in template_view("table2", "2021").display.sections][:2] == [
+        "第二十条第（一）项", "第二十条第（五）项"]
+    table3 = template_view("table3", "2019").display
+    assert (table3.column_group.group, table3.row_group.group, table3.row_group.also) == (
+        "legal_person", "outcomes", ["total"])
+    assert template_view("table4", "2021").display.row_headings["litigation_direct"].zh == "未经复议直接起诉"
+    data = copy.deepcopy(read_yaml_resource("templates/table4.yaml"))
+    data["display"]["row_headers"] = {}  # a misspelt key is refused, not ignored
+    with pytest.raises(TemplateFileError, match=r"display\.row_headers: Extra inputs"):
+        parse_table_file(data, "table4.yaml", "table4")

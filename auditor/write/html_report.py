@@ -39,10 +39,6 @@ _T: dict[str, dict[str, str]] = yaml.safe_load(
     resources.files(__package__).joinpath("html_words.yaml").read_text(encoding="utf-8"))
 
 # Table 2's sub-tables: the item of 《条例》第二十条 each row belongs to (presentation only).
-_T2_ITEMS = {"regulations": "（一）", "normative_documents": "（一）", "licensing": "（五）",
-             "other_services": "（五）", "punishment": "（六）", "enforcement": "（六）",
-             "fees": "（八）", "procurement": "（九）"}
-_T2_ITEMS_EN = {"（一）": "(1)", "（五）": "(5)", "（六）": "(6)", "（八）": "(8)", "（九）": "(9)"}
 
 _CSS = """
 :root{--err:#c62828;--errbg:#ffe3e3;--warn:#b26a00;--warnbg:#fff1c9;--rev:#1f5fa8;--revbg:#e1edfb;
@@ -265,22 +261,28 @@ class _ReportWriter:
     def _name(self, spec) -> str:
         return spec.zh if self.lang == "zh" else (spec.en or spec.zh)
 
+    def _text(self, text) -> str:
+        """A zh/en text of a template's display (None: nothing)."""
+        return "" if text is None else self._name(text)
+
     def table2(self, table: Optional[Table], template: str) -> str:
         view = template_view("table2", template)
         t = self.t
-        groups: dict[str, list[str]] = {}
-        for row in view.layout:
-            groups.setdefault(_T2_ITEMS.get(row, "—"), []).append(row)
+        display = view.display  # the national format's sub-tables (rules/templates/table2.yaml)
+        sections = [(self._text(s.caption), [r for r in s.rows if r in view.layout]) for s in display.sections]
+        placed = {r for _, rows in sections for r in rows}
+        sections.append(("—", [r for r in view.layout if r not in placed]))
         out = []
-        for item, rows in groups.items():
-            label = t["t2_item"].format(item if self.lang == "zh" else _T2_ITEMS_EN.get(item, item))
+        for label, rows in sections:
+            if not rows:
+                continue
             columns: list[str] = []
             for row in rows:
                 for column in view.layout[row]:
                     if column not in columns:
                         columns.append(column)
             out.append(f'<table class="grid t2" data-table="table2"><caption>{_e(label)}</caption><thead><tr>'
-                       f'<th>{_e(t["info_col"])}</th>')
+                       f'<th>{_e(self._text(display.row_header) or t["info_col"])}</th>')
             out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
             out.append("</tr></thead><tbody>")
             for row in rows:
@@ -296,22 +298,24 @@ class _ReportWriter:
 
     def table3(self, table: Optional[Table], template: str) -> str:
         view = template_view("table3", template)
-        t = self.t
+        display = view.display  # the national format's headings (rules/templates/table3.yaml)
         columns = list(view.column_ids)
-        legal = [c for c in columns if c in view.column_groups.get("legal_person", ())]
+        column_group = display.column_group
+        legal = [c for c in columns if column_group and c in view.column_groups.get(column_group.group, ())]
         out = ['<table class="grid t3" data-table="table3"><thead>',
-               f'<tr><th rowspan="3" colspan="3" class="corner">{_e(t["t3_corner"])}</th>'
-               f'<th colspan="{len(columns)}">{_e(t["t3_applicants"])}</th></tr><tr>']
+               f'<tr><th rowspan="3" colspan="3" class="corner">{_e(self._text(display.corner))}</th>'
+               f'<th colspan="{len(columns)}">{_e(self._text(display.columns_caption))}</th></tr><tr>']
         for column in columns:
             if column in legal:
                 if column == legal[0]:
-                    out.append(f'<th colspan="{len(legal)}">{_e(t["t3_legal"])}</th>')
+                    out.append(f'<th colspan="{len(legal)}">{_e(self._text(column_group))}</th>')
             else:
                 out.append(f'<th rowspan="2">{_e(self._name(view.column(column)))}</th>')
         out.append("</tr><tr>")
         out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in legal]
         out.append("</tr></thead><tbody>")
-        outcomes = set(view.row_groups.get("outcomes", ())) | {"total"}
+        row_group = display.row_group
+        outcomes = set(view.row_groups.get(row_group.group, ())) | set(row_group.also) if row_group else set()
         rows = list(view.row_ids)
         result_rows = [r for r in rows if r in outcomes]
         # Split each row's label into its group heading and its item ("（三）不予公开 1.属于国家秘密").
@@ -337,7 +341,7 @@ class _ReportWriter:
             out.append("<tr>")
             in_results = row in outcomes
             if in_results and row == result_rows[0]:
-                out.append(f'<th class="rowlabel group" rowspan="{len(result_rows)}">{_e(t["t3_results"])}</th>')
+                out.append(f'<th class="rowlabel group" rowspan="{len(result_rows)}">{_e(self._text(row_group))}</th>')
             if not in_results:
                 out.append(f'<th class="rowlabel" colspan="3">{_e(head)}</th>')
             elif not item:
@@ -353,26 +357,28 @@ class _ReportWriter:
 
     def table4(self, table: Optional[Table], template: str) -> str:
         view = template_view("table4", template)
-        t = self.t
         columns = list(view.column_ids)
         rows = list(view.row_ids)
-        litigation = [r for r in rows if r in view.row_groups.get("litigation", ())]
-        review = [r for r in rows if r not in litigation]
+        display = view.display  # the national format's headings (rules/templates/table4.yaml)
+        grouped = [r for r in rows if display.row_group and r in view.row_groups.get(display.row_group.group, ())]
+        single = [r for r in rows if r not in grouped]
         n = len(columns)
+
+        def heading(row: str) -> str:
+            return self._text(display.row_headings.get(row)) or self._name(view.row(row))
+
         out = ['<table class="grid t4" data-table="table4"><thead><tr>']
-        out += [f'<th colspan="{n}" rowspan="2">{_e(t["t4_review"])}</th>' for _ in review]
-        if litigation:
-            out.append(f'<th colspan="{n * len(litigation)}">{_e(t["t4_litigation"])}</th>')
+        out += [f'<th colspan="{n}" rowspan="2">{_e(heading(row))}</th>' for row in single]
+        if grouped:
+            out.append(f'<th colspan="{n * len(grouped)}">{_e(self._text(display.row_group))}</th>')
         out.append("</tr><tr>")
-        for row in litigation:
-            name = t["t4_direct"] if row == "litigation_direct" else t["t4_after"] if row == "litigation_after_review" \
-                else self._name(view.row(row))
-            out.append(f'<th colspan="{n}">{_e(name)}</th>')
+        for row in grouped:
+            out.append(f'<th colspan="{n}">{_e(heading(row))}</th>')
         out.append("</tr><tr>")
-        for _ in review + litigation:
+        for _ in single + grouped:
             out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
         out.append("</tr></thead><tbody><tr>")
-        for row in review + litigation:
+        for row in single + grouped:
             out += [self.cell("table4", table, row, c, view) for c in columns]
         out.append("</tr></tbody></table>")
         return "".join(out)
