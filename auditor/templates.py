@@ -92,6 +92,7 @@ class _Display(_Strict):
     column_group: Optional[_Group] = None
     row_group: Optional[_Group] = None
     row_headings: dict[str, _Text] = {}
+    group_names: dict[str, _Text] = {}  # a group of rows or columns in words
 
 
 class _TableFile(_Strict):

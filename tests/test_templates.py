@@ -205,3 +205,12 @@ def test_the_html_layout_of_each_table_comes_from_its_template_file():
     data["display"]["row_headers"] = {}  # a misspelt key is refused, not ignored
     with pytest.raises(TemplateFileError, match=r"display\.row_headers: Extra inputs"):
         parse_table_file(data, "table4.yaml", "table4")
+
+
+def test_the_memo_names_groups_from_the_template_file():
+    from auditor.memo.letter import _Labels
+    from auditor.model.findings import AuditResult
+
+    result = AuditResult(file="r.txt", template=TemplateGuess(table3="2021"))
+    assert _Labels(result, "zh", {})._group("table4", "parts") == "维持、纠正、其他结果和尚未审结"
+    assert _Labels(result, "en", {})._group("table3", "legal_person") == "every legal person or other organisation"

@@ -32,12 +32,6 @@ from ..templates import TABLE_IDS, resolve, table_number
 DEFAULT_TEMPLATE = "memo.md.j2"
 DEFAULT_INCLUDE = ("error", "warning")
 
-_GROUPS_ZH = {
-    "documents": "规章和规范性文件", "denied": "不予公开各项", "unable": "无法提供各项",
-    "not_processed": "不予处理各项", "other_handling": "其他处理各项", "outcomes": "各项办理结果",
-    "all": "各行", "litigation": "行政诉讼各项",
-    "applicants": "各类申请人", "legal_person": "法人或其他组织各类", "parts": "维持、纠正、其他结果和尚未审结",
-}
 _OPERATORS = {"==": "＝", "<=": "≤", ">=": "≥", "!=": "≠", "<": "＜", ">": "＞"}
 _CELL_REF = re.compile(r"\b(table\d)\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b")
 _SUM_REF = re.compile(r"\bsum\(\s*(table\d)\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\)")
@@ -202,7 +196,7 @@ class _Labels:
         view = self.view(table)
         spec = view.row(row) if view else None
         if spec is None:
-            return _GROUPS_ZH.get(row, row) if self.lang == "zh" else row
+            return self._group(table, row)
         if self.lang == "zh":
             return spec.zh.split(" ")[-1]
         return spec.en or spec.zh
@@ -211,7 +205,7 @@ class _Labels:
         view = self.view(table)
         spec = view.column(column) if view else None
         if spec is None:
-            return _GROUPS_ZH.get(column, column) if self.lang == "zh" else column
+            return self._group(table, column)
         return spec.zh if self.lang == "zh" else (spec.en or spec.zh)
 
     def is_row_group(self, table: str, name: str) -> bool:
@@ -235,9 +229,9 @@ class _Labels:
         def group_sum(match: re.Match) -> str:
             table, row, column = match.groups()
             if self.is_row_group(table, row):
-                return text["group_sum"].format(group=self._group(row), column=self.column(table, column))
+                return text["group_sum"].format(group=self._group(table, row), column=self.column(table, column))
             if self.is_column_group(table, column):
-                return text["row_group_sum"].format(group=self._group(column), row=self.row(table, row))
+                return text["row_group_sum"].format(group=self._group(table, column), row=self.row(table, row))
             return f"sum({self.cell(table, row, column)})"
 
         out = _SUM_REF.sub(group_sum, relation)
@@ -249,8 +243,13 @@ class _Labels:
             out = out.replace(f" {op} ", f" {sign} ")
         return out
 
-    def _group(self, name: str) -> str:
-        return _GROUPS_ZH.get(name, name) if self.lang == "zh" else name.replace("_", " ")
+    def _group(self, table: str, name: str) -> str:
+        """A group of rows or columns in words, from the table's template file (display.group_names)."""
+        view = self.view(table)
+        text = view.display.group_names.get(name) if view else None
+        if text is None:
+            return name if self.lang == "zh" else name.replace("_", " ")
+        return text.zh if self.lang == "zh" else text.en
 
     def place(self, table: str, row: str, column: str, source=None) -> MemoWhere:
         return MemoWhere(file=self.result.file, table=table, table_label=self.table(table), row=row,
