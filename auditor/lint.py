@@ -7,7 +7,7 @@ from typing import Iterable, Union
 from .catalogue import catalogue_clashes
 from .ruleset.errors import RULE_CONTRADICTION, RULE_REDUNDANT
 from .ruleset.expr import RuleError
-from .ruleset.loader import LintMessage, _read_rules
+from .ruleset.loader import LintMessage, read_rules
 
 
 def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
@@ -18,7 +18,7 @@ def lint_rule_files(paths: Iterable[Union[str, Path]]) -> list[LintMessage]:
     contradictory rule is an error, a redundant one a warning. The shipped rules themselves are
     context, never reported.
     """
-    rules, problems = _read_rules(paths)
+    rules, problems = read_rules(paths)
     problems += catalogue_clashes(rules)
     messages = [LintMessage(p.file or "", p.line, p.code, p.message_en, message_zh=p.message_zh) for p in problems]
     if not rules:

@@ -47,7 +47,7 @@ def random_table4(rng: random.Random, scale: int = 10) -> Table:
     return table
 
 
-def _row_label(view, row_id: str) -> str:
+def row_label(view, row_id: str) -> str:
     return view.row(row_id).zh.split(" ")[-1]
 
 
@@ -63,7 +63,7 @@ def render_text(table3: Table, table4: Table, template: str = "2021", year: int 
              "申请人情况", "自然人", "法人或其他组织", "总计"]
     lines += [c.zh for c in view3.columns[1:-1]]
     for row_id in view3.row_ids:
-        lines.append(_row_label(view3, row_id))
+        lines.append(row_label(view3, row_id))
         lines += ["" if (row_id, column) in blanks else str(table3[row_id][column]) for column in view3.column_ids]
     lines.append("四、政府信息公开行政复议、行政诉讼情况")
     lines += ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计",
@@ -86,7 +86,7 @@ def render_html(table3: Table, table4: Table, template: str = "2021", year: int 
     rows3 = []
     for row_id in view3.row_ids:
         cells = "".join(td("&nbsp;" if (row_id, c) in blanks else str(table3[row_id][c])) for c in view3.column_ids)
-        rows3.append(f"<tr>{td(html.escape(_row_label(view3, row_id)), colspan=2)}{cells}</tr>")
+        rows3.append(f"<tr>{td(html.escape(row_label(view3, row_id)), colspan=2)}{cells}</tr>")
     head3 = ("<tr><td colspan=\"2\" rowspan=\"3\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
              "<td colspan=\"7\">申请人情况</td></tr><tr><td rowspan=\"2\">自然人</td><td colspan=\"5\">法人或其他组织</td>"
              "<td rowspan=\"2\">总计</td></tr><tr>" + "".join(td(c.zh) for c in view3.columns[1:-1]) + "</tr>")
@@ -145,7 +145,7 @@ def render_docx(table3: Table, table4: Table, template: str = "2021", year: int 
     def text(value) -> str:  # gold tables hold None for a blank cell
         return "" if value is None else str(value)
 
-    rows = [header] + [[_row_label(view3, r)] + [text(table3[r][c]) for c in view3.column_ids] for r in view3.row_ids]
+    rows = [header] + [[row_label(view3, r)] + [text(table3[r][c]) for c in view3.column_ids] for r in view3.row_ids]
     word_table = document.add_table(rows=len(rows), cols=len(header))
     for r, cells in enumerate(rows):
         for c, value in enumerate(cells):  # not `text`: that would shadow the helper used for table 4

@@ -15,7 +15,7 @@ import subprocess
 from functools import lru_cache
 from typing import Optional
 
-from .synth import Table, _row_label
+from .synth import Table, row_label
 from .templates import template_view
 
 LOOKS = ("single", "double", "borderless", "grey")
@@ -94,12 +94,12 @@ def _table3_layout(table3: Table, template: str, em: int, font) -> _Layout:
     for row_id in view.row_ids:
         zh = view.row(row_id).zh
         width = widths[1] if " " in zh else widths[0] + widths[1]
-        lines = max(len(_wrap(_row_label(view, row_id) if " " in zh else zh, font, width - em // 2)), 1)
+        lines = max(len(_wrap(row_label(view, row_id) if " " in zh else zh, font, width - em // 2)), 1)
         r = layout.add_row(lines * line + em)
         values = table3[row_id]
         if " " in zh:
             groups.setdefault(zh.split(" ")[0], []).append(r)
-            layout.cell(1, 2, r, r + 1, _row_label(view, row_id))
+            layout.cell(1, 2, r, r + 1, row_label(view, row_id))
         else:
             layout.cell(0, 2, r, r + 1, zh)
         for index, column in enumerate(view.column_ids):

@@ -154,3 +154,14 @@ def test_findings_are_immutable():
         finding.cells[0].raw = "9"
     assert finding.model_copy(update={"severity": Severity.info}).severity == Severity.info
     assert finding.severity == Severity.error
+
+
+def test_no_module_imports_another_modules_private_names():
+    """``from .x import _name`` reaches into x's insides: what another module needs is public."""
+    wrong = []
+    for path in all_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("auditor")):
+                wrong += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {alias.name}" for alias in node.names
+                          if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert wrong == []

@@ -29,7 +29,7 @@ from conftest import CORPUS, DATA
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "auditor"
 # Callables taking a code, and the position of that argument; ``code=`` carries one in any call.
-EMITTERS = {"problem_finding": 0, "LoadError": 0, "RuleError": 0, "ConfigError": 0, "_usage_error": 0,
+EMITTERS = {"problem_finding": 0, "LoadError": 0, "RuleError": 0, "ConfigError": 0, "usage_error": 0,
             "_failure": 1, "Problem": 0, "UnknownCodeError": 0}
 CODE_KEYWORD = "code"
 # A code expression the scan cannot read must pass a code through (``error.code``, a ``code`` variable,
@@ -138,7 +138,7 @@ def test_the_scan_catches_a_new_uncatalogued_code():
         '    notes = [{"code": "FILE-HALF", "details": {}}]\n'
         '    return Finding(code="N-NEW-CLAIM", name="n")\n'
         'def i(n):\n'
-        '    _usage_error(f"USAGE-{n}", "zh", "en", "zh")\n')
+        '    usage_error(f"USAGE-{n}", "zh", "en", "zh")\n')
     codes, unreadable = scan({"new.py": source})
     assert uncatalogued(codes) == ["FILE-GONE", "FILE-HALF", "LIMIT-NEW-THING", "N-NEW-CLAIM"]
     assert codes["LIMIT-NEW-THING"] == ["new.py:3"]

@@ -22,9 +22,9 @@ from .main import (
     USAGE_AGENCY_MAP,
     USAGE_BAD_OPTION,
     USAGE_STORE,
-    _emit,
-    _rule_error,
-    _usage_error,
+    emit,
+    rule_error,
+    usage_error,
     check_output,
     inputs_or_exit,
     per_file_ignores,
@@ -95,13 +95,13 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     try:
         summary = run_batch(inputs, db, options)
     except RuleError as error:
-        _rule_error(error, lang)
+        rule_error(error, lang)
     except AgencyMapError as error:
-        _usage_error(USAGE_AGENCY_MAP, f"机构名称对照表或层级文件无法使用：{error}", str(error), lang)
+        usage_error(USAGE_AGENCY_MAP, f"机构名称对照表或层级文件无法使用：{error}", str(error), lang)
     except StoreError as error:
-        _usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
+        usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
     except ImportError as error:  # --dask without dask installed
-        _usage_error(USAGE_BAD_OPTION, f"--dask 需要安装 auditor[scale]：{error}",
+        usage_error(USAGE_BAD_OPTION, f"--dask 需要安装 auditor[scale]：{error}",
                      f"--dask needs auditor[scale]: {error}", lang)
     click.echo(summary.line(lang))
     for line in summary.skipped_lines(lang) + summary.unpaired_lines(lang):
@@ -170,14 +170,14 @@ def report_command(db, fmt, top, output, lang):
         with Store(db) as store:
             summary = store.summary(top=top)
     except StoreError as error:
-        _usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
+        usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
     if fmt == "json":
         text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "csv":
         text = report_csv(summary)
     else:
         text = report_text(summary, lang)
-    _emit(text, output, lang)
+    emit(text, output, lang)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,20 +74,20 @@ def run_settings(config_path, lang, severity_overrides, disable, rule_paths=()):
     try:
         file_config = load_config(config_path)
     except ConfigError as error:
-        _usage_error(error.code, error.text("zh"), error.text("en"), lang or "zh")
+        usage_error(error.code, error.text("zh"), error.text("en"), lang or "zh")
     lang = lang or file_config.lang or "zh"
     levels = {}
     for item in severity_overrides:
         code, _, level = item.partition("=")
         if level not in {s.value for s in Severity}:
-            _usage_error(USAGE_BAD_OPTION, f"--severity 的写法应为 代码=级别（级别：error|warning|review|info）：{item}",
+            usage_error(USAGE_BAD_OPTION, f"--severity 的写法应为 代码=级别（级别：error|warning|review|info）：{item}",
                          f"--severity takes CODE=LEVEL (LEVEL: error|warning|review|info): {item}", lang)
         levels[code.strip()] = Severity(level)
     names = CodeNames(_known_codes([*map(str, file_config.rules), *map(str, rule_paths)], lang))
     try:
         file_config, overrides, disabled = settle_codes(names, file_config, disable, levels)
     except UnknownCodeError as error:
-        _usage_error(error.code, error.message_zh, error.message_en, lang)
+        usage_error(error.code, error.message_zh, error.message_en, lang)
     return file_config, lang, overrides, disabled
 
 
@@ -98,10 +98,10 @@ def _known_codes(extra_paths: list[str], lang: str) -> list[str]:
         extra = rule_files(extra_paths)
         return list(with_rules(load_rule_files(extra) if extra else ()))
     except RuleError as error:
-        _rule_error(error, lang)
+        rule_error(error, lang)
 
 
-def _emit(text: str, output: Optional[str], lang: str = "zh") -> None:
+def emit(text: str, output: Optional[str], lang: str = "zh") -> None:
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -113,7 +113,7 @@ def _emit(text: str, output: Optional[str], lang: str = "zh") -> None:
 
 def _output_error(output: str, error: OSError, lang: str) -> NoReturn:
     reason = error.strerror or str(error)
-    _usage_error(USAGE_OUTPUT, f"无法写入输出文件 {output}：{reason}", f"cannot write the output file {output}: {reason}",
+    usage_error(USAGE_OUTPUT, f"无法写入输出文件 {output}：{reason}", f"cannot write the output file {output}: {reason}",
                  lang)
 
 
@@ -125,7 +125,7 @@ def check_output(output: Optional[str], lang: str) -> None:
         return
     path = Path(output)
     if path.is_dir():
-        _usage_error(USAGE_OUTPUT, f"输出路径是一个目录，应为文件：{output}", f"the output path is a folder, not a file: {output}",
+        usage_error(USAGE_OUTPUT, f"输出路径是一个目录，应为文件：{output}", f"the output path is a folder, not a file: {output}",
                      lang)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,10 +141,10 @@ def inputs_or_exit(paths, lang: str):
     try:
         inputs = collect_inputs(paths)
     except InputError as error:
-        _usage_error(error.code, error.message_zh, error.message_en, lang)
+        usage_error(error.code, error.message_zh, error.message_en, lang)
     if not inputs.files:
         skipped = "\n".join(skipped_lines(inputs.skipped, lang))
-        _usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(map(str, paths))}" + (f"\n{skipped}" if skipped else ""),
+        usage_error(USAGE_NO_FILES, f"没有找到要审核的文件：{' '.join(map(str, paths))}" + (f"\n{skipped}" if skipped else ""),
                      f"no report files found: {' '.join(map(str, paths))}" + (f"\n{skipped}" if skipped else ""), lang)
     return inputs
 
@@ -161,15 +161,15 @@ def report_skipped(inputs, lang: str, into_text: bool = False) -> str:
     return ""
 
 
-def _usage_error(code: str, message_zh: str, message_en: str, lang: str) -> NoReturn:
+def usage_error(code: str, message_zh: str, message_en: str, lang: str) -> NoReturn:
     """Print ``错误[CODE]：message`` (``error[CODE]: message`` with lang en) and exit 2."""
     click.echo(f"错误[{code}]：{message_zh}" if lang == "zh" else f"error[{code}]: {message_en}", err=True)
     sys.exit(EXIT_USAGE)
 
 
-def _rule_error(error: RuleError, lang: str) -> NoReturn:
+def rule_error(error: RuleError, lang: str) -> NoReturn:
     """A rule file that does not load: its own code and ``file:line: message``; exit 2."""
-    _usage_error(error.code, error.text("zh"), error.text("en"), lang)
+    usage_error(error.code, error.text("zh"), error.text("en"), lang)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -215,7 +215,7 @@ def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
-        _rule_error(error, lang)
+        rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
                        per_file_ignores=per_file_ignores(file_config), limits=run_limits(file_config, time_limit))
     return file_config, rules, config, inputs_or_exit(paths, lang)
@@ -250,7 +250,7 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
     try:
         formatter = get_formatter(fmt)
     except KeyError:
-        _usage_error(USAGE_FORMAT, f"未知的输出格式 {fmt}（可用：auto, {', '.join(sorted(FORMATTERS))}）",
+        usage_error(USAGE_FORMAT, f"未知的输出格式 {fmt}（可用：auto, {', '.join(sorted(FORMATTERS))}）",
                      f"unknown format {fmt} (formats: auto, {', '.join(sorted(FORMATTERS))})", config.lang)
     check_output(output, config.lang)
     known = None
@@ -260,14 +260,14 @@ def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time
             known = read_baseline(Path(baseline_file))
         except ValueError as error:  # its text is "file: 中文 / English"; the cause, when there is one, is English
             cause = error.__cause__
-            _usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
+            usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
                          else f"{baseline_file}: not an auditor baseline file", config.lang)
     results = _audit_all(inputs.files, rules, config)
     if known is not None:
         apply_baseline(results, known)
     level = fail_on or file_config.fail_on or "error"
     text = formatter(results, lang=config.lang, rules=rules, fail_on=level)
-    _emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
+    emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
     sys.exit(EXIT_FINDINGS if any(result_fails(r, level) for r in results) else EXIT_OK)
 
 
@@ -307,7 +307,7 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
-        _rule_error(error, lang)
+        rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
                        per_file_ignores=per_file_ignores(file_config), limits=file_config.limits)
     inputs = inputs_or_exit(paths, lang)
@@ -324,7 +324,7 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     try:
         write_memo(build_memo(results, lang=lang, include=include, sender=sender, rules=rules), output, template_path)
     except MemoTemplateError as error:
-        _usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
+        usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
     except OSError as error:
         _output_error(output, error, lang)
     report_skipped(inputs, lang)
@@ -359,7 +359,7 @@ def extract(path, fmt, output, lang):
                    else f"error[{INTERNAL_ERROR}]: internal error while reading {path}: {type(error).__name__}: {error}",
                    err=True)
         sys.exit(EXIT_FINDINGS)
-    _emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output, lang)
+    emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output, lang)
 
 
 @main.group()
@@ -385,16 +385,16 @@ def explain(code, rule_dirs, lang):
         loaded = _load_rules(rule_dirs)
         known = with_rules(loaded)
     except RuleError as error:
-        _rule_error(error, lang)
+        rule_error(error, lang)
     names = CodeNames(known)
     matched = [c for c in known if c.upper() == code.upper()]
     if not matched:
         nearest = "、".join(names.nearest(code)) or "—"
-        _usage_error(USAGE_UNKNOWN_CODE, f"未知的代码 {code}（最接近的已知代码：{nearest}；全部代码见 auditor rules list）",
+        usage_error(USAGE_UNKNOWN_CODE, f"未知的代码 {code}（最接近的已知代码：{nearest}；全部代码见 auditor rules list）",
                      f"unknown code {code} (nearest known codes: {', '.join(names.nearest(code)) or '—'}; "
                      "auditor rules list shows them all)", lang)
     rules_by_code = {rule.code: rule for rule in (*shipped_rules(), *loaded)}
-    _emit(explain_text(known[matched[0]], rules_by_code.get(matched[0]), lang), None)
+    emit(explain_text(known[matched[0]], rules_by_code.get(matched[0]), lang), None)
 
 
 @rules.command("list")
@@ -411,13 +411,13 @@ def rules_list(rule_dirs, kinds, lang, fmt):
         loaded = _load_rules(rule_dirs)
         known = with_rules(loaded)
     except RuleError as error:
-        _rule_error(error, lang)
+        rule_error(error, lang)
     rules_by_code = {rule.code: rule for rule in (*loaded, *shipped_rules())}
     # Rules in file order first, then the catalogue's codes by kind.
     order = {code: (0, number, "") for number, code in enumerate(rules_by_code)}
     listed = sorted((p for p in known.values() if not kinds or p.kind in kinds),
                     key=lambda p: order.get(p.code, (1, KINDS.index(p.kind), p.code)))
-    _emit(rules_json(listed, rules_by_code) if fmt == "json" else rules_text(listed, rules_by_code, lang), None)
+    emit(rules_json(listed, rules_by_code) if fmt == "json" else rules_text(listed, rules_by_code, lang), None)
 
 
 @rules.command("lint")

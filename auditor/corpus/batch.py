@@ -42,7 +42,7 @@ from ..problems import INTERNAL_ERROR, problem_finding
 from ..resources import rules_root
 from ..ruleset import add_templates, default_rule_paths, load_rule_files
 from .store import LinkRow, ReportRow, Store, finding_row
-from .worker import Task, _init_worker, audit_chunk, hard_time_limit, prime
+from .worker import Task, init_worker, audit_chunk, hard_time_limit, prime
 
 DEFAULT_CHUNK = 100
 
@@ -213,7 +213,7 @@ class ProcessRunner:
         self.pool = self._pool()
 
     def _pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=_init_worker,
+        return ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=init_worker,
                                    initargs=(self.spec,))
 
     def run(self, chunks: Iterator[list[Task]]):

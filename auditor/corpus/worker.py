@@ -71,7 +71,7 @@ def hard_time_limit(limits: Limits) -> float:
     return 2 * limits.seconds + 5 if limits.seconds else 0.0
 
 
-def _init_worker(spec: dict) -> None:
+def init_worker(spec: dict) -> None:
     """Process-pool initializer: compile the rules once; exit if the coordinator goes away, or if
     one file holds the worker past the hard time limit (the coordinator then retries the chunk's
     files one by one and records the one that stops a worker again)."""

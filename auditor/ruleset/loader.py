@@ -622,7 +622,7 @@ def _template_resolver(template: str) -> ViewResolver:
 # ------------------------------------------------------------------------------- public API
 
 
-def _read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[RuleError]]:
+def read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[RuleError]]:
     """Every valid rule of the files, and every problem found in them."""
     rules: list[Rule] = []
     problems: list[RuleError] = []
@@ -664,7 +664,7 @@ def _read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rul
 
 def load_rule_files(paths: Iterable[Union[str, Path]]) -> list[Rule]:
     """The rules of the given files, in file order; raises the first problem as ``RuleError``."""
-    rules, problems = _read_rules(paths)
+    rules, problems = read_rules(paths)
     if problems:
         raise problems[0]
     return rules
