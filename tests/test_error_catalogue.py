@@ -144,3 +144,19 @@ def test_codes_and_kinds():
 def test_docs_errors_md_is_current():
     committed = (ROOT / "docs" / "ERRORS.md").read_text(encoding="utf-8")
     assert committed == markdown(), "run: PYTHONPATH=. python -m auditor.catalogue (docs/ERRORS.md is stale)"
+
+
+@pytest.fixture(scope="module")
+def clean_run_codes():
+    """Every code a run over clean reports reports: examples/ files whose tables add up, read whole."""
+    clean = [ROOT / "examples" / name for name in ("yichun-2021.txt", "tianshui-2020.txt", "shuyang-fgj-2023.html")]
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--fail-on", "never", *map(str, clean)])
+    assert result.exit_code == 0, result.output
+    return {f["code"] for report in json.loads(result.output)["reports"] for f in report["findings"]}
+
+
+@pytest.mark.parametrize("code", sorted(code for code, problem in BUILTIN.items() if problem.kind in FINDING_KINDS))
+def test_no_file_or_extraction_code_fires_on_clean_reports(code, clean_run_codes):
+    """The passing case of every file, limit, extraction and internal code: readable, complete reports
+    within every limit get none of them (their failing cases are the fixtures above)."""
+    assert code not in clean_run_codes
