@@ -110,3 +110,21 @@ def test_unknown_typos_fall_back_to_fuzzy_matching_only_when_clear():
     # too short or too far from every label: no guess
     assert label("其它").row is None
     assert label("本机关对外宣传材料").row is None
+
+
+def test_a_prose_sentence_naming_new_requests_before_table_3_does_not_move_the_table():
+    """A sentence of the text such as "本年新收政府信息公开申请553件，上年结转1件。" before table 3's heading
+    once became the table's first row: tables 3 and 4 were then not read at all, and the sentence's claims
+    were dropped as table text. The table starts at its own label row; the sentence is checked as prose."""
+    from auditor.pipeline import audit_file
+    from auditor.policy import RunConfig
+    from auditor.ruleset import load_default_rules
+
+    lines = report_path("yichun-2021.txt").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if "收到和处理政府信息公开申请情况" in line)
+    lines[at:at] = ["全年本年新收政府信息公开申请553件，上年结转1件。", ""]
+    result = audit_file("yichun-prose.txt", load_default_rules(), RunConfig(),
+                        data="\n".join(lines).encode("utf-8"))
+    assert result.findings == []
+    assert result.stats.relations == 435  # every relation of tables 2, 3 and 4, as for the report itself
+    assert (result.claims.found, result.claims.checked, result.claims.agreed) == (12, 12, 12)

@@ -260,8 +260,10 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
     probe = template_view("table3", DEFAULT_TEMPLATE)
     headings = _heading_rows(keys, probe.section_keywords)
     new_spec = probe.row("new")
+    # the row that opens table 3: its first label, not a sentence of the prose that names it ("全年本年新收
+    # 政府信息公开申请553件，上年结转1件。"), which would pull the table's start into the text
     anchors = [i for i, key in enumerate(keys)
-               if len(key) < 200 and any(k in key for k in new_spec.keywords + new_spec.labels)]
+               if len(key) < 200 and "，" not in key and any(k in key for k in new_spec.keywords + new_spec.labels)]
     if anchors:
         before = [h for h in headings if h <= anchors[0]]
         start = before[-1] if before else max(0, anchors[0] - 30)
