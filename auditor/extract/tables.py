@@ -18,7 +18,7 @@ from ..model.cells import MAX_DIGITS, overlong_number
 from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
 from ..model.report import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
-from ..model.text import label_key, normalize
+from ..model.text import label_key, normalize, strip_item_numbers
 from ..templates import (
     DEFAULT_TEMPLATE,
     LabelSpec,
@@ -62,6 +62,43 @@ def _heading_rows(keys: list[str], keywords: tuple[str, ...], start: int = 0, en
 def _first_end_heading(keys: list[str], start: int) -> Optional[int]:
     hits = _heading_rows(keys, END_KEYWORDS, start)
     return hits[0] if hits else None
+
+
+# A table's header is found by its printed labels, not by its section heading (which may be misspelt,
+# missing or elsewhere): a row made mostly of the template's header labels, with no sentence in it.
+HEADER_COVERAGE = 0.6  # share of a header row's characters that are the table's header labels
+HEADER_REACH = 40  # table 3's header stands within this many rows before its first row label
+HEADER_GAP = 10  # a section heading further than this before the header does not open the table
+_SENTENCE_MARKS = ("。", "；", "，")
+
+
+def header_labels(view: TableView) -> tuple[str, ...]:
+    """The labels a table's header (and table 4's row headings) are printed with, longest first."""
+    specs = list(view.columns) + list(view.headings) + (list(view.rows) if view.table == "table4" else [])
+    names = {name for spec in specs for name in spec.labels + spec.keywords if len(name) >= 2}
+    names.update(k for k in view.header_keywords if len(k) >= 2)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def label_coverage(key: str, labels: tuple[str, ...]) -> float:
+    """The share of ``key``'s characters inside an occurrence of one of ``labels``."""
+    if not key:
+        return 0.0
+    covered = [False] * len(key)
+    for label in labels:
+        at = key.find(label)
+        while at >= 0:
+            covered[at:at + len(label)] = [True] * len(label)
+            at = key.find(label, at + 1)
+    return sum(covered) / len(key)
+
+
+def _is_header_row(key: str, labels: tuple[str, ...], required: tuple[str, ...]) -> bool:
+    """A row naming at least one of ``required`` and made mostly of header labels (a sentence that
+    mentions them is not)."""
+    if not any(r in key for r in required) or any(mark in key for mark in _SENTENCE_MARKS):
+        return False
+    return label_coverage(strip_item_numbers(key), labels) >= HEADER_COVERAGE
 
 
 # ------------------------------------------------------------------ label matching
@@ -202,6 +239,7 @@ class TableResult:
     score: float
     confidence: float
     notes: list[ExtractionNote]
+    end: int = 0  # the row after the last one read
 
 
 def _row_relation(view: TableView, group: str, repeat: int = 1):
@@ -258,21 +296,12 @@ def _table_zh(table: str) -> str:
 def _extract_table3(document: Document, keys: list[str], year: Optional[int]) -> tuple[Optional[TableResult], int, int]:
     """Returns the best table-3 reading over both templates, and the region it came from."""
     probe = template_view("table3", DEFAULT_TEMPLATE)
-    headings = _heading_rows(keys, probe.section_keywords)
-    new_spec = probe.row("new")
-    # the row that opens table 3: its first label, not a sentence of the prose that names it ("全年本年新收
-    # 政府信息公开申请553件，上年结转1件。"), which would pull the table's start into the text
-    anchors = [i for i, key in enumerate(keys)
-               if len(key) < 200 and "，" not in key and any(k in key for k in new_spec.keywords + new_spec.labels)]
-    if anchors:
-        before = [h for h in headings if h <= anchors[0]]
-        start = before[-1] if before else max(0, anchors[0] - 30)
-    elif headings:
-        start = headings[-1]
-    else:
+    located = _table3_start(keys, probe)
+    if located is None:
         return None, -1, -1
-    t4 = _table4_starts(keys, start + 1)
-    end_heading = _first_end_heading(keys, start + 1)
+    start, first_row = located
+    t4 = _table4_starts(keys, first_row + 1)
+    end_heading = _first_end_heading(keys, first_row + 1)
     ends = [x for x in (t4[0] if t4 else None, end_heading) if x is not None]
     end = min(ends) if ends else min(len(keys), start + 800)
     records = [r for r in build_records(document.rows, start, end, probe.width, _row_relation(probe, "applicants"))]
@@ -301,25 +330,75 @@ def _extract_table3(document: Document, keys: list[str], year: Optional[int]) ->
     return best, start, end
 
 
-def _table4_starts(keys: list[str], after: int) -> list[int]:
-    """Rows that open table 4: its section title, else the first header row naming its groups."""
+def _table3_start(keys: list[str], probe: TableView) -> Optional[tuple[int, int]]:
+    """(the row that opens table 3, the row of its first row label), or None.
+
+    The first row label ("本年新收…") is the anchor: its own short row, not a sentence of the prose
+    that names it ("全年本年新收政府信息公开申请553件，上年结转1件。"). The table opens at the section
+    heading before it, unless the heading is missing or stands far before the table's header (a
+    false heading cut from the report's list of parts): then the header row opens it."""
+    headings = _heading_rows(keys, probe.section_keywords)
+    new_spec = probe.row("new")
+    anchors = [i for i, key in enumerate(keys)
+               if len(key) < 200 and "，" not in key and any(k in key for k in new_spec.keywords + new_spec.labels)]
+    if not anchors:
+        return (headings[-1], headings[-1]) if headings else None
+    anchor = anchors[0]
+    labels = header_labels(probe)
+    # the applicant columns (自然人, 商业企业, …): not 其他 or 总计, which any table prints
+    required = tuple(label for column in probe.columns for label in column.labels if len(label) >= 3)
+    header = next((i for i in range(max(0, anchor - HEADER_REACH), anchor)
+                   if _is_header_row(keys[i], labels, required)), None)
+    before = [h for h in headings if h <= anchor]
+    if header is not None and (not before or before[-1] < header - HEADER_GAP):
+        return header, anchor
+    if before:
+        return before[-1], anchor
+    return max(0, anchor - 30), anchor
+
+
+def _table4_starts(keys: list[str], after: int, before: Optional[int] = None) -> list[int]:
+    """Rows that open table 4: its section title, else the first header row naming its groups
+    (a short row, or a row made of table 4's header labels, as when the cells run together)."""
     view = template_view("table4", DEFAULT_TEMPLATE)  # table 4 is printed alike in every template
-    headings = _heading_rows(keys, view.section_keywords, after)
-    headers = _heading_rows(keys, view.header_keywords, after)
+    headings = _heading_rows(keys, view.section_keywords, after, before)
+    headers = _heading_rows(keys, view.header_keywords, after, before)
+    labels = header_labels(view)
+    structural = next((i for i in range(after, len(keys) if before is None else min(before, len(keys)))
+                       if _is_header_row(keys[i], labels, view.header_keywords)), None)
+    if structural is not None and (not headers or structural < headers[0]):
+        headers = [structural] + headers
     if headers and (not headings or headers[0] < headings[0]):
         # the title is missing or sits inside the table: the group header opens it (the values follow it)
         return [headers[0]] + headings
     return headings
 
 
-def _extract_table4(document: Document, keys: list[str], after: int) -> Optional[TableResult]:
-    view = template_view("table4", DEFAULT_TEMPLATE)  # table 4 is printed alike in every template
-    headings = _table4_starts(keys, max(after, 0))
-    if not headings:
-        return None
-    start = headings[0]
+def _extract_table4(document: Document, keys: list[str], after: int, before: Optional[int] = None) -> Optional[TableResult]:
+    """Table 4 from the first row that opens it in rows [after, before) and has its data under it (a
+    heading-like row cut from the report's list of parts has none)."""
+    view = template_view("table4", DEFAULT_TEMPLATE)
+    labels = header_labels(view)
+    for tried, start in enumerate(_table4_starts(keys, max(after, 0), before)):
+        result = _read_table4(document, keys, start, before)
+        if result is None:
+            continue
+        if tried or before is not None:
+            # a later candidate, or one before table 3: only with table 4's header printed in the
+            # rows read, so that numbers under some other heading never become table 4
+            stop = min(result.end, len(keys))
+            if not any(_is_header_row(keys[i], labels, view.header_keywords) for i in range(start, stop)):
+                continue
+        return result
+    return None
+
+
+def _read_table4(document: Document, keys: list[str], start: int, before: Optional[int]) -> Optional[TableResult]:
+    view = template_view("table4", DEFAULT_TEMPLATE)
     end_heading = _first_end_heading(keys, start + 1)
     end = end_heading if end_heading is not None else min(len(keys), start + 200)
+    if before is not None:
+        end = min(end, before)
     records = build_records(document.rows, start, end, 15, _row_relation(view, "parts", repeat=3))
     records = [r for r in records if r.has_data]
     table = Table(id="table4", title=view.title_zh, source=document.rows[start].pieces[0].source)
@@ -339,7 +418,7 @@ def _extract_table4(document: Document, keys: list[str], after: int) -> Optional
     table.found = bool(table.rows)
     if not table.found:
         return None
-    return TableResult(table, DEFAULT_TEMPLATE, 0.0, confidence, notes)
+    return TableResult(table, DEFAULT_TEMPLATE, 0.0, confidence, notes, end)
 
 
 def _table2_template(keys: list[str], start: int, end: int, year: Optional[int]) -> tuple[str, float]:
@@ -477,6 +556,8 @@ def extract(document: Document) -> Report:
 
     table3, t3_start, t3_end = _extract_table3(document, keys, identity.year)
     table4 = _extract_table4(document, keys, t3_end if table3 else max(t3_start, 0))
+    if table4 is None and table3 and t3_start > 0:
+        table4 = _extract_table4(document, keys, 0, t3_start)  # printed before table 3
     table2 = _extract_table2(document, keys, t3_start if table3 else -1, identity.year)
 
     for result in (table2, table3, table4):
