@@ -59,7 +59,33 @@ def test_a_split_chosen_by_the_relation_is_inferred_and_says_so():
 def test_one_digit_per_cell_is_forced_by_the_column_count():
     resolution = resolve(["1000001"], [None], TABLE3, 7)
     assert values(resolution) == [1, 0, 0, 0, 0, 0, 1]
-    assert {c.state for c in resolution.cells} == {CellState.number}
+    # the only split, yet a split: inferred, and the note says why (a blank cell would change it)
+    assert {c.state for c in resolution.cells} == {CellState.inferred}
+    assert "唯一的拆分" in resolution.cells[0].note
+
+
+def test_a_zero_run_fused_with_its_neighbours_is_split_the_one_way_the_columns_allow():
+    # pingtan-2023 "（四）无法提供 1.本机关不掌握相关政府信息": 31,0,0,0,0,0,31 is the only split
+    # into seven cells that adds up; the zeros are zeros, not blanks
+    resolution = resolve(["310000031"], [None], TABLE3, 7)
+    assert values(resolution) == [31, 0, 0, 0, 0, 0, 31]
+    assert {c.state for c in resolution.cells} == {CellState.inferred}
+    assert "唯一满足" in resolution.cells[1].note
+    # spaces that survived split the zero run from its neighbours: "12 00000 12"
+    assert values(resolve(["12", "00000", "12"], [None] * 3, TABLE3, 7)) == [12, 0, 0, 0, 0, 0, 12]
+    # table 4's fifteen cells, the middle group all zeros
+    resolution = resolve(["30003", "00000", "1200012"], [None] * 3, TABLE4, 15)
+    assert values(resolution) == [3, 0, 0, 0, 3, 0, 0, 0, 0, 0, 12, 0, 0, 0, 12]
+    assert {c.state for c in resolution.cells} == {CellState.inferred}
+
+
+def test_cells_every_split_agrees_on_are_inferred_the_others_uncertain():
+    # 22,0,0,0,0,0,22 and 2,20,0,0,0,0,22: the four zeros and the total are the same in both
+    resolution = resolve(["220000022"], [None], TABLE3, 7)
+    states = [c.state for c in resolution.cells]
+    assert states == [CellState.uncertain, CellState.uncertain] + [CellState.inferred] * 5
+    assert "2、22" in resolution.cells[0].note and "核对原件" in resolution.cells[0].note
+    assert "都是 0" in resolution.cells[2].note and resolution.note_zh
 
 
 def test_spaces_that_survived_are_cell_boundaries():
@@ -77,8 +103,10 @@ def test_undecidable_rows_become_missing_with_a_note():
     # 11,1,12 and 1,11,12 have as many non-zero cells: no split is preferred
     relation = RowRelation(3, (((0, 1), 2),))
     resolution = resolve(["11112"], [None], relation, 3)
-    assert {c.state for c in resolution.cells} == {CellState.missing}
-    assert "多种拆分" in resolution.note_zh
+    assert [c.state for c in resolution.cells] == [CellState.missing, CellState.missing, CellState.inferred]
+    assert values(resolution) == [None, None, 12]  # the total is 12 in both
+    assert "2 种拆分" in resolution.note_zh and "11、1" not in resolution.note_zh
+    assert "1、11" in resolution.cells[0].note
     nothing = resolve(["10000025"], [None], TABLE3, 7)
     assert nothing.cells is not None and "没有任何拆分" in nothing.note_zh
 

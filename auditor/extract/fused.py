@@ -12,10 +12,12 @@ next label. Two steps undo this:
    whose digits could make up the width is split into ``width`` numbers — every way of cutting each
    printed run (no leading zeros except "0" itself) such that the row relation holds (table 3:
    总计 = the six applicant columns; table 4: 总计 = 维持 + 纠正 + 其他 + 尚未审结 in each group).
-   A split that the column count alone forces (as many digits as cells) gives plain numbers. A
-   split chosen by the relation gives ``inferred`` cells (raw = the fused text, note says how),
-   and that relation is no independent evidence for those cells: findings resting on them say so.
-   Several splits (or none): the row's cells become ``missing`` with a note listing what was tried.
+   A split that the column count alone forces (as many digits as cells), or the only split for
+   which the relation holds, gives ``inferred`` cells (raw = the fused text, the note says how);
+   that relation is no independent evidence for those cells, and findings resting on them say so.
+   Several splits: a cell they all agree on (a run of zeros the column count fixes) is inferred,
+   a cell they disagree on is ``uncertain`` (read as in the mostly-zero split) or ``missing``.
+   No split: the row's cells become ``missing`` with a note listing what was tried.
 """
 from __future__ import annotations
 
@@ -186,19 +188,18 @@ def resolve(texts: Sequence[str], sources: Sequence[Optional[Source]], relation:
         values = [int(d) for r in runs for d in r]
         if ocr:
             note = f"OCR 读出“{fused}”，少于列数，按每格一位拆分，请核对原件"
-            return Resolution([_cell(v, CellState.inferred, fused, note, source) for v in values])
-        note = f"由粘连数字“{fused}”按列数拆分（每格一位）"
-        return Resolution([_cell(v, CellState.number, fused, note, source) for v in values])
+        else:
+            # the only split with a digit per cell, but only if no cell of the row was left blank
+            note = f"由粘连数字“{fused}”按列数拆分（每格一位，唯一的拆分）；若原表有空格则不同，请核对原件"
+        return Resolution([_cell(v, CellState.inferred, fused, note, source) for v in values])
     found, cut_short = splits(runs, relation, width, limit=MAX_CANDIDATES)
-    chosen = _preferred(found) if not cut_short else None
-    if ocr and len(found) != 1:
-        chosen = None
-    if chosen is not None:
+    complete = bool(found) and not cut_short and len(found) < MAX_CANDIDATES  # every split that holds is listed
+    if complete and len(found) == 1:
         how = f"按列数与“{relation.text_zh}”" if relation else "按列数"
-        if len(found) > 1:
-            how += f"（{len(found)} 种拆分中取非零单元格最少的一种）"
-        note = f"由粘连数字“{fused}”{how}拆分；该关系因此不能独立核对这些单元格"
-        return Resolution([_cell(v, CellState.inferred, fused, note, source) for v in chosen])
+        note = f"由粘连数字“{fused}”{how}拆分（唯一满足的拆分）；该关系因此不能独立核对这些单元格"
+        return Resolution([_cell(v, CellState.inferred, fused, note, source) for v in found[0]])
+    if complete and not ocr:
+        return _settled_cells(found, fused, relation, source)
     if found:
         shown = "；".join(",".join(map(str, f)) for f in found[:2])
         zh = (f"粘连数字“{fused}”有多种拆分都满足“{relation.text_zh if relation else '列数'}”（如 {shown}），"
@@ -211,6 +212,34 @@ def resolve(texts: Sequence[str], sources: Sequence[Optional[Source]], relation:
         zh = f"粘连数字“{fused}”没有任何拆分满足“{relation.text_zh if relation else '列数'}”，无法确定各单元格，请核对原件"
         en = f"no split of the fused digits \"{fused}\" satisfies the row relation; cells unknown"
     return Resolution([_cell(None, CellState.missing, fused, zh, source) for _ in range(width)], zh, en)
+
+
+def _settled_cells(found: list[list[int]], fused: str, relation: Optional[RowRelation],
+                   source: Optional[Source]) -> Resolution:
+    """Several splits hold. A cell every split gives the same value (a run of zeros fixed by the
+    column count) is inferred; a cell the splits disagree on is uncertain, read as in the split with
+    strictly fewest non-zero cells (a fused row is mostly zeros), or missing when none is."""
+    rule = relation.text_zh if relation else "列数"
+    preferred = _preferred(found)
+    shown = "；".join(",".join(map(str, f)) for f in found[:3])
+    cells = []
+    for index in range(len(found[0])):
+        options = sorted({split[index] for split in found})
+        if len(options) == 1:
+            note = f"由粘连数字“{fused}”拆分：满足“{rule}”的 {len(found)} 种拆分在此格都是 {options[0]}"
+            cells.append(_cell(options[0], CellState.inferred, fused, note, source))
+        elif preferred is not None:
+            note = (f"粘连数字“{fused}”有 {len(found)} 种拆分都满足“{rule}”（{shown}），此格可为 "
+                    f"{'、'.join(map(str, options))}，取非零单元格最少的拆分，请核对原件")
+            cells.append(_cell(preferred[index], CellState.uncertain, fused, note, source))
+        else:
+            note = (f"粘连数字“{fused}”有 {len(found)} 种拆分都满足“{rule}”（{shown}），此格可为 "
+                    f"{'、'.join(map(str, options))}，无法确定，请核对原件")
+            cells.append(_cell(None, CellState.missing, fused, note, source))
+    zh = f"粘连数字“{fused}”有 {len(found)} 种拆分都满足“{rule}”（{shown}）；各拆分不一致的单元格未确定，请核对原件"
+    en = (f"fused digits \"{fused}\" split {len(found)} ways that satisfy the row relation ({shown}); "
+          f"cells the splits disagree on are not settled")
+    return Resolution(cells, zh, en)
 
 
 def _cell(value: Optional[int], state: CellState, raw: str, note: str, source: Optional[Source]) -> Cell:
