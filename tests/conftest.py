@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ DATA = Path(__file__).parent / "data"
 GOLD = DATA / "gold"
 SCHEMAS = Path(__file__).parent / "schemas"  # SARIF 2.1.0 (OASIS) and JUnit XML schemas: see its README
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+# Tests read every image by OCR afresh (the user's OCR cache is neither used nor filled);
+# tests/test_ocr_cache.py turns the cache on in a folder of its own.
+os.environ["AUDITOR_OCR_CACHE"] = "off"
 
 
 def gold(name: str) -> dict:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..limits import Limits
+from ..load.image import JOBS_ENV
 from ..model.findings import Severity
 from ..model.report import Report
 from ..pipeline import audit_file
@@ -77,6 +78,9 @@ def init_worker(spec: dict) -> None:
     files one by one and records the one that stops a worker again)."""
     _state(spec)
     globals()["_SPEC"] = spec
+    # the worker processes share the cores already: one page of a scanned file at a time in each
+    # (the OCR models, loaded on a worker's first scanned page, stay loaded for its later files)
+    os.environ.setdefault(JOBS_ENV, "1")
     parent = os.getppid()
     hard_limit = hard_time_limit(Limits(**spec.get("limits", {})))
 

@@ -36,11 +36,14 @@ import re
 import struct
 import threading
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, Optional
 
 from ..limits import check_pixels
 from ..model.errors import LoadError
 from ..model.report import Document
+from .ocr_cache import Reading, content_hash, entry_key, load as cached_reading, store as keep_reading
 from .geometry import OCR_LINE, OCR_MARK, Edge, Glyph, page_rows
 
 RENDER_SCALE = 2.0  # PDF pages are rendered at 144 dpi for OCR
@@ -49,6 +52,11 @@ _ENGINE = None
 _LOCK = threading.Lock()
 _DIGITS_AND_O = re.compile(r"^[0-9Oo]*[Oo][0-9Oo]*$")
 _MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx")
+# What a cached reading depends on (ocr_cache.py): bump the revision when read_glyphs reads differently.
+OCR_REVISION = 1
+OCR_SETTINGS = f"r{OCR_REVISION}:{','.join(_MODELS)}:det{DET_LIMIT}:scale{RENDER_SCALE}"
+JOBS_ENV = "AUDITOR_OCR_JOBS"
+MAX_DEFAULT_JOBS = 4
 
 
 def _missing() -> list[str]:
@@ -371,6 +379,30 @@ def read_glyphs(image) -> tuple[list[Glyph], list[Edge], tuple[int, int]]:
     return glyphs, edges, (width, height)
 
 
+def ocr_jobs() -> int:
+    """How many pages of one file are read at once: AUDITOR_OCR_JOBS, else the cores (at most 4).
+    Batch workers set it to 1: their processes already share the cores."""
+    setting = os.environ.get(JOBS_ENV, "").strip()
+    if setting.isdigit() and int(setting) >= 1:
+        return int(setting)
+    return max(1, min(MAX_DEFAULT_JOBS, os.cpu_count() or 1))
+
+
+def read_page(content: Optional[str], page: str, image: Callable[[], object]) -> Reading:
+    """What OCR reads on one page, from the cache when this page of this content was read before
+    with these settings. ``image`` makes the page image (only on a miss: a PDF page is not even
+    rendered when its reading is cached)."""
+    key = entry_key(content, page, OCR_SETTINGS) if content else None
+    if key:
+        cached = cached_reading(key)
+        if cached is not None:
+            return cached
+    reading = read_glyphs(image())
+    if key:
+        keep_reading(key, reading)
+    return reading
+
+
 def _scaled(glyphs: list[Glyph], edges: list[Edge], factor: float) -> tuple[list[Glyph], list[Edge]]:
     if factor == 1:
         return glyphs, edges
@@ -423,24 +455,66 @@ def image_rows(data: bytes, file: str, page: int = 1, path: str = OCR_MARK) -> l
         raise LoadError("file-unreadable", f"图片无法解析（{exc}）：{file}", f"the image cannot be read ({exc}): {file}") from None
     rows: list[dict] = []
     frames = getattr(image, "n_frames", 1)
+    content = content_hash(data)
     for frame in range(min(frames, 50)):
         if frames > 1:
             image.seek(frame)
-        glyphs, edges, (_, height) = read_glyphs(image)
+        glyphs, edges, (_, height) = read_page(content, f"frame {frame}", lambda: image)
         rows.extend(_mark_lines(page_rows(glyphs, edges, file, page + frame, height, path=path)))
     return rows
 
 
-def ocr_page_rows(page, file: str, number: int) -> list[dict]:
-    """A scanned PDF page (a pypdfium2 page): rendered, read, boxes in PDF points."""
+def ocr_page_job(page, file: str, number: int, content: Optional[str] = None) -> Callable[[], list[dict]]:
+    """A scanned PDF page (a pypdfium2 page) -> the work that reads it (boxes in PDF points).
+
+    The page is rendered now, in the caller's thread (pdfium is not thread-safe), unless its
+    reading is cached; the returned function, which recognises it, may run in another thread."""
     _require()
     width, height = page.get_size()
     check_pixels(round(width * RENDER_SCALE), round(height * RENDER_SCALE), file,
                  f"第 {number} 页渲染后", f"page {number} as rendered")
-    image = page.render(scale=RENDER_SCALE).to_pil()
-    glyphs, edges, _ = read_glyphs(image)
-    glyphs, edges = _scaled(glyphs, edges, 1 / RENDER_SCALE)
-    return _mark_lines(page_rows(glyphs, edges, file, number, page.get_height(), path=OCR_MARK))
+    page_height = page.get_height()
+    label = f"pdf page {number}"
+    key = entry_key(content, label, OCR_SETTINGS) if content else None
+    cached = cached_reading(key) if key else None
+    image = None if cached is not None else page.render(scale=RENDER_SCALE).to_pil()
+
+    def read() -> list[dict]:
+        glyphs, edges, _ = cached if cached is not None else read_page(content, label, lambda: image)
+        glyphs, edges = _scaled(glyphs, edges, 1 / RENDER_SCALE)
+        return _mark_lines(page_rows(glyphs, edges, file, number, page_height, path=OCR_MARK))
+    return read
+
+
+def ocr_page_rows(page, file: str, number: int, content: Optional[str] = None) -> list[dict]:
+    """A scanned PDF page read now."""
+    return ocr_page_job(page, file, number, content)()
+
+
+class PagePool:
+    """Pages of one file recognised in parallel threads (onnxruntime releases the GIL while it
+    works), at most ``ocr_jobs()`` at once; ``result`` keeps the pages' order to the caller."""
+
+    def __init__(self, jobs: Optional[int] = None):
+        self.jobs = jobs or ocr_jobs()
+        self._executor = None
+
+    def submit(self, work: Callable[[], list[dict]]) -> Future:
+        if self.jobs <= 1:
+            done: Future = Future()
+            try:
+                done.set_result(work())
+            except BaseException as error:  # raised again by result(), in the page's order
+                done.set_exception(error)
+            return done
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.jobs, thread_name_prefix="auditor-ocr")
+        return self._executor.submit(work)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
 
 
 def load_image(data: bytes, file: str) -> Document:

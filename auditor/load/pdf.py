@@ -168,11 +168,13 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise _open_error(str(exc), file) from None
-    rows: list[dict] = []
+    pages: list = []  # per page in order: its rows, or the Future of an OCR'd page's rows
     unread: list[int] = []
     damaged: list[int] = []
     ocr_pages: list[int] = []
     metadata: dict[str, str] = {}
+    pool = None  # scanned pages are recognised in parallel (image.PagePool), made on the first one
+    content = None  # the file's hash: the key of its OCR readings in the cache
     try:
         check_pages(len(document), file)
         for key in ("Title", "Author", "Subject", "Creator", "Producer", "CreationDate"):
@@ -197,20 +199,26 @@ def load_pdf(data: bytes, file: str, ocr: Optional[bool] = None) -> Document:
                     textpage.close()
                 edges, images = _objects(raw, page, height)
                 if len(glyphs) >= 5:
-                    rows.extend(page_rows(glyphs, edges, file, index + 1, height))
+                    pages.append(page_rows(glyphs, edges, file, index + 1, height))
                 elif images and ocr is not False:
-                    from .image import ocr_available, ocr_page_rows
+                    from .image import PagePool, ocr_available, ocr_page_job
+                    from .ocr_cache import content_hash
 
                     if ocr or ocr_available():
-                        rows.extend(ocr_page_rows(page, file, index + 1))
+                        if pool is None:
+                            pool, content = PagePool(), content_hash(data)
+                        pages.append(pool.submit(ocr_page_job(page, file, index + 1, content)))
                         ocr_pages.append(index + 1)
                     else:
                         unread.append(index + 1)
                 elif glyphs:
-                    rows.extend(page_rows(glyphs, edges, file, index + 1, height))
+                    pages.append(page_rows(glyphs, edges, file, index + 1, height))
             finally:
                 page.close()
+        rows = [row for done in pages for row in (done if isinstance(done, list) else done.result())]
     finally:
+        if pool is not None:
+            pool.close()
         document.close()
     if ocr_pages:
         metadata["ocr_pages"] = ",".join(map(str, ocr_pages))
