@@ -2,6 +2,8 @@
 count and the row relation, and marked so that nothing rests on them unnoticed."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from auditor.pipeline import audit_file
@@ -158,3 +160,18 @@ def test_fused_cells_keep_their_source_line():
     report = extract(load_bytes(report_path("pingtan-2025.txt").read_bytes(), "pingtan-2025.txt"))
     cell = report.table("table3").cell("new", "natural_person")
     assert cell.value == 151 and cell.raw == "15130000154" and cell.source.line == 10
+
+
+@pytest.mark.parametrize("name", ["table4-rows.txt", "table4-rows.html"])
+def test_a_table_4_row_with_a_fused_zero_run_takes_the_only_split(name):
+    # "未经复议直接起诉 1 00 0 1" (text) and <td>1</td><td>000</td><td>1</td> (HTML): five digits for
+    # five cells. Before, the row was read as 1, 0, 1 (or 1, 0, 0, 1): "1" landed in 其他结果 unmarked
+    report = extract(load_path(Path(__file__).parent / "data" / "fused" / name))
+    cells = report.table("table4").rows["litigation_direct"]
+    assert [int(c.value) for c in cells.values()] == [1, 0, 0, 0, 1]
+    assert {c.state for c in cells.values()} == {CellState.inferred}
+    assert "唯一的拆分" in cells["total"].note
+    review = report.table("table4").rows["review"]  # a whole row stays plain
+    assert [int(c.value) for c in review.values()] == [3, 0, 0, 0, 3]
+    assert {c.state for c in review.values()} == {CellState.number}
+    assert not [n for n in report.notes if n.code == "row-width"]

@@ -31,7 +31,7 @@ from ..templates import (
     template_ids,
     template_view,
 )
-from .tokens import Record, build_records
+from .tokens import Record, build_records, unfuse_record
 
 HEADING_SLACK = 26  # a heading is a short row: its keyword plus at most this many characters
 FUZZY_MIN, FUZZY_MARGIN = 78, 10
@@ -410,6 +410,11 @@ def _read_table4(document: Document, keys: list[str], start: int, before: Option
             _fill_row(table, view, row_id, part, view.column_ids, notes)
         confidence = 0.9
     else:
+        # a row of its own with fewer values than table 4's five: its digits may be fused ("0 00 0 0")
+        per_row = _row_relation(view, "parts")
+        for record in records:
+            if per_row is not None and 0 < len(record.values) < view.width and record.note_zh is None:
+                unfuse_record(record, per_row)
         labels = [match_record_label(view, r) for r in records]
         _, assignment = align(view, records, labels)
         for row_id, index in assignment.items():

@@ -157,11 +157,12 @@ def build_records(rows: list[Row], start: int, end: int, width: Optional[int],
     if relation is not None:
         for record in records:
             if 0 < len(record.values) < relation.width:
-                _unfuse_record(record, relation)
+                unfuse_record(record, relation)
     return records
 
 
-def _unfuse_record(record: Record, relation: RowRelation) -> None:
+def unfuse_record(record: Record, relation: RowRelation) -> None:
+    """Split a record's fused digit runs into ``relation.width`` cells (fused.resolve), in place."""
     values = record.values
     resolution = resolve([t.text for t in values], [t.source for t in values], relation, relation.width)
     if resolution.cells is None:
