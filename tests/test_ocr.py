@@ -309,3 +309,28 @@ def test_ink_in_a_cell_read_as_nothing_is_not_a_blank_cell(monkeypatch):
     monkeypatch.setattr(image, "_recognise", lambda crops: [("", 0.0)] * len(crops))
     glyphs, _, _ = image.read_glyphs(page)
     assert [(g.text, g.x0 > 200, g.bottom < 100) for g in glyphs] == [("?", True, True)]
+
+
+@needs_cjk_font
+def test_a_table_without_rules_places_values_under_their_columns():
+    """Blank cells in a table with no rules: before, the values of a row with blanks were packed to
+    the left ("0 0 0" in 自然人, 商业企业, 科研机构). Now each goes under its column, the columns'
+    positions taken from the rows that have every cell; an empty position is unread (missing)."""
+    from auditor.synth import gold_tables
+    from auditor.synth_image import png_bytes, render_tables
+
+    expected = gold("guidong-2020.pdf")
+    rows = expected["table3"]["rows"]
+    for row in ("denied_1", "unable_3"):
+        rows[row] = [rows[row][0], None, None, rows[row][3], None, None, rows[row][6]]
+    table3, table4 = gold_tables(expected)
+    image = render_tables(table3, table4, "borderless", 1, expected["template_table3"], expected["year"])
+    report = extract(load_bytes(png_bytes(image, "PNG"), "borderless.png"))
+    wrong = mismatches(report, expected)
+    # every value read is in its column; only the blank positions are unread, and say so
+    assert wrong and {(v, got) for _, _, _, v, got in wrong} == {(None, "<missing>")}
+    assert {(r, c) for _, r, c, _, _ in wrong} == {(r, c) for r in ("denied_1", "unable_3")
+                                                  for c in ("commercial", "research", "legal", "other_org")}
+    cell = report.table("table3").cell("denied_1", "commercial")
+    assert "核对原件" in cell.note
+    assert gold_value(report.table("table3").cell("denied_1", "social")) == rows["denied_1"][3]

@@ -5,11 +5,12 @@ records, which extraction then aligns with a template's rows.
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model.cells import cell_state, overlong_number, parse_cell
-from .fused import RowRelation, resolve
+from .fused import RowRelation, is_ocr_line, resolve
 from ..model.report import Cell, CellState, Row, Source
 
 WIDE_ROW_VALUES = 3
@@ -154,11 +155,61 @@ def build_records(rows: list[Row], start: int, end: int, width: Optional[int],
     if accumulated and accumulated_values * 2 < total_values:
         for record in accumulated:
             record.strong = False
+    if width:
+        place_by_position(records, width)
     if relation is not None:
         for record in records:
             if 0 < len(record.values) < relation.width:
                 unfuse_record(record, relation)
     return records
+
+
+MIN_FULL_ROWS = 2  # rows with every cell read that fix the columns' x-positions
+PLACE_REACH = 0.35  # a value belongs to a column when it sits within this share of a column's pitch
+
+
+def _centre(token: Token) -> Optional[float]:
+    box = token.source.box
+    return (box[0] + box[2]) / 2 if box else None
+
+
+def place_by_position(records: list[Record], width: int) -> None:
+    """OCR'd rows that no found grid separated (a table without rules) and that have fewer values
+    than ``width``: each value goes to the column under which it stands, the columns' x-positions
+    taken from the table's rows that have every cell. A column with nothing under it is ``missing``
+    (a blank cell, or one OCR did not read: never a sure blank). A value that stands under no
+    column, or two under one, leave the row as it was (its cells stay uncertain)."""
+    line_rows = [r for r in records if r.values and all(is_ocr_line(t.source) and _centre(t) is not None for t in r.values)]
+    full = [r for r in line_rows if len(r.values) == width]
+    if len(full) < MIN_FULL_ROWS:
+        return
+    centres = [statistics.median(_centre(r.values[k]) for r in full) for k in range(width)]
+    pitch = min((b - a for a, b in zip(centres, centres[1:])), default=0.0)
+    if pitch <= 0:
+        return
+    for record in line_rows:
+        if len(record.values) >= width:
+            continue
+        columns = []
+        for token in record.values:
+            nearest = min(range(width), key=lambda k: abs(centres[k] - _centre(token)))
+            if abs(centres[nearest] - _centre(token)) > PLACE_REACH * pitch:
+                break
+            columns.append(nearest)
+        if len(columns) != len(record.values) or columns != sorted(set(columns)):
+            continue
+        placed: list[Token] = []
+        for k in range(width):
+            if k in columns:
+                placed.append(record.values[columns.index(k)])
+            else:
+                anchor = record.values[0]
+                note = "OCR 未读出此格（表格无线，此列位置没有文字：可能是空格，也可能漏读），请核对原件"
+                placed.append(Token("value", "", anchor.source, anchor.row,
+                                    Cell(state=CellState.missing, raw="", note=note, source=anchor.source)))
+        record.values = placed
+        record.note_zh = f"按文字的横向位置对齐到各列，{width - len(columns)} 个位置没有读出文字"
+        record.note_en = f"values placed under their columns by x-position; {width - len(columns)} position(s) read nothing"
 
 
 def unfuse_record(record: Record, relation: RowRelation) -> None:
