@@ -13,7 +13,10 @@ from auditor.extract.tables import extract, header_labels, label_coverage
 from auditor.load import load_bytes, load_path
 from auditor.model.report import CellState
 from auditor.templates import DEFAULT_TEMPLATE, template_view
-from conftest import gold, gold_mismatches
+from auditor.pipeline import audit_file
+from auditor.policy import RunConfig
+from auditor.ruleset import load_default_rules
+from conftest import gold, gold_mismatches, report_path
 
 STRUCTURE = Path(__file__).parent / "data" / "structure"
 
@@ -100,3 +103,20 @@ def test_prose_naming_the_tables_is_no_header():
             "五、存在的主要问题及改进情况\n")
     report = extract(load_bytes(text.encode("utf-8"), "prose.txt"))
     assert "table3" not in report.tables and "table4" not in report.tables
+
+
+@pytest.mark.parametrize("name, original", [
+    ("yichun-table4-heading-misspelt.txt", "yichun-2021.txt"),
+    ("yichun-table3-no-heading.txt", "yichun-2021.txt"),
+    ("shuyang-table4-heading-misspelt.html", "shuyang-fgj-2023.html"),
+    ("shuyang-table3-no-heading.html", "shuyang-fgj-2023.html"),
+    ("pingtan-table4-heading-misspelt.txt", "pingtan-2021.txt"),
+])
+def test_a_damaged_heading_changes_no_finding(name, original):
+    rules, config = load_default_rules(), RunConfig()
+
+    def findings(path):
+        result = audit_file(path, rules, config)
+        return sorted((f.code, f.severity.value, tuple(sorted((c.table, c.row, c.column) for c in f.cells)))
+                      for f in result.findings)
+    assert findings(STRUCTURE / name) == findings(report_path(original))
