@@ -16,7 +16,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .model.text import label_key
-from .resources import read_yaml_resource
+from .resources import load_yaml, read_yaml_resource, safe_loader
 
 # The template id of a report older than every national template: it has no national tables.
 PRE_TEMPLATE = "pre-2019"
@@ -215,9 +215,9 @@ def add_template_file(path) -> str:
         raise TemplateFileError(f"{where}: larger than {MAX_TEMPLATE_FILE_BYTES // 1024} KB")
     try:  # untrusted like a rule file: no anchors or aliases (no expansion bombs), plain safe loading
         if any(isinstance(event, (yaml.AliasEvent,)) or getattr(event, "anchor", None)
-               for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+               for event in yaml.parse(text, Loader=safe_loader())):
             raise TemplateFileError(f"{where}: YAML anchors and aliases are not allowed")
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as error:
         raise TemplateFileError(f"{where}: not valid YAML ({str(error).splitlines()[0]})") from None
     derived = _validated(_DerivedFile, raw, where).template
