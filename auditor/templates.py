@@ -16,7 +16,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .model.text import label_key
-from .resources import load_yaml, read_yaml_resource, safe_loader
+from .resources import load_yaml, read_yaml_resource, rules_root, safe_loader
 
 # The template id of a report older than every national template: it has no national tables.
 PRE_TEMPLATE = "pre-2019"
@@ -163,6 +163,23 @@ MAX_TEMPLATE_FILE_BYTES = 256 * 1024
 
 # Templates a run adds from files of its own (``--rules DIR``), in the order added.
 _DERIVED: dict[str, _Derived] = {}
+
+
+def fingerprint() -> str:
+    """A hash of the templates in force: the shipped template files and those a run added (a rule file
+    checked against one set of templates is checked again against another)."""
+    from . import datacache
+
+    return datacache.key_of(_shipped_fingerprint(), *(d.model_dump_json() for d in _DERIVED.values()))
+
+
+@lru_cache(maxsize=1)
+def _shipped_fingerprint() -> str:
+    from . import datacache
+
+    folder = rules_root() / "templates"
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    return datacache.key_of(*(part for p in files for part in (p.name, p.read_bytes())))
 
 
 def template_ids() -> tuple[str, ...]:
