@@ -3,7 +3,6 @@ is read again, a damaged entry is ignored, and the cache can be turned off."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 

@@ -163,6 +163,11 @@ class LinearRelation:
         return tuple((t.cell, Decimal(t.coef), +1) for t in self.lhs) + \
             tuple((t.cell, Decimal(t.coef), -1) for t in self.rhs)
 
+    @cached_property
+    def indexed_terms(self) -> tuple[tuple[tuple[str, str, str], Decimal, int], ...]:
+        """``signed_terms`` with each cell as a plain (table, row, column) key: the engine's index."""
+        return tuple(((c.table, c.row, c.column), coef, side) for c, coef, side in self.signed_terms)
+
 
 @dataclass(frozen=True)
 class IntegerCheck:
