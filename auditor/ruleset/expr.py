@@ -740,6 +740,13 @@ def compile_expression(text: str, variables: Optional[set[str]] = None) -> Expr:
     """Parse and check ``text``; with ``variables``, every ``$name`` used must be among them."""
     if not isinstance(text, str):
         raise RuleError(RULE_EXPRESSION, "表达式必须是字符串", "an expression must be a string")
+    return _compiled(text, None if variables is None else frozenset(variables), templates.fingerprint())
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str, variables: Optional[frozenset[str]], _templates: str) -> Expr:
+    """``compile_expression``, once per text, variables and templates in force (a run loads the shipped
+    rules twice: for the catalogue and to run them). An ``Expr`` is immutable; errors are not kept."""
     tree = _Parser(text).parse()
     kind = _kind(tree)
     cells = [node for node in _walk(tree) if isinstance(node, _Cell)]
