@@ -40,6 +40,9 @@ def _pipe_cells(line: str, line_no: int, file: str) -> list[dict]:
 
 
 def _gap_cells(line: str, line_no: int, file: str) -> list[dict]:
+    if _CELL_GAP.search(line) is None:  # prose and one-cell lines (most of a report): one piece
+        text = line.strip()
+        return [_piece(text, file, line_no, len(line) - len(line.lstrip()) + 1)] if text else []
     pieces, position = [], 0
     for part in _CELL_GAP.split(line):
         index = line.find(part, position) if part else position
