@@ -231,7 +231,7 @@ class Evaluator:
         return finding.model_copy(update={"rests_on_blank": bool(flagged)})
 
     def integer(self, rule, check: IntegerCheck) -> Optional[Finding]:
-        cell = self.cell(check.cell)
+        cell = self._index().get(check.index_key, _MISSING)
         if not cell.has_value:
             return None
         self.stats.relations += 1

@@ -176,6 +176,11 @@ class IntegerCheck:
     cell: CellKey
     text: str
 
+    @cached_property
+    def index_key(self) -> tuple[str, str, str]:
+        """The cell as a plain (table, row, column) key: the engine's index."""
+        return (self.cell.table, self.cell.row, self.cell.column)
+
 
 @dataclass(frozen=True)
 class MetaCondition:
