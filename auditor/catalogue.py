@@ -28,9 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-import yaml
-
-from .resources import rules_root
+from .resources import read_yaml_file, rules_root
 from .ruleset.errors import RULE_DUPLICATE_CODE
 from .ruleset.expr import RuleError
 from .ruleset.loader import RULE_SUFFIXES, load_rule_files
@@ -114,8 +112,7 @@ def parse_catalogue(data: object, where: str = CATALOGUE_SOURCE) -> dict[str, Pr
 def builtin() -> dict[str, Problem]:
     """The codes of rules/catalogue.yaml: every code that no rule file defines."""
     path = rules_root() / CATALOGUE_FILE
-    with path.open(encoding="utf-8") as handle:
-        return parse_catalogue(yaml.safe_load(handle), CATALOGUE_SOURCE)
+    return parse_catalogue(read_yaml_file(path), CATALOGUE_SOURCE)
 
 
 def shipped_rule_paths() -> list[Path]:

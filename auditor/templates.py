@@ -16,7 +16,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .model.text import label_key
-from .resources import read_yaml_resource
+from .resources import load_yaml, read_yaml_resource, rules_root, safe_loader
 
 # The template id of a report older than every national template: it has no national tables.
 PRE_TEMPLATE = "pre-2019"
@@ -165,6 +165,23 @@ MAX_TEMPLATE_FILE_BYTES = 256 * 1024
 _DERIVED: dict[str, _Derived] = {}
 
 
+def fingerprint() -> str:
+    """A hash of the templates in force: the shipped template files and those a run added (a rule file
+    checked against one set of templates is checked again against another)."""
+    from . import datacache
+
+    return datacache.key_of(_shipped_fingerprint(), *(d.model_dump_json() for d in _DERIVED.values()))
+
+
+@lru_cache(maxsize=1)
+def _shipped_fingerprint() -> str:
+    from . import datacache
+
+    folder = rules_root() / "templates"
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    return datacache.key_of(*(part for p in files for part in (p.name, p.read_bytes())))
+
+
 def template_ids() -> tuple[str, ...]:
     """Every template in force: the shipped ones, then those the run added."""
     return tuple(t.id for t in _index().templates) + tuple(_DERIVED)
@@ -215,9 +232,9 @@ def add_template_file(path) -> str:
         raise TemplateFileError(f"{where}: larger than {MAX_TEMPLATE_FILE_BYTES // 1024} KB")
     try:  # untrusted like a rule file: no anchors or aliases (no expansion bombs), plain safe loading
         if any(isinstance(event, (yaml.AliasEvent,)) or getattr(event, "anchor", None)
-               for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+               for event in yaml.parse(text, Loader=safe_loader())):
             raise TemplateFileError(f"{where}: YAML anchors and aliases are not allowed")
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as error:
         raise TemplateFileError(f"{where}: not valid YAML ({str(error).splitlines()[0]})") from None
     derived = _validated(_DerivedFile, raw, where).template

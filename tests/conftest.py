@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Every test derives rules and templates from the files themselves (and the CLI processes the tests
+# start inherit this): tests/test_datacache.py turns the data cache on where it is the subject.
+os.environ["AUDITOR_NO_CACHE"] = "1"
+
 DATA = Path(__file__).parent / "data"
 GOLD = DATA / "gold"
 SCHEMAS = Path(__file__).parent / "schemas"  # SARIF 2.1.0 (OASIS) and JUnit XML schemas: see its README

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "auditor"
 # runs them, then what presents, stores and commands their results.
 LAYERS: list[tuple[str, ...]] = [
     ("model",),
-    ("resources", "limits", "templates", "policy", "config", "code_names"),
+    ("resources", "datacache", "limits", "templates", "policy", "config", "code_names"),
     ("ruleset",),
     ("catalogue", "problems", "present", "settings_codes", "lint"),
     ("load",),

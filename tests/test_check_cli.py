@@ -146,3 +146,24 @@ def test_a_fault_in_our_code_is_that_files_internal_error_and_exits_1(tmp_path, 
     assert "ZeroDivisionError" in by_file["trigger.txt"]["findings"][0]["message"]
     assert not [f for f in by_file["good.txt"]["findings"] if f["severity"] == "error"]
     assert code == 1  # the file's finding; 2 is only for usage and configuration errors
+
+
+def test_version_answers_without_importing_the_command_line(capsys, monkeypatch):
+    """``auditor --version`` is answered before click and the stages are imported, in click's words."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from auditor import __main__ as entry
+    from auditor import __version__
+
+    clicks = CliRunner().invoke(main, ["--version"]).output
+    assert clicks == f"auditor, version {__version__}\n"
+    monkeypatch.setattr(sys, "argv", ["auditor", "--version"])
+    entry.run()
+    assert capsys.readouterr().out == clicks
+    root = Path(__file__).resolve().parents[1]
+    probe = ("import runpy, sys; sys.argv = ['auditor', '--version']; runpy.run_module('auditor', run_name='__main__'); "
+             "print(sorted(m for m in ('pydantic', 'click', 'auditor.cli', 'auditor.pipeline') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout == f"auditor, version {__version__}\n[]\n"

@@ -13,8 +13,7 @@ import sys
 
 import click
 
-from ..corpus.agency import AgencyMapError
-from ..corpus.batch import DEFAULT_CHUNK, BatchOptions, failing_files, is_terminal, run_batch
+from ..corpus import DEFAULT_CHUNK, SEVERITIES  # the batch machinery itself is imported by the commands
 from .main import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -36,7 +35,6 @@ from .main import (
 from ..policy import FAIL_LEVELS
 from ..model.findings import Severity
 from ..ruleset import RuleError, default_rule_paths, template_files
-from ..corpus.store import SEVERITIES, Store, StoreError
 from ..write.rows_format import spreadsheet_safe
 
 
@@ -78,6 +76,10 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     Files already in the store with the same content and rule version are skipped, so a rerun
     finishes an interrupted batch. Cross-year pairs and aggregates run after the files.
     """
+    from ..corpus.agency import AgencyMapError
+    from ..corpus.batch import BatchOptions, failing_files, is_terminal, run_batch
+    from ..corpus.store import StoreError
+
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable,
                                                           (*rule_dirs, *cross_dirs))
     extra = rule_files([*map(str, file_config.rules), *rule_dirs])
@@ -165,6 +167,8 @@ def report_csv(summary: dict) -> str:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def report_command(db, fmt, top, output, lang):
     """汇总数据库中的审核结果 / Summarise a results store: findings per rule, agency, year; worst reports."""
+    from ..corpus.store import Store, StoreError
+
     check_output(output, lang)
     try:
         with Store(db) as store:

@@ -25,6 +25,7 @@ from typing import Iterable, Optional, Union
 import yaml
 
 from ..model.text import to_simplified
+from ..resources import load_yaml
 
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?|[〇零一二三四五六七八九]{4}\s*年(?:度)?")
 # Words that follow an agency's name in a report title, longest first.
@@ -150,7 +151,7 @@ class AgencyNames:
         if path is None:
             return cls()
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+            data = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise AgencyMapError(f"cannot read agency map {path}: {error}") from None
         if data is None:
@@ -173,7 +174,7 @@ class AgencyNames:
 def read_hierarchy(path: Union[str, Path], names: AgencyNames) -> dict[str, tuple[str, ...]]:
     """A hierarchy file (YAML ``parent: [component, ...]``) as agency keys."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise AgencyMapError(f"cannot read hierarchy {path}: {error}") from None
     if not isinstance(data, dict):

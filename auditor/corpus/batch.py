@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from .. import __version__, limits
+from . import DEFAULT_CHUNK
 from .agency import AgencyNames, pairing_plan, read_hierarchy
 from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
@@ -44,7 +45,6 @@ from ..ruleset import add_templates, default_rule_paths, load_rule_files
 from .store import LinkRow, ReportRow, Store, finding_row
 from .worker import Task, init_worker, audit_chunk, hard_time_limit, prime
 
-DEFAULT_CHUNK = 100
 
 
 # -------------------------------------------------------------------- options and results

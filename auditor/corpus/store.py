@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
+from . import SEVERITIES
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
 SCHEMA_VERSION = 1
@@ -98,7 +99,6 @@ MIGRATIONS: list[tuple[str, ...]] = [
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
-SEVERITIES = ("error", "warning", "review", "info")
 FindingRow = tuple  # (code, severity, status, kind, message, cells_json, file, data_json)
 
 

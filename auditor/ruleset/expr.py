@@ -163,6 +163,11 @@ class LinearRelation:
         return tuple((t.cell, Decimal(t.coef), +1) for t in self.lhs) + \
             tuple((t.cell, Decimal(t.coef), -1) for t in self.rhs)
 
+    @cached_property
+    def indexed_terms(self) -> tuple[tuple[tuple[str, str, str], Decimal, int], ...]:
+        """``signed_terms`` with each cell as a plain (table, row, column) key: the engine's index."""
+        return tuple(((c.table, c.row, c.column), coef, side) for c, coef, side in self.signed_terms)
+
 
 @dataclass(frozen=True)
 class IntegerCheck:
@@ -170,6 +175,11 @@ class IntegerCheck:
 
     cell: CellKey
     text: str
+
+    @cached_property
+    def index_key(self) -> tuple[str, str, str]:
+        """The cell as a plain (table, row, column) key: the engine's index."""
+        return (self.cell.table, self.cell.row, self.cell.column)
 
 
 @dataclass(frozen=True)
@@ -735,6 +745,13 @@ def compile_expression(text: str, variables: Optional[set[str]] = None) -> Expr:
     """Parse and check ``text``; with ``variables``, every ``$name`` used must be among them."""
     if not isinstance(text, str):
         raise RuleError(RULE_EXPRESSION, "表达式必须是字符串", "an expression must be a string")
+    return _compiled(text, None if variables is None else frozenset(variables), templates.fingerprint())
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str, variables: Optional[frozenset[str]], _templates: str) -> Expr:
+    """``compile_expression``, once per text, variables and templates in force (a run loads the shipped
+    rules twice: for the catalogue and to run them). An ``Expr`` is immutable; errors are not kept."""
     tree = _Parser(text).parse()
     kind = _kind(tree)
     cells = [node for node in _walk(tree) if isinstance(node, _Cell)]

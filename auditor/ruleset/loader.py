@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-import yaml
-
-from ..resources import rules_root
+from .. import datacache
+from ..resources import rules_root, safe_loader
 from ..templates import TABLE_IDS, covers, template_ids, template_view
+from ..templates import fingerprint as templates_fingerprint
 from .errors import (
     RULE_ALIAS,
     RULE_DUPLICATE_CODE,
@@ -166,8 +166,14 @@ class _Mapping(dict):
 
 # libyaml's safe loader when it is there (a 1 MB file in seconds less), else PyYAML's own. Looked up
 # at each load (tests run both): the limits below must not depend on which one parses.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# None: ``resources.safe_loader()``; PyYAML is imported only when a rule file is parsed (not when the data
+# cache holds it).
+_SAFE_LOADER: Optional[type] = None
 _RULE_LOADERS: dict[type, type] = {}
+
+
+def _safe_loader() -> type:
+    return _SAFE_LOADER or safe_loader()
 
 
 def _rule_loader() -> type:
@@ -175,7 +181,7 @@ def _rule_loader() -> type:
 
     Anchors, aliases and deep nesting are refused before it runs, by ``_check_flow_depth`` and
     ``_check_events``."""
-    base = _SAFE_LOADER
+    base = _safe_loader()
     if base not in _RULE_LOADERS:
         loader = type(f"_Rule{base.__name__}", (base,), {})
         loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
@@ -262,8 +268,10 @@ def _check_events(text: str) -> None:
     """Refuse anchors and aliases (alias bombs), nesting deeper than ``MAX_NESTING`` and files of too
     many rules or nodes, reading the event stream only: composing a document into nodes is recursive
     (it must not see deep input) and slow (it should not see a huge one)."""
+    import yaml
+
     depth = entries = 0
-    for count, event in enumerate(yaml.parse(text, Loader=_SAFE_LOADER)):
+    for count, event in enumerate(yaml.parse(text, Loader=_safe_loader())):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise RuleError(RULE_ALIAS, "规则文件中不允许使用 YAML 锚点和别名",
@@ -283,7 +291,7 @@ def _check_events(text: str) -> None:
             depth -= 1
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode):
+def _construct_mapping(loader, node):
     mapping = _Mapping()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
@@ -347,6 +355,8 @@ def _too_large(size: int) -> RuleError:
 
 
 def _yaml_entries(text: str) -> list[_Entry]:
+    import yaml
+
     try:
         _check_flow_depth(text)
         _check_events(text)
@@ -369,7 +379,7 @@ def _yaml_entries(text: str) -> list[_Entry]:
                         line=mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         line = text.encode("utf-8", "replace").count(b"\n", 0, exc.position) + 1 \
-            if isinstance(exc.position, int) and _SAFE_LOADER is not yaml.SafeLoader else \
+            if isinstance(exc.position, int) and _safe_loader() is not yaml.SafeLoader else \
             text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         detail = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
         raise RuleError(RULE_SYNTAX, f"YAML 不允许的字符 {detail}", f"YAML syntax error: character {detail} "
@@ -436,14 +446,42 @@ def _read_entries(path: Path) -> list[_Entry]:
     return _toml_entries(text) if path.suffix == ".toml" else _yaml_entries(text)
 
 
+def _file_key(path: Path, text: str) -> str:
+    """The data-cache key of a rule file: its text checked against the templates in force."""
+    return datacache.key_of("rule-file", path.suffix, templates_fingerprint(), text)
+
+
+def _checked_entries(key: str) -> Optional[tuple[list[_Entry], int]]:
+    """A file's entries as stored after a load found no problem in it, and the expansion work its
+    check spent; None when not cached (or the entry is not what we write)."""
+    data = datacache.read("rules", key)
+    try:
+        entries = [_Entry(e["values"], e["line"], e["key_lines"]) for e in data["entries"]]
+        work = data["work"]
+    except (TypeError, KeyError):
+        return None
+    if not isinstance(work, int) or not all(isinstance(e.values, dict) and isinstance(e.key_lines, dict)
+                                            for e in entries):
+        return None
+    return entries, work
+
+
+def _store_checked(key: str, entries: list[_Entry], work: int) -> None:
+    data = {"entries": [{"values": e.values, "line": e.line, "key_lines": e.key_lines} for e in entries], "work": work}
+    if datacache.round_trips(data):
+        datacache.write("rules", key, data)
+
+
 # ------------------------------------------------------------------------------- validation
 
 
 class _RuleBuilder:
     """Validates one entry into a ``Rule``, recording every problem it finds."""
 
-    def __init__(self, entry: _Entry, file: str, problems: list[RuleError], budget: ExpansionBudget):
+    def __init__(self, entry: _Entry, file: str, problems: list[RuleError], budget: ExpansionBudget,
+                 checked: bool = False):
         self.budget = budget
+        self.checked = checked  # from a file an earlier load checked in every template (data cache)
         self.entry = entry
         self.values = entry.values
         self.file = file
@@ -523,7 +561,7 @@ class _RuleBuilder:
         try:
             compiled = compile_expression(text, {variable for variable, _ in for_each})
             check_for_each(compiled, for_each)
-            for template in templates:
+            for template in templates if not self.checked else ():
                 found, skipped = expand_instances(compiled, for_each, _template_resolver(template), self.budget)
                 if not found:
                     zh, en = (f"：{skipped[0].message_zh}", f": {skipped[0].message_en}") if skipped else ("", "")
@@ -633,13 +671,22 @@ def read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rule
             break
         file = str(path)
         try:
-            entries = _read_entries(path)
+            text = _read_text(path)
+            key = _file_key(path, text)
+            checked = _checked_entries(key)
+            if checked is not None and budget.spent + checked[1] > budget.limit:
+                checked = None  # over the budget with the other files: checked again, so the error says where
+            entries = checked[0] if checked else \
+                _toml_entries(text) if path.suffix == ".toml" else _yaml_entries(text)
         except RuleError as error:
             problems.append(error.located(file, None))
             continue
         if len(entries) > MAX_RULES_PER_FILE:
             problems.append(_too_many_rules(entries[MAX_RULES_PER_FILE].line).located(file, None))
             continue
+        problems_before, spent_before = len(problems), budget.spent
+        if checked:
+            budget.spent += checked[1]
         for entry in entries:
             if budget.exhausted:
                 break
@@ -656,9 +703,11 @@ def read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rule
                 continue
             if isinstance(code, str):
                 first_seen[code] = where
-            rule = _RuleBuilder(entry, file, problems, budget).build()
+            rule = _RuleBuilder(entry, file, problems, budget, checked=checked is not None).build()
             if rule is not None:
                 rules.append(rule)
+        if checked is None and len(problems) == problems_before and not budget.exhausted:
+            _store_checked(key, entries, budget.spent - spent_before)
     return rules, problems
 
 

@@ -20,8 +20,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Iterable, Optional
 
-import yaml
-
+from ..resources import load_yaml
 from ..model.findings import AuditResult, Finding, Severity, Suspect
 from ..model.report import Cell, CellState, Table
 from ..templates import (
@@ -35,7 +34,7 @@ from ..templates import (
 TABLES = ("table2", "table3", "table4")
 
 # Every word the page prints, zh and en: data, beside this module.
-_T: dict[str, dict[str, str]] = yaml.safe_load(
+_T: dict[str, dict[str, str]] = load_yaml(
     resources.files(__package__).joinpath("html_words.yaml").read_text(encoding="utf-8"))
 
 # Table 2's sub-tables: the item of 《条例》第二十条 each row belongs to (presentation only).
