@@ -38,6 +38,8 @@ _OPERATORS = {"==": "＝", "<=": "≤", ">=": "≥", "!=": "≠", "<": "＜", ">
 _CELL_REF = re.compile(r"\b(table\d)\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b")
 _SUM_REF = re.compile(r"\bsum\(\s*(table\d)\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\)")
 _SINGLE_LEFT = re.compile(r"^\s*(table\d)\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*==")
+_ROW_REF = re.compile(r"\b(table\d)\.([A-Za-z_][A-Za-z0-9_]*)\b")
+_TABLE_REF = re.compile(r"\btable\d\b")
 _TABLE_WORD = re.compile(r"表[二三四]")
 
 
@@ -222,6 +224,14 @@ class _Labels:
             out = out.replace(f" {op} ", f" {sign} ")
         return out
 
+    def words(self, text: str) -> str:
+        """Template ids a message may carry (``table3.granted.natural_person``, ``table3.unable_1``,
+        ``table3``) in the letter's words: the agency knows the printed labels, not our ids."""
+        text = _CELL_REF.sub(lambda m: self.cell(*m.groups()), text)
+        text = _ROW_REF.sub(lambda m: f"{self.table(m.group(1))}“{self.row(m.group(1), m.group(2))}”"
+                            + ("行" if self.lang == "zh" else ""), text)
+        return _TABLE_REF.sub(lambda m: self.table(m.group(0)), text)
+
     def _group(self, table: str, name: str) -> str:
         view = self.view(table)
         words = view.display.group_names.get(name) if view else None
@@ -330,8 +340,9 @@ class _Report:
                    default=self.labels.order(None, None, None))
 
     def message(self, finding: Finding) -> str:
-        """The finding's message without the rule's title in front (the title states what should hold)."""
-        message = finding.message.rstrip("。. ")
+        """The finding's message without the rule's title in front (the title states what should hold),
+        and with any template id (table3.granted.total, table3) in words."""
+        message = self.labels.words(finding.message.rstrip("。. "))
         title = _title(finding, self.codes, self.lang)
         for colon in ("：", ": "):
             if title and message.startswith(title + colon):
