@@ -496,7 +496,8 @@ class _Report:
                 if len(columns) == 1:  # one column: name it once, list the rows
                     column = labels.column(table, columns.pop())
                     where = text["fill_where_column"].format(table=labels.table(table), column=column, n=len(held))
-                    cells = text["list_sep"].join(f"{labels.row(c.table, c.row)} {fmt(v)}" for v, c, _ in held)
+                    cells = text["list_sep"].join(text["fill_cell"].format(cell=labels.row(c.table, c.row), value=fmt(v))
+                                                  for v, c, _ in held)
                 else:
                     where = text["fill_where"].format(table=labels.table(table), n=len(held))
                     cells = self.compact(held)
@@ -516,7 +517,8 @@ class _Report:
             by_column.setdefault(cell.column, []).append((value, cell))
         parts = []
         for column, cells in by_column.items():
-            listed = text["list_sep"].join(f"{labels.row(c.table, c.row)} {fmt(v)}" for v, c in cells)
+            listed = text["list_sep"].join(text["fill_cell"].format(cell=labels.row(c.table, c.row), value=fmt(v))
+                                           for v, c in cells)
             head = labels.column(cells[0][1].table, column)
             parts.append(f"“{head}”列{text['colon']}{listed}" if self.lang == "zh"
                          else f"column “{head}”: {listed}")
