@@ -5,9 +5,9 @@ API: ``build_memos(results, MemoOptions(...)) -> list[MemoData]`` (one letter pe
 """
 from .gongwen import render_docx
 from .letter import MemoData, MemoItem, MemoOptions, build_memo, build_memos
-from .markdown import render_markdown
+from .markdown import default_template_text, render_markdown
 from .output import write_memo, write_split
 from .texts import MemoTemplateError
 
 __all__ = ["MemoData", "MemoItem", "MemoOptions", "MemoTemplateError", "build_memo", "build_memos",
-           "render_docx", "render_markdown", "write_memo", "write_split"]
+           "default_template_text", "render_docx", "render_markdown", "write_memo", "write_split"]

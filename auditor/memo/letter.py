@@ -718,6 +718,8 @@ def _item(entry: _Entry, number: int, report_number: int, result: AuditResult, t
 
 def _options(options: Optional[MemoOptions], settings: dict) -> MemoOptions:
     options = options or MemoOptions()
+    if "sender" in settings:  # the earlier name of the signature
+        settings["signature"] = settings.pop("sender")
     if settings:
         from dataclasses import replace
 
