@@ -707,8 +707,10 @@ def _item(entry: _Entry, number: int, report_number: int, result: AuditResult, t
     sentence = text[entry.template].format(where=where, printed=entry.printed, proposal=entry.proposal,
                                            relation=entry.relation, reason=entry.reason, problem=entry.problem,
                                            check=entry.check)
+    sentence = sentence.strip()
+    sentence = sentence[:1].upper() + sentence[1:]  # English: a sentence from a message starts lower-case
     return MemoItem(
-        number=number, section=entry.section, section_label=section_label, text=sentence.strip(),
+        number=number, section=entry.section, section_label=section_label, text=sentence,
         codes=list(dict.fromkeys(f.code for f in entry.findings)),
         severity=entry.severity.value, report=result.file, report_number=report_number, agency=result.agency,
         where=where, places=entry.places, printed=entry.printed, proposal=entry.proposal,
