@@ -152,7 +152,7 @@ def test_shanghai_bgt_blank_cells_are_one_item_and_blank_as_zero_a_hint():
     hinted = build_memo(result, include_hints=True, today=TODAY)
     hint = section(hinted, "hint").entries
     assert len(hint) == 1 and hint[0].text.startswith("表三以下53个单元格为空白") and not hint[0].proposed_values
-    assert "（一）予以公开（科研机构、社会公益组织）" in hint[0].text and "另有格式方面的提示1项" in hinted.summary
+    assert "（一）予以公开（科研机构、社会公益组织）" in hint[0].text and "发现需整改的问题1项、建议核实的事项3项、格式方面的提示1项。" in hinted.summary
 
 
 @pytest.mark.skipif(not HONGZE.exists(), reason="needs ../shared/corpus/hongze-2023.pdf")

@@ -560,8 +560,8 @@ class _Report:
             entry.check = "" if ("请" in finding.message or "please" in finding.message.lower()) \
                 else text["narrative_check"]
             return entry
-        if finding.kind == "extraction":
-            entry.section, entry.template, entry.check = "hint", "item_hint", text["extraction_check"]
+        if finding.kind == "extraction":  # the message names the table: no "where" in front
+            entry.section, entry.template, entry.check = "hint", "item_narrative", text["extraction_check"]
             found = _TABLE_WORD.search(finding.message_zh or finding.message)
             if found:
                 table = TABLE_IDS[["表二", "表三", "表四"].index(found.group())]
@@ -669,15 +669,15 @@ def build_memo(results: Union[AuditResult, Iterable[AuditResult]], options: Opti
             for n, title in enumerate((_report_title(r, text) for r in results), 1))
     else:  # "贵单位" names the agency already
         listed = text["report_own"].format(year=year_text) if agency else text["list_sep"].join(titles)
-    if entries and (counts["correct"] or counts["verify"] or options.include_hints):
-        count_text = text["counts"].format(correct=counts["correct"], verify=counts["verify"])
-        if options.include_hints and counts["hint"]:
-            count_text += text["counts_hints"].format(hints=counts["hint"])
-        summary = text["summary"].format(reports=listed, counts=count_text)
+    told = [key for key in SECTIONS if counts[key] and (key != "hint" or options.include_hints)]
+    unchecked_text = text["unchecked"].format(tables=text["list_sep"].join(dict.fromkeys(unchecked))) \
+        if unchecked else ""
+    if told:
+        summary = text["summary"].format(reports=listed, unchecked=unchecked_text, counts=text["list_sep"].join(
+            text[f"count_{key}"].format(n=counts[key]) for key in told))
     else:
-        summary = text["summary_none"].format(reports=listed)
-    if unchecked:
-        summary += text["unchecked"].format(tables=text["list_sep"].join(dict.fromkeys(unchecked)))
+        summary = text["summary_none"].format(reports=listed, unchecked=unchecked_text)
+    summary = summary.strip()
     today = options.today or _dt.date.today()
     office = options.office or text["office_placeholder"]
     title_key = "title_one" if len(titles) == 1 and len(results) <= 1 else "title_many"
