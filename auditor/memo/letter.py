@@ -693,7 +693,8 @@ def build_memo(results: Union[AuditResult, Iterable[AuditResult]], options: Opti
         summary=summary, sections=sections, items=items,
         closing=text["closing"].format(
             asks=text["closing_and"].join(text[f"closing_{s.key}"] for s in sections),
-            answer=text["closing_answer"]) if items else text["closing_none"],
+            answer=text["closing_answer"] if (counts["correct"] or counts["verify"]) else "").strip()
+        if items else text["closing_none"],
         attachment=text["attachment_line"].format(title=text["attachment_title"]) if items else "",
         attachment_title=text["attachment_title"] if items else "",
         labels=dict(text), counts=counts, included=included)
