@@ -23,6 +23,7 @@ PAGE_MM = (210, 297)
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 LINES, CHARS = 22, 28
 BODY_PT, TITLE_PT, PAGE_NUMBER_PT, TABLE_PT = 16, 22, 14, 10.5  # 三号, 二号, 四号, 五号
+CODE_PT = 9  # the reviewer's rule codes in the appendix
 LINE_PITCH_TWIPS = 579  # 225 mm / 22 lines = 28.95 pt
 # 28 characters of 16 pt in 156 mm (442.2 pt) need each character 0.25 pt narrower. A character grid
 # (docGrid linesAndChars, charSpace) would say so too, but LibreOffice gives a CJK character wider than
@@ -327,6 +328,7 @@ class _Writer:
     def attachment(self, memo: MemoData) -> None:
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
 
         words = memo.labels
         label = self.paragraph(words["attachment_label"], "heading")
@@ -337,7 +339,7 @@ class _Writer:
         several = len(memo.reports) > 1
         keys = ["col_number", "col_section"] + (["col_report"] if several else []) + \
             ["col_where", "col_printed", "col_proposed", "col_codes"]
-        widths = [10, 20] + ([24] if several else []) + ([48, 16, 34, 28] if not several else [36, 14, 26, 26])
+        widths = [9, 19] + ([22] if several else []) + ([41, 19, 30, 38] if not several else [28, 15, 26, 37])
         table = self.document.add_table(rows=1, cols=len(keys))
         try:
             table.style = self.document.styles["Table Grid"]
@@ -352,7 +354,7 @@ class _Writer:
                 row.append(memo.reports[item.report_number - 1].name)
             # a zero-width space after each separator: LibreOffice otherwise breaks inside a number ("27|2、3")
             row += [item.where, item.printed, (words["list_sep"] + "\u200b").join(item.proposed_values),
-                    ", ".join(item.codes)]
+                    "\n".join(item.codes)]  # one code a line: a code's hyphens are no place to break
             rows.append(row)
         for index, values in enumerate(rows):
             cells = table.rows[0].cells if index == 0 else table.add_row().cells
@@ -363,6 +365,8 @@ class _Writer:
                 _no_grid(paragraph)
                 run = paragraph.add_run(value)
                 _fonts(run, FONTS["heading"] if index == 0 else FONTS["body"])
+                if index and cell is cells[-1]:
+                    run.font.size = Pt(CODE_PT)
                 if index == 0 or cell is cells[0]:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         table.autofit = False
