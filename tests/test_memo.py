@@ -130,6 +130,16 @@ def test_a_suspect_read_with_doubt_or_ambiguous_goes_to_verify(slipped):
     assert build_memo(tied, today=TODAY).items[0].section == "verify"
 
 
+def test_a_finding_on_a_doubtful_reading_proposes_nothing_to_correct():
+    result = audited(report_path("shanghai-kewei-2024.md"))
+    doubtful = result.model_copy(update={"findings": [
+        f.model_copy(update={"rests_on_uncertain": True}) if f.kind == "table" else f for f in result.findings]})
+    memo = build_memo(doubtful, today=TODAY)
+    assert section(memo, "correct") is None
+    doubted = [i for i in memo.items if set(i.codes) & {"T3-BALANCE", "T3-ROW-TOTAL"}]
+    assert len(doubted) == 2 and all(i.section == "verify" and "请对照原件核对" in i.text for i in doubted)
+
+
 def test_a_blank_total_is_filled_with_the_value_its_parts_give():
     memo = build_memo(audited(report_path("shanghai-kewei-2024.md")), today=TODAY)
     item = section(memo, "correct").entries[0]

@@ -352,7 +352,9 @@ class _Report:
     # -- building
 
     def build(self, findings: list[Finding]) -> list[_Entry]:
-        blanks = [f for f in findings if f.kind == "table" and f.status == Status.not_filled]
+        # a finding that rests on a figure read with doubt proposes nothing: it is to verify (single)
+        blanks = [f for f in findings if f.kind == "table" and f.status == Status.not_filled
+                  and not f.rests_on_uncertain]
         suspected = [f for f in findings if f.kind == "table" and f.status == Status.failed and f.suspects]
         grouped = {id(f) for f in blanks + suspected}
         for finding in findings:
@@ -578,6 +580,12 @@ class _Report:
             return entry
         if not cells:
             entry.where += labels.page([source.page if source else None])
+            return entry
+        if finding.rests_on_uncertain:
+            places = [labels.place(c.table, c.row, c.column, c.source) for c in cells[:1]]
+            entry.places, entry.where, entry.order = places, labels.where(places), self.order(places)
+            entry.problem = text["uncertain_problem"].format(message=self.message(finding))
+            entry.check = text["uncertain_check_plain"]
             return entry
         single = _SINGLE_LEFT.match(finding.relation or "")
         by_key = {_key(c): c for c in cells}
