@@ -681,8 +681,9 @@ def build_memo(results: Union[AuditResult, Iterable[AuditResult]], options: Opti
     unchecked_text = text["unchecked"].format(tables=text["list_sep"].join(dict.fromkeys(unchecked))) \
         if unchecked else ""
     if told:
-        summary = text["summary"].format(reports=listed, unchecked=unchecked_text, counts=text["list_sep"].join(
-            text[f"count_{key}"].format(n=counts[key]) for key in told))
+        parts = [text[f"count_{key}"].format(n=counts[key]) for key in told]
+        said = text["list_sep"].join(parts[:-1]) + text["count_last"] + parts[-1] if len(parts) > 1 else parts[0]
+        summary = text["summary"].format(reports=listed, unchecked=unchecked_text, counts=said)
     else:
         summary = text["summary_none"].format(reports=listed, unchecked=unchecked_text)
     summary = summary.strip()
