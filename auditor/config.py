@@ -18,7 +18,10 @@ from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
 from .policy import FAIL_LEVELS
 
-KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format", "limits"}
+KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format", "limits",
+              "memo"}
+# [memo] keys (the correction memo's 版头 and 署名; ``auditor memo`` options override them)
+MEMO_KEYS = {"office", "number", "signature", "date", "template-dir", "include-hints"}
 # [limits] keys -> (Limits field, multiplier): sizes in MB, time in seconds (0: no time limit).
 LIMIT_KEYS = {
     "file-mb": ("file_bytes", 1024 * 1024), "pages": ("pages", 1), "unpacked-mb": ("unpacked_bytes", 1024 * 1024),
@@ -69,6 +72,7 @@ class FileConfig:
     severity: dict[str, Severity] = field(default_factory=dict)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # applied by policy.RunConfig
     limits: Limits = DEFAULT_LIMITS
+    memo: dict[str, object] = field(default_factory=dict)  # [memo]: office, number, signature, date, template-dir
 
 
 def discover(start: Path) -> Optional[tuple[Path, dict]]:
@@ -170,7 +174,30 @@ def parse(path: Path, data: dict) -> FileConfig:
         raise _value_error(path, "per-file-ignores", " glob = [代码…] 的表", "a table of glob = [codes]", ignores)
     config.per_file_ignores = {glob: list(codes) for glob, codes in ignores.items()}
     config.limits = _limits(path, data.get("limits") or {})
+    config.memo = _memo(path, data.get("memo") or {})
     return config
+
+
+def _memo(path: Path, table: object) -> dict[str, object]:
+    """``[memo]``: texts of the letter (strings), ``template-dir`` relative to the file, ``include-hints``."""
+    if not isinstance(table, dict):
+        raise _value_error(path, "memo", "一个表", "a table", table)
+    unknown = set(table) - MEMO_KEYS
+    if unknown:
+        listed = ", ".join(sorted(unknown))
+        raise ConfigError(CONFIG_UNKNOWN_KEY, f"未知的配置项：memo.{listed}（可用：{', '.join(sorted(MEMO_KEYS))}）",
+                          f"unknown key(s): memo.{listed} (known: {', '.join(sorted(MEMO_KEYS))})", path)
+    memo: dict[str, object] = {}
+    for key, value in table.items():
+        if key == "include-hints":
+            if not isinstance(value, bool):
+                raise _value_error(path, "memo.include-hints", " true 或 false", "true or false", value)
+            memo[key] = value
+        elif not isinstance(value, str):
+            raise _value_error(path, f"memo.{key}", "字符串", "a string", value)
+        else:
+            memo[key] = path.parent / value if key == "template-dir" else value
+    return memo
 
 
 def _limits(path: Path, table: object) -> Limits:

@@ -26,7 +26,8 @@ from auditor.pipeline import audit_file
 from auditor.cli.main import main
 from auditor.policy import RunConfig
 from auditor.model.findings import AuditResult
-from auditor.memo.letter import build_memo, render_docx, render_markdown
+from auditor.memo import build_memo, build_memos, render_docx, render_markdown
+from auditor.memo.markdown import md_escape
 from auditor.ruleset import load_default_rules
 from auditor.write import FORMATTERS
 from auditor.write.rule_catalogue import code_catalogue
@@ -189,14 +190,16 @@ def test_every_format_of_one_report(path, tmp_path):
             CHECKS[fmt](output, results, fail_on, lang)
     for lang in ("zh", "en"):
         results = [audited(path, lang)]
-        memo = build_memo(results, lang=lang)
-        assert bool(memo.items) == any(f.severity.value in ("error", "warning") for f in results[0].findings)
+        memo = build_memo(results, lang=lang, include_hints=True)
+        # every error and warning finding reaches the letter (review ones too, unless the run says otherwise)
+        told = {id(f) for _, f in memo.included}
+        assert all(id(f) in told for f in results[0].findings if f.severity.value in ("error", "warning", "review"))
         text = render_markdown(memo)
-        assert memo.title in text and all(item.where.split("（")[0] in text for item in memo.items)
+        assert md_escape(memo.title) in text and all(md_escape(item.text) in text for item in memo.items)
         document = docx.Document(str(render_docx(memo, tmp_path / f"memo-{lang}.docx")))
         paragraphs = [p.text for p in document.paragraphs if p.text.strip()]
-        assert memo.title in paragraphs
-        if memo.items:  # the items are a Word table: one row per item under the header row
+        assert memo.title in paragraphs and all(f"{i.number}. {i.text}" in paragraphs for i in memo.items)
+        if memo.items:  # the appendix is a Word table: one row per item under the header row
             assert len(document.tables[0].rows) == len(memo.items) + 1
 
 
@@ -249,12 +252,18 @@ def test_cli_memo_every_report(suffix, tmp_path):
     output = tmp_path / f"memo{suffix}"
     result = invoke("memo", *REPORTS, "-o", output)
     assert result.exit_code == 0
-    items = build_memo([audited(p) for p in REPORTS]).items
+    letters = build_memos([audited(p) for p in REPORTS])
+    items = [i for letter in letters for i in letter.items]
     assert items  # the corpus has error and warning findings: the memo is not empty
+    # one letter per agency and year
+    assert len(letters) == len({(audited(p).agency or p.name, audited(p).year) for p in REPORTS})
     if suffix == ".docx":
         document = docx.Document(str(output))
-        assert any("更正建议" in p.text for p in document.paragraphs)
-        assert len(document.tables[0].rows) == len(items) + 1
+        titles = [p.text for p in document.paragraphs if p.text.startswith("关于")]
+        assert titles == [letter.title for letter in letters]
+        assert len(document.sections) == len(letters)  # each letter counts its pages from 1
+        assert sum(len(t.rows) - 1 for t in document.tables) == len(items)
     else:
         text = output.read_text(encoding="utf-8")
-        assert text.startswith("# 关于") and len(re.findall(r"^\d+\. \*\*", text, re.M)) == len(items)
+        assert re.findall(r"^# (.*)$", text, re.M) == [md_escape(letter.title) for letter in letters]
+        assert len(re.findall(r"^\d+\. ", text, re.M)) == len(items)

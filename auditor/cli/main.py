@@ -290,20 +290,47 @@ def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="memo.md or memo.docx")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="memo.md or memo.docx: every letter in one file (one letter per agency and year).")
+@click.option("--split", "split_dir", type=click.Path(file_okay=False),
+              help="Write one file per agency and year into this folder, with index.md.")
+@click.option("--format", "split_format", type=click.Choice(["md", "docx"]), default="md", show_default=True,
+              help="The files --split writes.")
+@click.option("--zip", "make_zip", is_flag=True, help="With --split: also a .zip of the folder.")
 @click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False),
               help="Jinja2 template (.j2) for Markdown, or a base .docx for DOCX.")
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False),
+              help="Folder with memo.md.j2 and/or texts.yaml replacing the shipped template and texts (docs/MEMO.md).")
 @click.option("--include", multiple=True, type=click.Choice(["error", "warning", "review", "info"]),
-              default=("error", "warning"), show_default=True, help="Severities that go into the memo.")
+              default=("error", "warning", "review"), show_default=True, help="Severities that go into the memo.")
+@click.option("--include-hints", is_flag=True, default=None, help="Add the 提示 section (blank cells, format).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
-@click.option("--sender", default="", help="Signature line above the date.")
-def memo(paths, output, template_path, include, rule_dirs, lang, sender):
-    """更正建议函 / Write the correction memo to the agency (Markdown or DOCX)."""
-    from ..memo.letter import MemoTemplateError, build_memo, write_memo
+@click.option("--office", default=None, help="发文机关 (config: [tool.auditor.memo] office).")
+@click.option("--number", default=None, help="发文字号 (config: number).")
+@click.option("--signature", "--sender", "signature", default=None, help="署名; the office when absent (config: signature).")
+@click.option("--date", "date_text", default=None, help="成文日期 as YYYY-MM-DD; today when absent (config: date).")
+def memo(paths, output, split_dir, split_format, make_zip, template_path, template_dir, include, include_hints,
+         rule_dirs, lang, office, number, signature, date_text):
+    """更正建议函 / Write the correction memos to the agencies (Markdown or 公文 DOCX)."""
+    import datetime
+
+    from ..memo import MemoOptions, MemoTemplateError, build_memos, write_memo, write_split
 
     # the same policy as check: the configuration file's disabled codes, severities and per-file ignores
     file_config, lang, overrides, disabled = run_settings(None, lang, (), (), rule_dirs)
+    if bool(output) == bool(split_dir):
+        usage_error(USAGE_BAD_OPTION, "请给出 -o 文件 或 --split 目录（二选一）",
+                    "give either -o FILE or --split DIR", lang)
+    settings = file_config.memo
+    date_text = date_text or settings.get("date")
+    today = None
+    if date_text:
+        try:
+            today = datetime.date.fromisoformat(str(date_text))
+        except ValueError:
+            usage_error(USAGE_BAD_OPTION, f"成文日期应为 YYYY-MM-DD：{date_text}",
+                        f"the date must be YYYY-MM-DD: {date_text}", lang)
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
@@ -321,14 +348,27 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
                        f"error[{finding.code}]: {finding.message_en}", err=True)
         click.echo("未写出更正建议函" if lang == "zh" else "no memo written", err=True)
         sys.exit(EXIT_USAGE)
+    template_dir = template_dir or settings.get("template-dir")
+    options = MemoOptions(
+        lang=lang, include=include, rules=rules, today=today, template_dir=Path(template_dir) if template_dir else None,
+        include_hints=bool(settings.get("include-hints", False) if include_hints is None else include_hints),
+        office=office or str(settings.get("office", "")), number=number or str(settings.get("number", "")),
+        signature=signature or str(settings.get("signature", "")))
+    target = output or split_dir
     try:
-        write_memo(build_memo(results, lang=lang, include=include, sender=sender, rules=rules), output, template_path)
+        letters = build_memos(results, options)
+        if split_dir:
+            written = write_split(letters, split_dir, f".{split_format}", template_path, options.template_dir,
+                                  make_zip)
+        else:
+            written = [write_memo(letters, output, template_path, options.template_dir)]
     except MemoTemplateError as error:
         usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
     except OSError as error:
-        _output_error(output, error, lang)
+        _output_error(target, error, lang)
     report_skipped(inputs, lang)
-    click.echo(f"已写出 {output} / wrote {output}")
+    click.echo(f"已写出 {len(letters)} 份更正建议函：{', '.join(str(p) for p in written)}" if lang == "zh" else
+               f"wrote {len(letters)} memo(s): {', '.join(str(p) for p in written)}")
 
 
 @main.command()
