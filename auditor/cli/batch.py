@@ -60,8 +60,8 @@ from ..write.rows_format import spreadsheet_safe
               help="Extra rule files or directories (repeatable).")
 @click.option("--crossyear-rules", "cross_dirs", multiple=True, type=click.Path(exists=True),
               help="Cross-report rule files or directories instead of the shipped rules/crossyear.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Message language (default zh).")
-@click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, envvar="AUDITOR_LANG", help="Message language (default zh).")
+@click.option("--disable", multiple=True, metavar="CODE", help="Rule or problem codes to leave out (repeatable).")
 @click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
               help="Override a code's severity (repeatable).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
@@ -162,7 +162,7 @@ def report_csv(summary: dict) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Worst reports listed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG")
 def report_command(db, fmt, top, output, lang):
     """汇总数据库中的审核结果 / Summarise a results store: findings per rule, agency, year; worst reports."""
     check_output(output, lang)
