@@ -434,8 +434,9 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG")
-def extract(path, fmt, output, lang):
-    """读出表格 / Print the parsed tables: every cell with value, state, raw text and source."""
+@click.option("-v", "--verbose", is_flag=True, help="In the text format, also show each cell's printed text.")
+def extract(path, fmt, output, lang, verbose):
+    """Print the tables as read: every cell's value and state (-v: and the printed text)."""
     from ..extract.tables import extract as extract_report
     from ..limits import DEFAULT, guarded
     from ..load import LoadError, load_path
@@ -457,7 +458,7 @@ def extract(path, fmt, output, lang):
                    else f"error[{INTERNAL_ERROR}]: internal error while reading {path}: {type(error).__name__}: {error}",
                    err=True)
         sys.exit(EXIT_FINDINGS)
-    emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output, lang)
+    emit(extract_json(report) if fmt == "json" else extract_text(report, lang, raw=verbose), output, lang)
 
 
 @main.group()
