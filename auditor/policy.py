@@ -97,6 +97,16 @@ class Selection:
     def selected(self, code: str, kind: str = "table") -> bool:
         return not self.layers or self._decide(code, kind in UNREAD_KINDS)
 
+    def to_data(self) -> list:
+        """Plain data (a batch's worker spec and rule version): [[select or None, extend, ignore], …]."""
+        return [[None if layer.select is None else list(layer.select), list(layer.extend_select), list(layer.ignore)]
+                for layer in self.layers]
+
+    @classmethod
+    def from_data(cls, data) -> "Selection":
+        return cls(tuple(SelectLayer(None if select is None else tuple(select), tuple(extend), tuple(ignore))
+                         for select, extend, ignore in data or ()))
+
     def patterns(self) -> list[str]:
         """Every selector named, for checking them against the known codes."""
         return [p for layer in self.layers for p in (*(layer.select or ()), *layer.extend_select, *layer.ignore)]
