@@ -147,6 +147,8 @@ def _command_key(ctx_path: Sequence[str]) -> str:
 def localize(command: click.Command, lang: str, path: tuple[str, ...] = ()) -> None:
     """Set the help of ``command``, its options and subcommands from help.yaml in ``lang``."""
     entry = help_texts().get(_command_key(path) or "auditor", {})
+    if getattr(command, "_help_option", None) is not None:  # click makes --help once, in the language of then
+        command._help_option.help = _gettext("Show this message and exit.")
     text = entry.get(lang)
     if text:
         examples = entry.get("examples") or []

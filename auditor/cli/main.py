@@ -529,7 +529,7 @@ def rules_lint(paths, lang):
     of rules/ (templates, the narrative vocabulary, the code catalogue) are set aside and counted."""
     files, data_files = find_rule_files(paths)
     messages = lint_rule_files(files)
-    labels = {("zh", "error"): "错误", ("zh", "warning"): "提醒", ("en", "error"): "error", ("en", "warning"): "warning"}
+    labels = {("zh", "error"): "错误", ("zh", "warning"): "警告", ("en", "error"): "error", ("en", "warning"): "warning"}
     separator = "：" if lang == "zh" else ": "
     for message in messages:
         label = labels[lang, "error" if message.severity == "error" else "warning"]
@@ -538,6 +538,6 @@ def rules_lint(paths, lang):
     warnings = len(messages) - len(errors)
     skipped = (f"，另有 {len(data_files)} 个数据文件不是规则文件（未检查）" if lang == "zh" else
                f"; {len(data_files)} data file(s) are not rule files (not checked)") if data_files else ""
-    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个提醒{skipped}" if lang == "zh" else
+    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个警告{skipped}" if lang == "zh" else
                f"{len(files)} file(s), {len(errors)} error(s), {warnings} warning(s){skipped}")
     sys.exit(EXIT_USAGE if errors else EXIT_OK)
