@@ -120,7 +120,7 @@ def test_batch_summary_lists_the_skipped_files_and_counts_unread_tables(folder, 
         paths = sorted(Path(p).name for (p,) in store.db.execute("SELECT path FROM reports"))
     assert paths == ["report.txt", "trad-ok.txt"]
     english = run("batch", "--db", db, "--jobs", "1", "--lang", "en", folder)
-    assert "not reports, not audited 7" in english.output and "reports with a table not assessable" in english.output
+    assert "7 not a report" in english.output and "reports with a table not assessable" in english.output
 
 
 def test_output_folder_is_created_before_the_audit_and_a_blocked_output_stops_it(tmp_path):
