@@ -14,7 +14,6 @@ from auditor.corpus.batch import BatchOptions, Batch, expand_inputs, run_batch
 from auditor.cli.main import main
 from auditor.model.findings import Severity
 from auditor.corpus.store import Store
-from auditor.corpus.store import Store
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 sys.path.insert(0, str(SCRIPTS))
