@@ -113,6 +113,21 @@ def test_concise_on_a_pdf_gives_the_page():
     assert len(boxes) == 2 and all(len(box) == 4 for box in boxes)  # the box is in the JSON
 
 
+def test_the_problem_matcher_of_the_ci_example_reads_concise(html_reports):
+    """examples/ci/auditor-problem-matcher.json turns each concise line into an annotation."""
+    matcher = json.loads((ROOT / "examples" / "ci" / "auditor-problem-matcher.json").read_text("utf-8"))
+    pattern = matcher["problemMatcher"][0]["pattern"][0]
+    regexp = re.compile(pattern["regexp"])
+    lines = run("check", html_reports[1], GUILIN, "--output-format", "concise").stdout.splitlines()
+    read = [regexp.match(line) for line in lines[:-2]]
+    assert all(read) and not any(regexp.match(line) for line in lines[-2:])  # the summary is no finding
+    first = read[0]
+    assert (first[pattern["file"]], first[pattern["code"]], first[pattern["severity"]]) == (
+        str(html_reports[1]), "T3-ROW-TOTAL", "warning")
+    assert first[pattern["line"]] == "1" and int(first[pattern["column"]]) > 1000
+    assert [m[pattern["severity"]] for m in read].count("error") == 1  # T3-OUTCOME-TOTAL
+
+
 def test_grouped_heads_each_file_once(html_reports):
     result = run("check", GUILIN, html_reports[0], "--output-format", "grouped", "--lang", "en")
     lines = result.stdout.splitlines()
