@@ -307,3 +307,6 @@ def test_shell_completion_script_and_completions():
     words = CliRunner().invoke(main, [], prog_name="auditor", env={
         "_AUDITOR_COMPLETE": "bash_complete", "COMP_WORDS": "auditor check --output-", "COMP_CWORD": "2"})
     assert "plain,--output-format" in words.stdout
+    formats = CliRunner().invoke(main, [], prog_name="auditor", env={
+        "_AUDITOR_COMPLETE": "bash_complete", "COMP_WORDS": "auditor check --output-format c", "COMP_CWORD": "3"})
+    assert formats.stdout.split() == ["plain,concise", "plain,csv"]

@@ -270,6 +270,11 @@ def _output_format(fmt: Optional[str], file_config, lang: str) -> str:
 STDIN = "-"
 
 
+def _complete_format(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of --output-format (its value is checked by _output_format, with its own code)."""
+    return [name for name in ("auto", *FORMATTERS) if name.startswith(incomplete)]
+
+
 def _read_stdin(name: str, config: RunConfig) -> bytes:
     """The report on standard input, never more than the size limit allows (the loader then says so)."""
     return click.get_binary_stream("stdin").read(config.limits.file_bytes + 1)
@@ -313,7 +318,7 @@ def _verbose_setup(file_config, rules, config, fmt: str) -> None:
 
 @main.command()
 @_run_options
-@click.option("--output-format", "--format", "fmt", default=None, metavar="FORMAT",
+@click.option("--output-format", "--format", "fmt", default=None, metavar="FORMAT", shell_complete=_complete_format,
               help="Output format: auto (github under GitHub Actions, else full), " + ", ".join(FORMATTERS))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
 @click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
