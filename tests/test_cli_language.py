@@ -54,8 +54,7 @@ def run(args, env=None):
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "auditor")
 def test_help_of_every_command_is_in_one_language(path):
     zh = run([*path, "--help"])
-    en = run([*path, "--help", "--lang", "en"]) if path and path != ("rules",) else \
-        run([*path, "--help"], env={"AUDITOR_LANG": "en"})
+    en = run([*path, "--lang", "en", "--help"])
     assert zh.exit_code == en.exit_code == 0, (zh.output, en.output)
     assert zh.output.startswith("用法:") and en.output.startswith("Usage:")
     assert not CJK.search(en.output), [line for line in en.output.splitlines() if CJK.search(line)]
@@ -99,6 +98,16 @@ def test_the_language_comes_from_the_environment_and_the_configuration_file(tmp_
     (tmp_path / ".auditor.toml").write_text('lang = "en"\n', encoding="utf-8")
     assert "error[USAGE-BAD-OPTION]" in run(["check"]).stderr
     assert "错误[USAGE-BAD-OPTION]" in run(["check", "--lang", "zh"]).stderr  # the option wins
+    assert "错误[USAGE-BAD-OPTION]" in run(["--lang", "zh", "check"]).stderr  # also before the command
+
+
+def test_lang_before_the_command_is_the_run_s_language(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    report = Path(__file__).resolve().parents[1] / "examples" / "guilin-2020.txt"
+    result = run(["--lang", "en", "check", str(report), "--output-format", "concise"])
+    assert result.stdout.endswith("fail level error: 0 finding(s) at or above it (exit status 0)\n")
+    assert "table2 not assessable" in result.stdout or "not assessable" in result.stdout
+    assert not CJK.search(result.stdout.replace("QQ圖片", ""))
 
 
 def test_every_click_sentence_used_has_a_chinese_text():

@@ -35,6 +35,7 @@ from .main import (
     run_settings,
     LANG_OPTION,
 )
+from .i18n import given_lang
 from ..policy import FAIL_LEVELS
 from ..model.findings import Severity
 from ..ruleset import RuleError, default_rule_paths, template_files
@@ -170,7 +171,7 @@ def report_csv(summary: dict) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Worst reports listed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 def report_command(db, fmt, top, output, lang):
     """Summarise a results store: findings per rule, agency and year; the worst reports."""
     check_output(output, lang)

@@ -23,6 +23,7 @@ ENV_LANG = "AUDITOR_LANG"
 HELP_FILE = Path(__file__).with_name("help.yaml")
 
 _current: ContextVar[str] = ContextVar("auditor_cli_lang", default="zh")
+_given: ContextVar[Optional[str]] = ContextVar("auditor_cli_lang_given", default=None)  # --lang among the arguments
 
 # Click's sentences (click 8.x, ``_()`` and ``ngettext()`` in its modules) in Chinese. A sentence
 # missing here stays English in a Chinese run: tests/test_cli_language.py runs every usage error.
@@ -111,17 +112,19 @@ def install() -> None:
             module.ngettext = _ngettext
 
 
+def given_lang() -> Optional[str]:
+    """``--lang`` as given anywhere among the run's arguments (``auditor --lang en check …`` too):
+    the default of the commands' own ``--lang``."""
+    return _given.get()
+
+
 def lang_of(args: Sequence[str]) -> str:
     """The language of a run from its arguments: ``--lang X``/``--lang=X``, else AUDITOR_LANG, else
     the configuration file's ``lang`` (of the working directory), else zh."""
-    args = list(args)
-    for index, arg in enumerate(args):
-        if arg == "--":
-            break
-        if arg == "--lang" and index + 1 < len(args) and args[index + 1] in LANGS:
-            return args[index + 1]
-        if arg.startswith("--lang=") and arg[7:] in LANGS:
-            return arg[7:]
+    given = _lang_argument(list(args))
+    _given.set(given)
+    if given:
+        return given
     env = os.environ.get(ENV_LANG, "")
     if env in LANGS:
         return env
@@ -131,6 +134,17 @@ def lang_of(args: Sequence[str]) -> str:
         return load_config(None).lang or "zh"
     except Exception:  # a broken configuration file is reported by the command that reads it
         return "zh"
+
+
+def _lang_argument(args: list[str]) -> Optional[str]:
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args) and args[index + 1] in LANGS:
+            return args[index + 1]
+        if arg.startswith("--lang=") and arg[7:] in LANGS:
+            return arg[7:]
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +245,12 @@ class LocalSubgroup(click.Group):
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         self.options_metavar = OPTIONS_METAVAR[current()]
         return super().collect_usage_pieces(ctx)
+
+
+def group_lang_option(function):
+    """``--lang`` before the command (``auditor --lang en check …``): read by ``lang_of`` before parsing."""
+    return click.option("--lang", "group_lang", type=click.Choice(LANGS), expose_value=False,
+                        help="Language of the run (default zh; AUDITOR_LANG).")(function)
 
 
 class LocalGroup(click.Group):

@@ -37,7 +37,7 @@ from ..ruleset import (
 )
 from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes, settle_selection  # noqa: F401
 from ..policy import Selection
-from .i18n import USAGE_BAD_OPTION, LocalGroup, install
+from .i18n import USAGE_BAD_OPTION, LocalGroup, given_lang, group_lang_option, install
 from ..write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -190,11 +190,12 @@ install()  # click's own sentences (usage errors, help headings) in the run's la
 
 @click.group(cls=LocalGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
+@group_lang_option
 def main() -> None:
     """auditor: audits government information-disclosure annual reports (help: cli/help.yaml)."""
 
 
-LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, envvar="AUDITOR_LANG",
+LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=given_lang, envvar="AUDITOR_LANG",
                            help="Message language (default zh; AUDITOR_LANG).")
 
 
@@ -347,10 +348,12 @@ def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severi
     if baseline_file:
         try:
             known = read_baseline(Path(baseline_file))
-        except ValueError as error:  # its text is "file: 中文 / English"; the cause, when there is one, is English
+        except ValueError as error:  # the cause, when there is one, is the reader's (JSON, the file system)
             cause = error.__cause__
-            usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
-                         else f"{baseline_file}: not an auditor baseline file", config.lang)
+            usage_error(USAGE_BASELINE, f"{baseline_file}：基线文件无法读取：{cause}" if cause
+                        else f"{baseline_file}：不是 auditor 基线文件",
+                        f"{baseline_file}: the baseline cannot be read: {cause}" if cause
+                        else f"{baseline_file}: not an auditor baseline file", config.lang)
     if verbose and not quiet:
         _verbose_setup(file_config, rules, config, fmt)
     if stdin:
@@ -388,7 +391,7 @@ def baseline(paths, rule_dirs, lang, select, extend_select, ignore, disable, sev
     except OSError as error:
         _output_error(output, error, config.lang)
     report_skipped(inputs, config.lang)
-    click.echo(f"已记录 {count} 条问题到 {output} / recorded {count} finding(s) in {output}")
+    click.echo(f"已记录 {count} 条问题到 {output}" if config.lang == "zh" else f"recorded {count} finding(s) in {output}")
 
 
 @main.command()
@@ -399,10 +402,10 @@ def baseline(paths, rule_dirs, lang, select, extend_select, ignore, disable, sev
 @click.option("--include", multiple=True, type=click.Choice(["error", "warning", "review", "info"]),
               default=("error", "warning"), show_default=True, help="Severities that go into the memo.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 @click.option("--sender", default="", help="Signature line above the date.")
 def memo(paths, output, template_path, include, rule_dirs, lang, sender):
-    """更正建议函 / Write the correction memo to the agency (Markdown or DOCX)."""
+    """Write the correction memo to the agency (Markdown or DOCX)."""
     from ..memo.letter import MemoTemplateError, build_memo, write_memo
 
     # the same policy as check: the configuration file's disabled codes, severities and per-file ignores
@@ -431,14 +434,14 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     except OSError as error:
         _output_error(output, error, lang)
     report_skipped(inputs, lang)
-    click.echo(f"已写出 {output} / wrote {output}")
+    click.echo(f"已写出 {output}" if lang == "zh" else f"wrote {output}")
 
 
 @main.command()
 @click.argument("path")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 @click.option("-v", "--verbose", is_flag=True, help="In the text format, also show each cell's printed text.")
 def extract(path, fmt, output, lang, verbose):
     """Print the tables as read: every cell's value and state (-v: and the printed text)."""
@@ -467,17 +470,18 @@ def extract(path, fmt, output, lang, verbose):
 
 
 @main.group()
+@group_lang_option
 def rules() -> None:
-    """规则 / Rule files: list and lint."""
+    """Rule files: list and lint."""
 
 
 @main.command()
 @click.argument("code")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
               help="Extra rule files or directories (their codes can be explained too).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG", help="Language (default zh).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG", help="Language (default zh).")
 def explain(code, rule_dirs, lang):
-    """解释代码 / Explain a code: what it checks, its default severity, and for a rule an example that fails.
+    """Explain a code: what it checks, its default severity, and for a rule an example that fails.
 
     \b
     auditor explain T3-BALANCE
@@ -505,10 +509,10 @@ def explain(code, rule_dirs, lang):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only codes of this kind (repeatable): " + ", ".join(KINDS) + ".")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(rule_dirs, kinds, lang, fmt):
-    """列出全部代码 / List every code: the rules in force, then the catalogue (problems, narrative, errors)."""
+    """List every code: the rules in force, then the catalogue (problems, narrative, errors)."""
     from ..write.rules_format import rules_json, rules_text
 
     try:
@@ -526,9 +530,9 @@ def rules_list(rule_dirs, kinds, lang, fmt):
 
 @rules.command("lint")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", envvar="AUDITOR_LANG", help="Message language (default zh).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG", help="Message language (default zh).")
 def rules_lint(paths, lang):
-    """检查规则文件 / Check rule files: syntax, cell names, duplicate codes, consistency (file:line).
+    """Check rule files: syntax, cell names, duplicate codes, consistency (file:line).
 
     Every problem of every file is printed before the exit status (2 when any is an error). Data files
     of rules/ (templates, the narrative vocabulary, the code catalogue) are set aside and counted."""
