@@ -144,6 +144,16 @@ def test_format_is_the_older_name_of_output_format_and_text_of_full(html_reports
     assert run("check", GUILIN, "--output-format", "nope").exit_code == 2
 
 
+def test_the_configuration_file_chooses_the_format(tmp_path):
+    (tmp_path / ".auditor.toml").write_text('format = "concise"\n', encoding="utf-8")
+    result = run("check", GUILIN)
+    assert [m["code"] for m in concise_lines(result.stdout)] == ["TABLE-ABSENT"] * 3
+    assert run("check", GUILIN, "--output-format", "full").stdout.startswith(f"== {GUILIN}")  # the option wins
+    (tmp_path / ".auditor.toml").write_text('format = "fancy"\n', encoding="utf-8")
+    bad = run("check", GUILIN)
+    assert bad.exit_code == 2 and "错误[USAGE-FORMAT]：未知的输出格式 fancy" in bad.stderr
+
+
 def test_full_wraps_at_spaces_and_between_chinese_characters_only():
     path = "/very/long/path/to/a/report/folder/with/many/parts/广州市某某区人民政府2023年度报告.pdf"
     message = "表三“（七）总计”行“自然人”列等，左边 1234567，右边 7654321，相差 -6419754；见 " + path
