@@ -246,6 +246,9 @@ def test_quiet_prints_nothing_and_keeps_the_exit_status(html_reports):
     result = run("check", html_reports[0], "-q")
     assert result.exit_code == 1 and result.stdout == ""
     assert run("check", GUILIN, "--quiet").stdout == ""
+    written = run("check", html_reports[0], "-q", "--output-format", "concise", "-o", html_reports[0].with_suffix(".out"))
+    assert written.stdout == "" and written.exit_code == 1
+    assert html_reports[0].with_suffix(".out").read_text("utf-8").count("[error]") == 1  # -o is still written
 
 
 def test_verbose_gives_the_setup_and_the_seconds_of_each_stage(html_reports):

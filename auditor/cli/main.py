@@ -364,15 +364,16 @@ def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severi
     if known is not None:
         apply_baseline(results, known)
     level = fail_on or file_config.fail_on or "error"
-    if not quiet:
+    if not quiet or output:  # -q prints nothing; a file asked for is still written
         if statistics:
             from ..write.statistics import write_statistics
 
             text = write_statistics(results, lang=config.lang, rules=rules, fail_on=level)
         else:
             text = formatter(results, lang=config.lang, rules=rules, fail_on=level)
-        human = statistics or fmt in ("full", "text", "concise", "grouped")
-        emit(text + (report_skipped(inputs, config.lang, into_text=human) if inputs else ""), output, config.lang)
+        human = statistics or fmt in ("full", "text")  # else the notes go to stderr, the lines stay parseable
+        skipped = report_skipped(inputs, config.lang, into_text=human) if inputs and not quiet else ""
+        emit(text + skipped, output, config.lang)
     sys.exit(EXIT_FINDINGS if any(result_fails(r, level) for r in results) else EXIT_OK)
 
 
