@@ -110,6 +110,11 @@ def test_lang_before_the_command_is_the_run_s_language(monkeypatch, tmp_path):
     assert not CJK.search(result.stdout.replace("QQ圖片", ""))
 
 
+def test_the_version_line_has_no_words():
+    assert run(["--version"]).stdout == run(["--lang", "en", "--version"]).stdout
+    assert re.fullmatch(r"\S+ \d+\.\d+\.\d+\S*\n", run(["--version"]).stdout)
+
+
 def test_every_click_sentence_used_has_a_chinese_text():
     """The translations are complete for the sentences click formats with placeholders we fill."""
     for english, chinese in CLICK_ZH.items():

@@ -189,7 +189,7 @@ install()  # click's own sentences (usage errors, help headings) in the run's la
 
 
 @click.group(cls=LocalGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditor")
+@click.version_option(__version__, prog_name="auditor", message="%(prog)s %(version)s")  # no words: one text for both languages
 @group_lang_option
 def main() -> None:
     """auditor: audits government information-disclosure annual reports (help: cli/help.yaml)."""
