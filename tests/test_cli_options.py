@@ -323,3 +323,11 @@ def test_shell_completion_script_and_completions():
     formats = CliRunner().invoke(main, [], prog_name="auditor", env={
         "_AUDITOR_COMPLETE": "bash_complete", "COMP_WORDS": "auditor check --output-format c", "COMP_CWORD": "3"})
     assert formats.stdout.split() == ["plain,concise", "plain,csv"]
+
+
+def test_the_memo_follows_the_configuration_file_s_selection(tmp_path, html_reports):
+    (tmp_path / ".auditor.toml").write_text('ignore = ["T3-OUTCOME"]\n', encoding="utf-8")
+    memo = tmp_path / "memo.md"
+    assert run("memo", html_reports[0], "-o", memo).exit_code == 0
+    text = memo.read_text("utf-8")
+    assert "（一）予以公开" in text and "（七）总计" not in text  # T3-ROW-TOTAL stays, T3-OUTCOME-TOTAL is ignored

@@ -416,6 +416,7 @@ def memo(paths, output, template_path, include, rule_dirs, lang, sender):
     except RuleError as error:
         rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
+                       selection=run_selection(file_config, lang, rule_paths=rule_dirs),
                        per_file_ignores=per_file_ignores(file_config), limits=file_config.limits)
     inputs = inputs_or_exit(paths, lang)
     check_output(output, lang)
