@@ -184,3 +184,26 @@ def test_no_message_uses_a_forbidden_word():
 def test_the_forbidden_word_check_can_fail():
     text = "本次跳过 3 个文件"
     assert any(re.search(re.escape(word), text) for word in forbidden_words())
+
+
+def test_a_rule_that_could_not_compare_does_not_say_fails(tmp_path):
+    """不成立 / fails is a relation whose sides differ (glossary); a meta rule with on_missing: fail
+    whose year is unknown compared nothing, and says so."""
+    from auditor.check.engine import run_rules
+    from auditor.extract.tables import extract
+    from auditor.load import load_path
+    from auditor.policy import RunConfig
+    from auditor.ruleset import load_rule_files
+
+    rule = tmp_path / "year.yaml"
+    rule.write_text("rules:\n  - code: X-TPL-YEAR\n    name: x.tpl_year\n"
+                    "    title: {zh: 表三模板与报告年度相符, en: Table 3 template matches the report year}\n"
+                    "    severity: warning\n    tables: [table3]\n"
+                    "    expr: meta.year <= 2018 or meta.template.table3 == meta.template_for_year\n"
+                    "    on_missing: fail\n", encoding="utf-8")
+    report = extract(load_path(ROOT / "examples" / "shuyang-fgj-2023.html")).model_copy(update={"year": None})
+    findings, _ = run_rules(report, load_rule_files([rule]), RunConfig(), [])
+    assert [(f.code, f.message_zh, f.message_en) for f in findings] == [(
+        "X-TPL-YEAR", "表三模板与报告年度相符：未能确定报告年度，按规则（on_missing: fail）报告",
+        "Table 3 template matches the report year: the report year is unknown, reported as the rule says "
+        "(on_missing: fail)")]

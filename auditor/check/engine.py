@@ -225,8 +225,9 @@ class Evaluator:
                                      missing=[condition.text])
             self.stats.failed += 1
             return self._finding(rule, Status.failed, None, None, None, None, [],
-                                 f"{rule.title_zh}不成立：未能确定{unknown_zh}",
-                                 f"{rule.title_en} fails: {unknown_en} is unknown")
+                                 # not "不成立" (a relation whose sides differ, docs/GLOSSARY.md): nothing was compared
+                                 f"{rule.title_zh}：未能确定{unknown_zh}，按规则（on_missing: fail）报告",
+                                 f"{rule.title_en}: {unknown_en} is unknown, reported as the rule says (on_missing: fail)")
         if outcome:
             self.stats.passed += 1
             return None
