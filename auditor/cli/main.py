@@ -38,6 +38,7 @@ from ..ruleset import (
 from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes, settle_selection  # noqa: F401
 from ..policy import Selection
 from .i18n import USAGE_BAD_OPTION, LocalGroup, given_lang, group_lang_option, install
+from .i18n import current as current_lang
 from ..write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -276,7 +277,7 @@ def _complete_format(ctx, param, incomplete: str) -> list[str]:
     return [name for name in ("auto", *FORMATTERS) if name.startswith(incomplete)]
 
 
-def _read_stdin(name: str, config: RunConfig) -> bytes:
+def _read_stdin(config: RunConfig) -> bytes:
     """The report on standard input, never more than the size limit allows (the loader then says so)."""
     return click.get_binary_stream("stdin").read(config.limits.file_bytes + 1)
 
@@ -335,9 +336,8 @@ def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severi
     """Audit reports (files, folders, globs, or - for stdin)."""
     stdin = STDIN in paths
     if stdin and len(paths) > 1 or stdin_filename and not stdin:
-        usage_lang = lang or "zh"
         usage_error(USAGE_BAD_OPTION, "标准输入（-）只能单独审核；--stdin-filename 只与 - 一起使用",
-                     "stdin (-) is audited alone; --stdin-filename goes with - only", usage_lang)
+                     "stdin (-) is audited alone; --stdin-filename goes with - only", lang or current_lang())
     file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, select, extend_select, ignore, disable,
                                                   severity_overrides, config_path, time_limit, stdin)
     fmt = _output_format(fmt, file_config, config.lang)
@@ -358,7 +358,7 @@ def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severi
         _verbose_setup(file_config, rules, config, fmt)
     if stdin:
         name = stdin_filename or STDIN
-        results = _audit_verbose([name], rules, config, verbose and not quiet, _read_stdin(name, config))
+        results = _audit_verbose([name], rules, config, verbose and not quiet, _read_stdin(config))
     else:
         results = _audit_verbose(inputs.files, rules, config, verbose and not quiet)
     if known is not None:
