@@ -43,6 +43,11 @@ class CodeNames:
             return [code for code in self.known if code.upper().startswith(name.upper())]
         return []
 
+    def covers(self, selector: str) -> bool:
+        """A selector of ``--select``/``--ignore``: ALL, or the start of at least one known code."""
+        selector = selector.strip().upper()
+        return selector == "ALL" or any(code.startswith(selector) for code in self._folded) if selector else False
+
     def nearest(self, name: str) -> tuple[str, ...]:
         matches = difflib.get_close_matches(name.upper(), list(self._folded), n=MAX_SUGGESTIONS, cutoff=0.6)
         return tuple(self._folded[match] for match in matches)

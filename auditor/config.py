@@ -1,7 +1,8 @@
 """Run configuration discovered from ``.auditor.toml`` or ``[tool.auditor]`` in ``pyproject.toml``.
 
 Keys (all optional): ``fail-on``, ``lang``, ``rules`` (extra rule files or dirs, relative to the
-config file), ``disable`` (codes), ``baseline`` (file), ``[severity]`` (code = level),
+config file), ``disable`` (codes), ``select``, ``extend-select``, ``ignore`` (codes, prefixes or
+``ALL``, as ruff's; policy.Selection), ``baseline`` (file), ``[severity]`` (code = level),
 ``[per-file-ignores]`` (glob = [codes]) and ``[limits]`` (what one input file may cost: file-mb,
 pages, unpacked-mb, unpacked-ratio, zip-members, image-pixels, nesting, table-cells, row-cells,
 seconds). Command-line options win over the file.
@@ -19,7 +20,7 @@ from .limits import Limits
 from .policy import FAIL_LEVELS
 
 KNOWN_KEYS = {"fail-on", "lang", "rules", "disable", "baseline", "severity", "per-file-ignores", "format", "limits",
-              "memo"}
+              "memo", "select", "extend-select", "ignore"}
 # [memo] keys (the correction memo's 版头 and 署名; ``auditor memo`` options override them)
 MEMO_KEYS = {"office", "number", "signature", "date", "template-dir", "include-hints"}
 # [limits] keys -> (Limits field, multiplier): sizes in MB, time in seconds (0: no time limit).
@@ -68,6 +69,9 @@ class FileConfig:
     format: Optional[str] = None
     rules: list[Path] = field(default_factory=list)
     disable: list[str] = field(default_factory=list)
+    select: Optional[list[str]] = None  # None: not set (everything selected)
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
     baseline: Optional[Path] = None
     severity: dict[str, Severity] = field(default_factory=dict)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # applied by policy.RunConfig
@@ -149,12 +153,15 @@ def parse(path: Path, data: dict) -> FileConfig:
     if fmt is not None and not isinstance(fmt, str):
         raise _value_error(path, "format", "格式名称（字符串）", "a format name (a string)", fmt)
     config.format = fmt
-    for key in ("rules", "disable"):
+    for key in ("rules", "disable", "select", "extend-select", "ignore"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _value_error(path, key, "字符串列表", "a list of strings", value)
     config.rules = [base / r for r in data.get("rules", [])]
     config.disable = list(data.get("disable", []))
+    config.select = list(data["select"]) if "select" in data else None
+    config.extend_select = list(data.get("extend-select", []))
+    config.ignore = list(data.get("ignore", []))
     baseline = data.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise _value_error(path, "baseline", "文件路径（字符串）", "a file path (a string)", baseline)

@@ -5,6 +5,7 @@ A file that cannot be read becomes a finding; a fault in our own code becomes th
 """
 from __future__ import annotations
 
+import time
 import traceback
 from pathlib import Path
 from typing import Optional
@@ -54,14 +55,24 @@ def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> Audit
     return AuditResult(file=file, findings=config.apply([problem_finding(code, zh, en, config.lang, file=file)], file))
 
 
-def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes] = None) -> AuditResult:
-    """Audit one file within ``config.limits``; always returns a result, never raises for the file's sake."""
+def audit_file(path: str | Path, rules, config: RunConfig, data: Optional[bytes] = None,
+               timings: Optional[dict[str, float]] = None) -> AuditResult:
+    """Audit one file within ``config.limits``; always returns a result, never raises for the file's sake.
+    ``timings``, when given, receives the seconds of each stage reached (load, extract, check)."""
     file = str(path)
+    timings = {} if timings is None else timings
     try:
         with limits.guarded(file, config.limits):
+            started = time.perf_counter()
             document = load_bytes(data, file) if data is not None else load_path(path)
+            loaded = time.perf_counter()
+            timings["load"] = loaded - started
             report = extract(document)
-            return audit_report(report, rules, config, document)
+            extracted = time.perf_counter()
+            timings["extract"] = extracted - loaded
+            result = audit_report(report, rules, config, document)
+            timings["check"] = time.perf_counter() - extracted
+            return result
     except LoadError as error:  # the file's own problem, a limit included
         return _failure(file, error.code, error.message_zh, error.message_en, config)
     except Exception as error:  # our own fault: recorded as the file's finding, the batch goes on

@@ -41,6 +41,77 @@ def failing_count(results, fail_on: Optional[str]) -> int:
     return sum(fails(f, fail_on) for r in results for f in r.findings)
 
 
+UNREAD_KINDS = frozenset({"file", "limit", "internal"})  # findings that say a file was not (fully) read
+ALL = "ALL"
+
+
+def matches(pattern: str, code: str) -> bool:
+    """A selector (``ALL``, a code, or a code prefix such as ``T3`` or ``T3-``) covers ``code``."""
+    return pattern == ALL or code.upper().startswith(pattern.upper())
+
+
+def _specificity(pattern: str) -> int:
+    return -1 if pattern == ALL else len(pattern)
+
+
+@dataclass(frozen=True)
+class SelectLayer:
+    """One layer of selectors: the configuration file's, then the command line's."""
+
+    select: Optional[tuple[str, ...]] = None  # None: keep what the layers before selected
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which codes a run reports, as ruff selects rules (``select``, ``extend-select``, ``ignore``).
+
+    Everything is selected to begin with. Each layer in turn: a ``select`` starts afresh from its
+    selectors alone; then the most specific selector of the layer that covers a code decides
+    (``T3-BALANCE`` wins over ``T3`` wins over ``ALL``; at equal length ``ignore`` wins). A code no
+    selector of a layer covers keeps its state, or is left out when the layer has a ``select``.
+    A finding saying its file was not read (kinds file, limit, internal) is left out only by an
+    ``ignore`` naming it (a code or prefix, not ``ALL``): a run must not pass a file it never read."""
+
+    layers: tuple[SelectLayer, ...] = ()
+
+    def _decide(self, code: str, unread: bool) -> bool:
+        selected = True
+        for layer in self.layers:
+            best: Optional[tuple[int, int, bool]] = None
+            picks = [(p, True) for p in (*(layer.select or ()), *layer.extend_select)] + \
+                    [(p, False) for p in layer.ignore]
+            for pattern, keep in picks:
+                if unread and pattern == ALL:
+                    continue
+                if matches(pattern, code):
+                    rank = (_specificity(pattern), 0 if keep else 1, keep)
+                    best = rank if best is None or rank[:2] > best[:2] else best
+            if best is not None:
+                selected = best[2]
+            elif layer.select is not None and not unread:
+                selected = False
+        return selected
+
+    def selected(self, code: str, kind: str = "table") -> bool:
+        return not self.layers or self._decide(code, kind in UNREAD_KINDS)
+
+    def to_data(self) -> list:
+        """Plain data (a batch's worker spec and rule version): [[select or None, extend, ignore], …]."""
+        return [[None if layer.select is None else list(layer.select), list(layer.extend_select), list(layer.ignore)]
+                for layer in self.layers]
+
+    @classmethod
+    def from_data(cls, data) -> "Selection":
+        return cls(tuple(SelectLayer(None if select is None else tuple(select), tuple(extend), tuple(ignore))
+                         for select, extend, ignore in data or ()))
+
+    def patterns(self) -> list[str]:
+        """Every selector named, for checking them against the known codes."""
+        return [p for layer in self.layers for p in (*(layer.select or ()), *layer.extend_select, *layer.ignore)]
+
+
 @dataclass
 class RunConfig:
     """What the run decides rather than the rule: language, severities, disabled codes, per-file
@@ -56,13 +127,14 @@ class RunConfig:
     # confirmed elsewhere (another table, last year's report) weighs more, so costs more to change.
     cell_weights: Optional[Callable[[Report], dict]] = None
     limits: Limits = DEFAULT_LIMITS  # what one input file may cost (limits.py)
+    selection: Selection = Selection()  # --select/--ignore/--extend-select and the file's keys
 
     def severity(self, code: str, default: Severity) -> Severity:
         return self.severity_overrides.get(code, default)
 
     def enabled(self, code: str) -> bool:
-        """Whether a check is worth running at all (a disabled one is skipped, not just hidden)."""
-        return code not in self.disabled
+        """Whether a check is worth running at all (a disabled or unselected one is skipped, not just hidden)."""
+        return code not in self.disabled and self.selection.selected(code)
 
     def ignored(self, file: str) -> set[str]:
         """Codes left out for this file by the per-file-ignores globs (matched on the path or the name)."""
@@ -73,13 +145,13 @@ class RunConfig:
         return codes
 
     def apply(self, findings: list[Finding], file: Optional[str] = None) -> list[Finding]:
-        """The findings as this run reports them: disabled and per-file-ignored codes left out, each
+        """The findings as this run reports them: disabled, unselected and per-file-ignored codes left out, each
         severity overridden where the run says so. A relation that is only *not filled* stays at most
         a warning and one *not assessable* stays info, whatever the override (they accuse no number)."""
         left_out = self.disabled | (self.ignored(file) if file and self.per_file_ignores else set())
         out = []
         for finding in findings:
-            if finding.code in left_out:
+            if finding.code in left_out or not self.selection.selected(finding.code, finding.kind):
                 continue
             override = self.severity_overrides.get(finding.code)
             if override is not None and finding.status != Status.not_assessable:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable
 
-from .code_names import CodeNames, UnknownCodes, resolve_places
+from .code_names import CodeNames, Unknown, UnknownCodes, resolve_places
 from .config import CONFIG_UNKNOWN_CODE, ConfigError, FileConfig
 from .model.findings import Severity
+from .policy import SelectLayer, Selection
 
 USAGE_UNKNOWN_CODE = "USAGE-UNKNOWN-CODE"
 _LIST_HINT = {"zh": "。auditor rules list 列出全部代码", "en": ". auditor rules list lists every code"}
@@ -53,3 +54,39 @@ def settle_codes(names: CodeNames, file_config: FileConfig, disable: Iterable[st
         overrides.update(dict.fromkeys(codes, level))
     file_config = replace(file_config, per_file_ignores={glob: codes for (glob, _), codes in zip(ignores, ignored)})
     return file_config, overrides, frozenset(file_disabled) | frozenset(option_codes[0])
+
+
+def _selectors(values: Iterable[str]) -> tuple[str, ...]:
+    """Selectors as given, repeated or comma-separated (``--select T3,T4``), in upper case but ALL."""
+    return tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
+
+
+def _unknown_selectors(names: CodeNames, places: list[tuple[str, tuple[str, ...]]]) -> list[UnknownCodes]:
+    problems = []
+    for where, selectors in places:
+        unknown = tuple(Unknown(s, names.nearest(s)) for s in selectors if not names.covers(s))
+        if unknown:
+            problems.append(UnknownCodes(where, unknown))
+    return problems
+
+
+def settle_selection(names: CodeNames, file_config: FileConfig, select: Iterable[str] = (),
+                     extend_select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Selection:
+    """The run's Selection: the configuration file's layer, then the options' (policy.Selection).
+    Every selector must cover a known code (a code, a prefix of one, or ALL)."""
+    file_layer = SelectLayer(None if file_config.select is None else _selectors(file_config.select),
+                             _selectors(file_config.extend_select), _selectors(file_config.ignore))
+    select, extend_select, ignore = _selectors(select), _selectors(extend_select), _selectors(ignore)
+    option_layer = SelectLayer(select or None, extend_select, ignore)
+    problems = _unknown_selectors(names, [("select", file_layer.select or ()),
+                                          ("extend-select", file_layer.extend_select), ("ignore", file_layer.ignore)])
+    if problems:
+        error = ConfigError(CONFIG_UNKNOWN_CODE, _joined(problems, "zh"), _joined(problems, "en"), file_config.path)
+        raise UnknownCodeError(error.code, error.text("zh") + _LIST_HINT["zh"], error.text("en") + _LIST_HINT["en"])
+    problems = _unknown_selectors(names, [("--select", select), ("--extend-select", extend_select),
+                                          ("--ignore", ignore)])
+    if problems:
+        raise UnknownCodeError(USAGE_UNKNOWN_CODE, _joined(problems, "zh") + _LIST_HINT["zh"],
+                               _joined(problems, "en") + _LIST_HINT["en"])
+    layers = tuple(layer for layer in (file_layer, option_layer) if layer != SelectLayer())
+    return Selection(layers)

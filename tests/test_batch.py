@@ -159,13 +159,26 @@ def test_cli_batch_and_report(corpus, tmp_path):
                                   "--jobs", "1", "--lang", "en", "--progress"])
     assert result.exit_code == 1, result.output  # the corpus holds wrong tables (error_share 0.3)
     assert any(f["injected"] for f in manifest["files"].values())
-    assert f"{manifest['count']} file(s): audited {manifest['count']}" in result.output
+    assert f"{manifest['count']} file(s): {manifest['count']} new, 0 unchanged" in result.output
     report = runner.invoke(main, ["report", "--db", db, "--lang", "en"])
     assert report.exit_code == 0
     assert "findings per rule" in report.output and "findings per agency" in report.output
     assert "T3-ROW-TOTAL" in report.output
-    # a rerun skips every file but still fails on their stored errors; --fail-on never does not fail
-    assert runner.invoke(main, ["batch", str(folder / "text"), "--db", db, "--jobs", "1"]).exit_code == 1
+    # a rerun skips every file but still fails on their stored errors, and says so; --fail-on new and
+    # --fail-on never do not fail
+    failing = len({r["path"] for r in Store(db).findings_of() if r["severity"] == "error"})
+    text_files = len(list((folder / "text").iterdir()))
+    again = runner.invoke(main, ["batch", str(folder / "text"), "--db", db, "--jobs", "1", "--lang", "en"])
+    assert again.exit_code == 1
+    assert f"{text_files} file(s): 0 new, {text_files} unchanged" in again.output
+    stored = len([p for p in {r["path"] for r in Store(db).findings_of() if r["severity"] == "error"}
+                  if "/text/" in p])
+    assert 0 < stored <= failing
+    assert again.output.rstrip().endswith(f"exit status 1 because of {stored} report(s) already stored (unchanged) "
+                                          "with findings at the fail level (error); --fail-on new to ignore them")
+    new_only = runner.invoke(main, ["batch", str(folder / "text"), "--db", db, "--jobs", "1", "--fail-on", "new",
+                                    "--lang", "en"])
+    assert new_only.exit_code == 0 and "(--fail-on new: unchanged reports do not count)" in new_only.output
     assert runner.invoke(main, ["batch", str(folder / "text"), "--db", db, "--jobs", "1",
                                 "--fail-on", "never"]).exit_code == 0
     usage = runner.invoke(main, ["batch", str(tmp_path / "none-*.txt"), "--db", db])

@@ -72,7 +72,7 @@ def stopping_case(code: str, tmp_path: Path, monkeypatch) -> None:
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         if code == "RULE-REDUNDANT":  # a lint warning, not an error
-            label = "提醒" if lang == "zh" else "warning"
+            label = "警告" if lang == "zh" else "warning"
         line = error_line(result.output, label, code)
         message = line.split(f"{label}[{code}]{separator}", 1)[1]
         if lang == "zh":

@@ -34,7 +34,7 @@ from auditor.write.rule_catalogue import code_catalogue
 from conftest import CORPUS, SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[1]
-FORMATS = ("text", "json", "jsonl", "csv", "sarif", "junit", "github", "html")
+FORMATS = ("full", "text", "concise", "grouped", "json", "jsonl", "csv", "sarif", "junit", "github", "html")
 FAIL_LEVELS = ("error", "warning", "review", "info", "never")
 CORPUS_SUFFIXES = {".txt", ".html", ".htm", ".md", ".pdf", ".docx"}
 
@@ -95,6 +95,46 @@ def check_text(output, results, fail_on, lang):
         assert last.endswith(f": {len(failing(results, fail_on))} finding(s) at or above it (exit status {status})")
     for finding in (f for r in results for f in r.findings):
         assert finding.code in output
+
+
+def _fail_footer(output, results, fail_on, lang):
+    """The last two lines of full, concise and grouped: the counts and the exit status with its reason."""
+    *_, counted, last = output.rstrip("\n").splitlines()
+    findings = [f for r in results for f in r.findings]
+    errors = sum(f.severity.value == "error" for f in findings)
+    assert counted.startswith(f"共 {len(results)} 份报告：错误 {errors}，" if lang == "zh"
+                              else f"{len(results)} report(s): {errors} error(s), "), counted
+    status = exit_status(results, fail_on)
+    assert last.endswith(f"（退出码 {status}）" if lang == "zh" else f"(exit status {status})"), last
+
+
+CONCISE = re.compile(r"^(?P<path>.+?):(?:(?P<line>\d+):(?:(?P<column>\d+):)?)? (?P<code>[A-Z0-9][A-Z0-9-]*) "
+                     r"\[(?P<severity>error|warning|review|info)\] (?P<message>.+)$")
+
+
+def check_concise(output, results, fail_on, lang):
+    lines = output.rstrip("\n").splitlines()
+    findings = [(f, f.file or r.file) for r in results for f in r.findings]
+    assert len(lines) == len(findings) + 2  # one line per finding, then the counts and the exit status
+    for line, (finding, file) in zip(lines, findings):
+        match = CONCISE.match(line)
+        assert match, line
+        assert (match["path"], match["code"], match["severity"]) == (file, finding.code, finding.severity.value)
+        source = finding.source
+        expected = (None, None) if source is None else \
+            (str(source.page), None) if source.page is not None else \
+            (str(source.line) if source.line else None, str(source.column) if source.line and source.column else None)
+        assert (match["line"], match["column"]) == expected, line
+    _fail_footer(output, results, fail_on, lang)
+
+
+def check_grouped(output, results, fail_on, lang):
+    lines = output.rstrip("\n").splitlines()
+    headings = [line[:-1] for line in lines if line.endswith(":") and not line.startswith(" ")]
+    assert headings == [r.file for r in results if r.findings]
+    items = [line for line in lines if line.startswith("  ")]
+    assert [re.match(r"  \S+: (\S+) \[", line)[1] for line in items] == [f.code for r in results for f in r.findings]
+    _fail_footer(output, results, fail_on, lang)
 
 
 def check_json(output, results, fail_on, lang):
@@ -168,7 +208,7 @@ def check_html(output, results, fail_on, lang):
     assert sorted(item.get("data-code") for item in items) == sorted(f.code for r in results for f in r.findings)
 
 
-CHECKS = {"text": check_text, "json": check_json, "jsonl": check_jsonl, "csv": check_csv, "sarif": check_sarif,
+CHECKS = {"full": check_text, "text": check_text, "concise": check_concise, "grouped": check_grouped, "json": check_json, "jsonl": check_jsonl, "csv": check_csv, "sarif": check_sarif,
           "junit": check_junit, "github": check_github, "html": check_html}
 
 
@@ -212,7 +252,7 @@ def test_corpus_is_present():
 # ------------------------------------------------------------------ the CLI, one run per format over every report
 
 # One fail level per format, so that the CLI runs cover every level between them.
-CLI_FAIL_ON = {"text": "error", "json": "warning", "jsonl": "review", "csv": "info", "sarif": "error",
+CLI_FAIL_ON = {"full": "warning", "concise": "review", "grouped": "info", "text": "error", "json": "warning", "jsonl": "review", "csv": "info", "sarif": "error",
                "junit": "warning", "github": "never", "html": "review"}
 
 
@@ -227,8 +267,9 @@ def invoke(*args):
 def test_cli_check_every_report(fmt, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no configuration file of the working directory applies
     fail_on = CLI_FAIL_ON[fmt]
-    lang = "en" if fmt in ("text", "junit") else "zh"
-    result = invoke("check", "--format", fmt, "--fail-on", fail_on, "--lang", lang, *REPORTS)
+    lang = "en" if fmt in ("text", "junit", "grouped") else "zh"
+    option = "--format" if fmt in ("text", "json", "csv") else "--output-format"  # --format: the older name
+    result = invoke("check", option, fmt, "--fail-on", fail_on, "--lang", lang, *REPORTS)
     results = [audited(p, lang) for p in REPORTS]
     assert result.exit_code == exit_status(results, fail_on)
     assert result.stdout == FORMATTERS[fmt](results, lang=lang, rules=list(rules()), fail_on=fail_on)

@@ -114,13 +114,13 @@ def test_batch_summary_lists_the_skipped_files_and_counts_unread_tables(folder, 
     db = tmp_path / "audit.sqlite"
     result = run("batch", "--db", db, "--jobs", "1", folder)
     assert result.exit_code == 0, result.output
-    assert "表格无法核对的报告 2" in result.output and "不是报告未审核 7" in result.output
+    assert "表格无法核对的报告 2" in result.output and "不是报告 7" in result.output
     assert f"{folder / 'LICENSE'}：文件名表明不是报告" in result.output
     with Store(db) as store:
         paths = sorted(Path(p).name for (p,) in store.db.execute("SELECT path FROM reports"))
     assert paths == ["report.txt", "trad-ok.txt"]
     english = run("batch", "--db", db, "--jobs", "1", "--lang", "en", folder)
-    assert "not reports, not audited 7" in english.output and "reports with a table not assessable" in english.output
+    assert "7 not a report" in english.output and "reports with a table not assessable" in english.output
 
 
 def test_output_folder_is_created_before_the_audit_and_a_blocked_output_stops_it(tmp_path):

@@ -309,7 +309,7 @@ def test_hongze_2023_totals_left_at_zero():
     english = audit_report(report, RULES, RunConfig(lang="en"))
     assert [c.reason for c in english.corrections] == ["total left at 0", "total left at 0",
                                                        "the fewest changes that make every relation hold"]
-    assert flat("suggest: table4 review/total 0 → 11 (total left at 0)") in flat(write_text([english], lang="en"))
+    assert flat('suggest: Table 4 row "administrative review" column "total" 0 → 11 (total left at 0)') in flat(write_text([english], lang="en"))
 
 
 def test_no_suspect_for_relations_that_are_not_assessable():

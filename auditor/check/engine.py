@@ -151,7 +151,7 @@ class Evaluator:
         diff = left - right
         if status == Status.not_filled:
             where = "、".join(cell_label(b.key, self.template) for b in blank_cells[:3])
-            target = "、".join(b.key.row + "/" + b.key.column for b in blank_cells)
+            target = "; ".join(cell_label(b.key, self.template, "en") for b in blank_cells[:3])
             need_zh = f"，按勾稽关系应为 {_fmt(required)}" if required is not None and required >= 0 else ""
             need_en = f"; the relations require {_fmt(required)}" if required is not None and required >= 0 else ""
             zh = (f"{rule.title_zh}：{where}未填写（空白按 0 计时左边 {_fmt(left)}，右边 {_fmt(right)}）"
@@ -160,7 +160,8 @@ class Evaluator:
                   f"right {_fmt(right)}){need_en}")
             return zh, en
         zh = (f"{rule.title_zh}不成立：{where}等，左边 {_fmt(left)}，右边 {_fmt(right)}，相差 {_fmt(diff)}")
-        at = f" at {cells[0].table}.{cells[0].row}.{cells[0].column}" if cells else ""
+        at = f" at {cell_label(CellKey(cells[0].table, cells[0].row, cells[0].column), self.template, 'en')}" \
+            if cells else ""
         en = f"{rule.title_en} fails{at}: left {_fmt(left)}, right {_fmt(right)}, difference {_fmt(diff)}"
         if any(c.state in ("uncertain", "inferred") for c in cells):
             zh += "（涉及识别不确定的单元格，请先核对原件）"
@@ -241,7 +242,7 @@ class Evaluator:
         self.stats.failed += 1
         cells = [_finding_cell(check.cell, cell, self.template)]
         zh = f"{rule.title_zh}不成立：{cells[0].label}为 {cell.raw}，应为整数"
-        en = f"{rule.title_en} fails: {check.cell.table}.{check.cell.row}.{check.cell.column} is {cell.raw}, not an integer"
+        en = f"{rule.title_en} fails: {cell_label(check.cell, self.template, 'en')} is {cell.raw}, not an integer"
         return self._finding(rule, Status.failed, None, None, cell.value, None, cells, zh, en)
 
     def meta(self, rule, condition: MetaCondition) -> Optional[Finding]:
@@ -254,7 +255,7 @@ class Evaluator:
         used = getattr(template, table, "unknown")
         if outcome is None:  # the year or the template is unknown: said, never passed in silence
             unknown_zh = "报告年度" if self.report.year is None else f"{table_number(table)}所用模板"
-            unknown_en = "the report year" if self.report.year is None else f"the template of {table}"
+            unknown_en = "the report year" if self.report.year is None else f"the template of {table_number(table, 'en')}"
             if rule.on_missing != "fail":
                 self.stats.not_assessable += 1
                 return self._finding(rule, Status.not_assessable, Severity.info, None, None, None, [],
@@ -263,14 +264,15 @@ class Evaluator:
                                      missing=[condition.text])
             self.stats.failed += 1
             return self._finding(rule, Status.failed, None, None, None, None, [],
-                                 f"{rule.title_zh}不成立：未能确定{unknown_zh}",
-                                 f"{rule.title_en} fails: {unknown_en} is unknown")
+                                 # not "不成立" (a relation whose sides differ, docs/GLOSSARY.md): nothing was compared
+                                 f"{rule.title_zh}：未能确定{unknown_zh}，按规则（on_missing: fail）报告",
+                                 f"{rule.title_en}: {unknown_en} is unknown, reported as the rule says (on_missing: fail)")
         if outcome:
             self.stats.passed += 1
             return None
         self.stats.failed += 1
         zh = f"{rule.title_zh}：{self.report.year}年度报告的{table_number(table)}使用了{used}版模板"
-        en = f"{rule.title_en}: the {self.report.year} report's {table} follows the {used} template"
+        en = f"{rule.title_en}: the {self.report.year} report's {table_number(table, 'en')} follows the {used} template"
         return self._finding(rule, Status.failed, None, None, None, None, [], zh, en)
 
     def _finding(self, rule, status: Status, severity: Optional[Severity], relation: Optional[LinearRelation],

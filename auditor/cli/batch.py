@@ -30,8 +30,11 @@ from .main import (
     main,
     rule_files,
     run_limits,
+    run_selection,
     run_settings,
+    LANG_OPTION,
 )
+from .i18n import given_lang
 from ..policy import FAIL_LEVELS
 from ..model.findings import Severity
 from ..ruleset import RuleError, default_rule_paths, template_files
@@ -58,30 +61,31 @@ from ..write.rows_format import spreadsheet_safe
               help="Extra rule files or directories (repeatable).")
 @click.option("--crossyear-rules", "cross_dirs", multiple=True, type=click.Path(exists=True),
               help="Cross-report rule files or directories instead of the shipped rules/crossyear.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Message language (default zh).")
-@click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable).")
+@LANG_OPTION
+@click.option("--select", multiple=True, metavar="CODE", help="Report only these codes or prefixes (ALL: every code).")
+@click.option("--extend-select", multiple=True, metavar="CODE", help="Add codes or prefixes to the selection.")
+@click.option("--ignore", multiple=True, metavar="CODE", help="Leave out these codes or prefixes.")
+@click.option("--disable", multiple=True, metavar="CODE", help="Rule or problem codes to leave out (repeatable).")
 @click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
               help="Override a code's severity (repeatable).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="Configuration file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
 @TIME_LIMIT_OPTION
-@click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
-              help="Exit 1 when a file of the run has a finding at or above this severity (default error).")
+@click.option("--fail-on", type=click.Choice((*FAIL_LEVELS, "new")), default=None,
+              help="Exit 1 when a file of the run has a finding at or above this severity (default error); "
+                   "new: only the files audited now count.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: only when stderr is a terminal).")
 def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, hierarchy, rule_dirs, cross_dirs,
-          lang, disable, severity_overrides, config_path, time_limit, fail_on, progress):
-    """审核一批报告并存入数据库 / Audit a corpus (files, directories, globs) into a results store.
-
-    Files already in the store with the same content and rule version are skipped, so a rerun
-    finishes an interrupted batch. Cross-year pairs and aggregates run after the files.
-    """
+          lang, select, extend_select, ignore, disable, severity_overrides, config_path, time_limit, fail_on, progress):
+    """Audit a corpus (files, folders, globs) into a results store; a rerun audits only what changed."""
     from ..corpus.agency import AgencyMapError
-    from ..corpus.batch import BatchOptions, failing_files, is_terminal, run_batch
+    from ..corpus.batch import BatchOptions, failing_split, is_terminal, run_batch
     from ..corpus.store import StoreError
 
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable,
                                                           (*rule_dirs, *cross_dirs))
+    selection = run_selection(file_config, lang, select, extend_select, ignore, (*rule_dirs, *cross_dirs))
     extra = rule_files([*map(str, file_config.rules), *rule_dirs])
     options = BatchOptions(
         limits=run_limits(file_config, time_limit),
@@ -91,7 +95,7 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         lang=lang, severity_overrides=overrides, disabled=disabled, per_file_ignores=per_file_ignores(file_config),
         agency=agency, year=year, agency_map=agency_map, hierarchy=hierarchy,
         jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size, dask=dask_address,
-        progress=is_terminal(sys.stderr) if progress is None else progress,
+        progress=is_terminal(sys.stderr) if progress is None else progress, selection=selection,
         command=" ".join(["auditor", "batch", *sys.argv[2:]])[:2000])
     inputs = inputs_or_exit(paths, lang)  # a missing path stops the run before the store is touched
     try:
@@ -109,8 +113,13 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
     for line in summary.skipped_lines(lang) + summary.unpaired_lines(lang):
         click.echo(line)
     level = fail_on or file_config.fail_on or "error"
-    failing = failing_files(db, summary, None if level == "never" else Severity(level))
-    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+    # new: the default level, counting only the files audited now (not those unchanged since a run before)
+    severity = None if level == "never" else Severity("error" if level == "new" else level)
+    failing_new, failing_stored = failing_split(db, summary, severity)
+    if level == "new":
+        failing_stored = []
+    click.echo(summary.exit_line(len(failing_new), len(failing_stored), level, lang))
+    sys.exit(EXIT_FINDINGS if failing_new or failing_stored else EXIT_OK)
 
 
 # -------------------------------------------------------------------- auditor report
@@ -164,9 +173,9 @@ def report_csv(summary: dict) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Worst reports listed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 def report_command(db, fmt, top, output, lang):
-    """汇总数据库中的审核结果 / Summarise a results store: findings per rule, agency, year; worst reports."""
+    """Summarise a results store: findings per rule, agency and year; the worst reports."""
     from ..corpus.store import Store, StoreError
 
     check_output(output, lang)

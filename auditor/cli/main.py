@@ -18,7 +18,7 @@ import click
 from .. import __version__
 from ..load.inputs import InputError, collect_inputs, skipped_lines
 from ..pipeline import audit_file
-from ..policy import FAIL_LEVELS, result_fails
+from ..policy import FAIL_LEVELS, UNREAD_KINDS, result_fails  # noqa: F401  (UNREAD_KINDS: a file not read)
 from ..baseline import apply_baseline, read_baseline, write_baseline
 from ..catalogue import KINDS, shipped_rules, with_rules
 from ..code_names import CodeNames
@@ -35,15 +35,16 @@ from ..ruleset import (
     load_rule_files,
     rule_files,
 )
-from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes  # noqa: F401  (a usage code too)
+from ..settings_codes import USAGE_UNKNOWN_CODE, UnknownCodeError, settle_codes, settle_selection  # noqa: F401
+from ..policy import Selection
+from .i18n import USAGE_BAD_OPTION, LocalGroup, given_lang, group_lang_option, install
+from .i18n import current as current_lang
 from ..write import FORMATTERS, get_formatter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-UNREAD_KINDS = frozenset({"file", "limit", "internal"})  # a finding of these kinds at error: the file was not read
 
 # Usage errors (kind "usage": the run stops with exit 2). Rule and configuration files have their own.
 USAGE_NO_FILES = "USAGE-NO-FILES"
-USAGE_BAD_OPTION = "USAGE-BAD-OPTION"
 USAGE_FORMAT = "USAGE-FORMAT"
 USAGE_BASELINE = "USAGE-BASELINE"
 USAGE_MEMO_TEMPLATE = "USAGE-MEMO-TEMPLATE"
@@ -83,12 +84,25 @@ def run_settings(config_path, lang, severity_overrides, disable, rule_paths=()):
             usage_error(USAGE_BAD_OPTION, f"--severity 的写法应为 代码=级别（级别：error|warning|review|info）：{item}",
                          f"--severity takes CODE=LEVEL (LEVEL: error|warning|review|info): {item}", lang)
         levels[code.strip()] = Severity(level)
-    names = CodeNames(_known_codes([*map(str, file_config.rules), *map(str, rule_paths)], lang))
+    names = _code_names(file_config, rule_paths, lang)
     try:
         file_config, overrides, disabled = settle_codes(names, file_config, disable, levels)
     except UnknownCodeError as error:
         usage_error(error.code, error.message_zh, error.message_en, lang)
     return file_config, lang, overrides, disabled
+
+
+def _code_names(file_config, rule_paths, lang: str) -> CodeNames:
+    return CodeNames(_known_codes([*map(str, file_config.rules), *map(str, rule_paths)], lang))
+
+
+def run_selection(file_config, lang: str, select=(), extend_select=(), ignore=(), rule_paths=()) -> Selection:
+    """The run's code selection (the file's select/extend-select/ignore, then the options'); exits 2
+    naming a selector that covers no known code."""
+    try:
+        return settle_selection(_code_names(file_config, rule_paths, lang), file_config, select, extend_select, ignore)
+    except UnknownCodeError as error:
+        usage_error(error.code, error.message_zh, error.message_en, lang)
 
 
 def _known_codes(extra_paths: list[str], lang: str) -> list[str]:
@@ -172,10 +186,18 @@ def rule_error(error: RuleError, lang: str) -> NoReturn:
     usage_error(error.code, error.text("zh"), error.text("en"), lang)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditor")
+install()  # click's own sentences (usage errors, help headings) in the run's language
+
+
+@click.group(cls=LocalGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor", message="%(prog)s %(version)s")  # no words: one text for both languages
+@group_lang_option
 def main() -> None:
-    """auditor：政府信息公开工作年度报告审核工具 / audits government information-disclosure annual reports."""
+    """auditor: audits government information-disclosure annual reports (help: cli/help.yaml)."""
+
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=given_lang, envvar="AUDITOR_LANG",
+                           help="Message language (default zh; AUDITOR_LANG).")
 
 
 TIME_LIMIT_OPTION = click.option(
@@ -195,8 +217,12 @@ def _run_options(function):
         click.argument("paths", nargs=-1, required=True),
         click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
                      help="Extra rule files or directories (repeatable)."),
-        click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Message language (default zh)."),
-        click.option("--disable", multiple=True, help="Rule or problem codes to leave out (repeatable)."),
+        LANG_OPTION,
+        click.option("--select", multiple=True, metavar="CODE",
+                     help="Report only these codes or prefixes (ALL: every code; comma-separated or repeated)."),
+        click.option("--extend-select", multiple=True, metavar="CODE", help="Add codes or prefixes to the selection."),
+        click.option("--ignore", multiple=True, metavar="CODE", help="Leave out these codes or prefixes."),
+        click.option("--disable", multiple=True, metavar="CODE", help="Rule or problem codes to leave out (repeatable)."),
         click.option("--severity", "severity_overrides", multiple=True, metavar="CODE=LEVEL",
                      help="Override a code's severity, e.g. T2-ISSUED-LE-IN-FORCE=info (repeatable)."),
         click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
@@ -208,17 +234,19 @@ def _run_options(function):
     return function
 
 
-def _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit=None):
+def _prepare(paths, rule_dirs, lang, select, extend_select, ignore, disable, severity_overrides, config_path,
+             time_limit=None, stdin=False):
     """Configuration file + options -> (file config, rules, run config, inputs). Exits 2 on bad setup,
-    a missing path or nothing to audit."""
+    a missing path or nothing to audit. With ``stdin`` the paths are not looked up (inputs is None)."""
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable, rule_dirs)
+    selection = run_selection(file_config, lang, select, extend_select, ignore, rule_dirs)
     try:
         rules = _load_rules(tuple(str(p) for p in file_config.rules) + tuple(rule_dirs))
     except RuleError as error:
         rule_error(error, lang)
-    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
+    config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled, selection=selection,
                        per_file_ignores=per_file_ignores(file_config), limits=run_limits(file_config, time_limit))
-    return file_config, rules, config, inputs_or_exit(paths, lang)
+    return file_config, rules, config, None if stdin else inputs_or_exit(paths, lang)
 
 
 def per_file_ignores(file_config) -> dict[str, tuple[str, ...]]:
@@ -230,54 +258,133 @@ def _audit_all(files, rules, config):
     return [audit_file(path, rules, config) for path in files]
 
 
+def _output_format(fmt: Optional[str], file_config, lang: str) -> str:
+    """The format asked for, else the file's, else auto: github under GitHub Actions, else full."""
+    fmt = fmt or file_config.format or "auto"
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
+    if fmt not in FORMATTERS:
+        usage_error(USAGE_FORMAT, f"未知的输出格式 {fmt}（可用：auto, {', '.join(FORMATTERS)}）",
+                     f"unknown output format {fmt} (formats: auto, {', '.join(FORMATTERS)})", lang)
+    return fmt
+
+
+STDIN = "-"
+
+
+def _complete_format(ctx, param, incomplete: str) -> list[str]:
+    """Shell completion of --output-format (its value is checked by _output_format, with its own code)."""
+    return [name for name in ("auto", *FORMATTERS) if name.startswith(incomplete)]
+
+
+def _read_stdin(config: RunConfig) -> bytes:
+    """The report on standard input, never more than the size limit allows (the loader then says so)."""
+    return click.get_binary_stream("stdin").read(config.limits.file_bytes + 1)
+
+
+_STAGES = {"zh": {"load": "读取", "extract": "提取", "check": "核对"}, "en": {"load": "load", "extract": "extract",
+                                                                          "check": "check"}}
+
+
+def _audit_verbose(files, rules, config, verbose: bool, data: Optional[bytes] = None):
+    """Audit each file; with ``verbose`` a line per file on stderr: seconds per stage, findings."""
+    results = []
+    for path in files:
+        timings: dict[str, float] = {}
+        result = audit_file(path, rules, config, data, timings)
+        results.append(result)
+        if verbose:
+            stages = " · ".join(f"{_STAGES[config.lang][stage]} {seconds:.2f}" +
+                                (" 秒" if config.lang == "zh" else " s") for stage, seconds in timings.items())
+            count = len(result.findings)
+            click.echo(f"{path}：{stages}；问题 {count} 条" if config.lang == "zh" else
+                       f"{path}: {stages}; {count} finding(s)", err=True)
+    return results
+
+
+def _verbose_setup(file_config, rules, config, fmt: str) -> None:
+    """-v: what the run works with, on stderr: configuration file, rules, selection, format."""
+    lang = config.lang
+    where = str(file_config.path) if file_config.path else ("无" if lang == "zh" else "none")
+    selectors = [f"{name} {' '.join(values)}" for layer in config.selection.layers
+                 for name, values in (("select", layer.select or ()), ("extend-select", layer.extend_select),
+                                      ("ignore", layer.ignore)) if values]
+    chosen = "；".join(selectors) if lang == "zh" else "; ".join(selectors)
+    if lang == "zh":
+        click.echo(f"配置文件：{where}；规则 {len(rules)} 条；输出格式 {fmt}" + (f"；选择：{chosen}" if chosen else ""),
+                   err=True)
+    else:
+        click.echo(f"configuration file: {where}; {len(rules)} rule(s); output format {fmt}" +
+                   (f"; selection: {chosen}" if chosen else ""), err=True)
+
+
 @main.command()
 @_run_options
-@click.option("--format", "fmt", default=None,
-              help="Output format: auto (github under GitHub Actions, else text), " + ", ".join(sorted(FORMATTERS)))
+@click.option("--output-format", "--format", "fmt", default=None, metavar="FORMAT", shell_complete=_complete_format,
+              help="Output format: auto (github under GitHub Actions, else full), " + ", ".join(FORMATTERS))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to FILE.")
 @click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default=None,
               help="Exit 1 when a finding is at or above this severity (default error).")
 @click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False),
               help="Report only findings not recorded in this baseline file.")
-def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, fmt, output, fail_on,
-          baseline_path):
-    """审核报告 / Audit reports (files or directories)."""
-    file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
-                                                  time_limit)
-    fmt = fmt or file_config.format or "text"
-    if fmt == "auto":
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    try:
-        formatter = get_formatter(fmt)
-    except KeyError:
-        usage_error(USAGE_FORMAT, f"未知的输出格式 {fmt}（可用：auto, {', '.join(sorted(FORMATTERS))}）",
-                     f"unknown format {fmt} (formats: auto, {', '.join(sorted(FORMATTERS))})", config.lang)
+@click.option("--statistics", is_flag=True, help="Count the findings per code instead of listing them.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit status says it all.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print, on stderr, the setup and the seconds of each stage.")
+@click.option("--stdin-filename", metavar="NAME", help="With PATH -: the name of the report read from stdin.")
+def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severity_overrides, config_path, time_limit,
+          fmt, output, fail_on, baseline_path, statistics, quiet, verbose, stdin_filename):
+    """Audit reports (files, folders, globs, or - for stdin)."""
+    stdin = STDIN in paths
+    if stdin and len(paths) > 1 or stdin_filename and not stdin:
+        usage_error(USAGE_BAD_OPTION, "标准输入（-）只能单独审核；--stdin-filename 只与 - 一起使用",
+                     "stdin (-) is audited alone; --stdin-filename goes with - only", lang or current_lang())
+    file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, select, extend_select, ignore, disable,
+                                                  severity_overrides, config_path, time_limit, stdin)
+    fmt = _output_format(fmt, file_config, config.lang)
+    formatter = get_formatter(fmt)
     check_output(output, config.lang)
     known = None
     baseline_file = baseline_path or file_config.baseline
     if baseline_file:
         try:
             known = read_baseline(Path(baseline_file))
-        except ValueError as error:  # its text is "file: 中文 / English"; the cause, when there is one, is English
+        except ValueError as error:  # the cause, when there is one, is the reader's (JSON, the file system)
             cause = error.__cause__
-            usage_error(USAGE_BASELINE, str(error), f"{baseline_file}: the baseline cannot be read: {cause}" if cause
-                         else f"{baseline_file}: not an auditor baseline file", config.lang)
-    results = _audit_all(inputs.files, rules, config)
+            usage_error(USAGE_BASELINE, f"{baseline_file}：基线文件无法读取：{cause}" if cause
+                        else f"{baseline_file}：不是 auditor 基线文件",
+                        f"{baseline_file}: the baseline cannot be read: {cause}" if cause
+                        else f"{baseline_file}: not an auditor baseline file", config.lang)
+    if verbose and not quiet:
+        _verbose_setup(file_config, rules, config, fmt)
+    if stdin:
+        name = stdin_filename or STDIN
+        results = _audit_verbose([name], rules, config, verbose and not quiet, _read_stdin(config))
+    else:
+        results = _audit_verbose(inputs.files, rules, config, verbose and not quiet)
     if known is not None:
         apply_baseline(results, known)
     level = fail_on or file_config.fail_on or "error"
-    text = formatter(results, lang=config.lang, rules=rules, fail_on=level)
-    emit(text + report_skipped(inputs, config.lang, into_text=fmt == "text"), output, config.lang)
+    if not quiet or output:  # -q prints nothing; a file asked for is still written
+        if statistics:
+            from ..write.statistics import write_statistics
+
+            text = write_statistics(results, lang=config.lang, rules=rules, fail_on=level)
+        else:
+            text = formatter(results, lang=config.lang, rules=rules, fail_on=level)
+        human = statistics or fmt in ("full", "text")  # else the notes go to stderr, the lines stay parseable
+        skipped = report_skipped(inputs, config.lang, into_text=human) if inputs and not quiet else ""
+        emit(text + skipped, output, config.lang)
     sys.exit(EXIT_FINDINGS if any(result_fails(r, level) for r in results) else EXIT_OK)
 
 
 @main.command()
 @_run_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="Baseline file to write.")
-def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, output):
-    """记录基线 / Record today's findings so that ``check --baseline`` fails only on new ones."""
-    file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
-                                                  time_limit)
+def baseline(paths, rule_dirs, lang, select, extend_select, ignore, disable, severity_overrides, config_path,
+             time_limit, output):
+    """Record today's findings so that ``check --baseline`` fails only on new ones."""
+    file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, select, extend_select, ignore, disable,
+                                                  severity_overrides, config_path, time_limit)
     check_output(output, config.lang)
     results = _audit_all(inputs.files, rules, config)
     try:
@@ -285,7 +392,7 @@ def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
     except OSError as error:
         _output_error(output, error, config.lang)
     report_skipped(inputs, config.lang)
-    click.echo(f"已记录 {count} 条问题到 {output} / recorded {count} finding(s) in {output}")
+    click.echo(f"已记录 {count} 条问题到 {output}" if config.lang == "zh" else f"recorded {count} finding(s) in {output}")
 
 
 @main.command()
@@ -305,14 +412,14 @@ def baseline(paths, rule_dirs, lang, disable, severity_overrides, config_path, t
               default=("error", "warning", "review"), show_default=True, help="Severities that go into the memo.")
 @click.option("--include-hints", is_flag=True, default=None, help="Add the 提示 section (blank cells, format).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 @click.option("--office", default=None, help="发文机关 (config: [tool.auditor.memo] office).")
 @click.option("--number", default=None, help="发文字号 (config: number).")
 @click.option("--signature", "--sender", "signature", default=None, help="署名; the office when absent (config: signature).")
 @click.option("--date", "date_text", default=None, help="成文日期 as YYYY-MM-DD; today when absent (config: date).")
 def memo(paths, output, split_dir, split_format, make_zip, template_path, template_dir, include, include_hints,
          rule_dirs, lang, office, number, signature, date_text):
-    """更正建议函 / Write the correction memos to the agencies (Markdown or 公文 DOCX)."""
+    """Write the correction memos to the agencies (Markdown or 公文 DOCX)."""
     import datetime
 
     from ..memo import MemoOptions, MemoTemplateError, build_memos, write_memo, write_split
@@ -336,6 +443,7 @@ def memo(paths, output, split_dir, split_format, make_zip, template_path, templa
     except RuleError as error:
         rule_error(error, lang)
     config = RunConfig(lang=lang, severity_overrides=overrides, disabled=disabled,
+                       selection=run_selection(file_config, lang, rule_paths=rule_dirs),
                        per_file_ignores=per_file_ignores(file_config), limits=file_config.limits)
     inputs = inputs_or_exit(paths, lang)
     check_output(output, lang)
@@ -375,9 +483,10 @@ def memo(paths, output, split_dir, split_format, make_zip, template_path, templa
 @click.argument("path")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
-def extract(path, fmt, output, lang):
-    """读出表格 / Print the parsed tables: every cell with value, state, raw text and source."""
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
+@click.option("-v", "--verbose", is_flag=True, help="In the text format, also show each cell's printed text.")
+def extract(path, fmt, output, lang, verbose):
+    """Print the tables as read: every cell's value and state (-v: and the printed text)."""
     from ..extract.tables import extract as extract_report
     from ..limits import DEFAULT, guarded
     from ..load import LoadError, load_path
@@ -399,21 +508,22 @@ def extract(path, fmt, output, lang):
                    else f"error[{INTERNAL_ERROR}]: internal error while reading {path}: {type(error).__name__}: {error}",
                    err=True)
         sys.exit(EXIT_FINDINGS)
-    emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output, lang)
+    emit(extract_json(report) if fmt == "json" else extract_text(report, lang, raw=verbose), output, lang)
 
 
 @main.group()
+@group_lang_option
 def rules() -> None:
-    """规则 / Rule files: list and lint."""
+    """Rule files: list and lint."""
 
 
 @main.command()
 @click.argument("code")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
               help="Extra rule files or directories (their codes can be explained too).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language (default zh).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG", help="Language (default zh).")
 def explain(code, rule_dirs, lang):
-    """解释代码 / Explain a code: what it checks, its default severity, and for a rule an example that fails.
+    """Explain a code: what it checks, its default severity, and for a rule an example that fails.
 
     \b
     auditor explain T3-BALANCE
@@ -441,10 +551,10 @@ def explain(code, rule_dirs, lang):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only codes of this kind (repeatable): " + ", ".join(KINDS) + ".")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(rule_dirs, kinds, lang, fmt):
-    """列出全部代码 / List every code: the rules in force, then the catalogue (problems, narrative, errors)."""
+    """List every code: the rules in force, then the catalogue (problems, narrative, errors)."""
     from ..write.rules_format import rules_json, rules_text
 
     try:
@@ -462,15 +572,15 @@ def rules_list(rule_dirs, kinds, lang, fmt):
 
 @rules.command("lint")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Message language (default zh).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG", help="Message language (default zh).")
 def rules_lint(paths, lang):
-    """检查规则文件 / Check rule files: syntax, cell names, duplicate codes, consistency (file:line).
+    """Check rule files: syntax, cell names, duplicate codes, consistency (file:line).
 
     Every problem of every file is printed before the exit status (2 when any is an error). Data files
     of rules/ (templates, the narrative vocabulary, the code catalogue) are set aside and counted."""
     files, data_files = find_rule_files(paths)
     messages = lint_rule_files(files)
-    labels = {("zh", "error"): "错误", ("zh", "warning"): "提醒", ("en", "error"): "error", ("en", "warning"): "warning"}
+    labels = {("zh", "error"): "错误", ("zh", "warning"): "警告", ("en", "error"): "error", ("en", "warning"): "warning"}
     separator = "：" if lang == "zh" else ": "
     for message in messages:
         label = labels[lang, "error" if message.severity == "error" else "warning"]
@@ -479,6 +589,6 @@ def rules_lint(paths, lang):
     warnings = len(messages) - len(errors)
     skipped = (f"，另有 {len(data_files)} 个数据文件不是规则文件（未检查）" if lang == "zh" else
                f"; {len(data_files)} data file(s) are not rule files (not checked)") if data_files else ""
-    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个提醒{skipped}" if lang == "zh" else
+    click.echo(f"{len(files)} 个文件，{len(errors)} 个错误，{warnings} 个警告{skipped}" if lang == "zh" else
                f"{len(files)} file(s), {len(errors)} error(s), {warnings} warning(s){skipped}")
     sys.exit(EXIT_USAGE if errors else EXIT_OK)

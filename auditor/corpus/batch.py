@@ -33,7 +33,7 @@ from . import DEFAULT_CHUNK
 from .agency import AgencyNames, pairing_plan, read_hierarchy
 from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
-from ..policy import RunConfig
+from ..policy import UNREAD_KINDS, RunConfig, Selection
 from ..model.findings import Severity
 from ..limits import DEFAULT as DEFAULT_LIMITS
 from ..limits import Limits
@@ -45,6 +45,7 @@ from ..ruleset import add_templates, default_rule_paths, load_rule_files
 from .store import LinkRow, ReportRow, Store, finding_row
 from .worker import Task, init_worker, audit_chunk, hard_time_limit, prime
 
+PROGRESS_DISPATCH = 4  # files per worker call while a progress bar is shown
 
 
 # -------------------------------------------------------------------- options and results
@@ -68,13 +69,14 @@ class BatchOptions:
     jobs: int = 1  # local processes; 1 audits in the coordinator
     chunk_size: int = DEFAULT_CHUNK
     dask: Optional[object] = None  # a scheduler address (or a distributed.Client)
-    progress: bool = False  # a rich progress bar on stderr
+    progress: bool = False  # a rich progress bar on stderr, advanced per report
     limits: Limits = DEFAULT_LIMITS  # what one file may cost (limits.py); time is also enforced per worker
     command: str = ""  # recorded in the runs table
+    selection: Selection = Selection()  # --select/--ignore/--extend-select (policy.Selection)
 
     def run_config(self) -> RunConfig:
         return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled,
-                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits)
+                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits, selection=self.selection)
 
 
 @dataclass
@@ -93,21 +95,53 @@ class BatchSummary:
     cross_seconds: float = 0.0
     rule_version: str = ""
     paths: list[str] = field(default_factory=list)  # every file of the run, audited now or skipped
+    new_paths: list[str] = field(default_factory=list)  # the files audited now (worker errors included)
+    unreadable: int = 0  # files audited now that could not be read (a file or limit problem at error)
+    crashed: int = 0  # files audited now on which our code or its worker failed (INTERNAL-ERROR, WORKER-LOST)
     not_assessable: int = 0  # files audited now with a statutory table not read (TABLE-ABSENT)
     not_reports: list[Skipped] = field(default_factory=list)  # found in folders or by globs, no report
     unpaired: list = field(default_factory=list)  # agency.Unpaired: agencies whose years are not compared, why
 
     def line(self, lang: str = "zh") -> str:
+        """The run in one line: new and unchanged files, failures by reason, findings, cross-report work."""
         if lang == "zh":
-            return (f"共 {self.files} 个文件：审核 {self.audited}，跳过（已审核）{self.skipped}，出错 {self.errors}；"
+            return (f"共 {self.files} 个文件：新审核 {self.audited}，未变（已审核）{self.skipped}；"
+                    f"未能审核：无法读取 {self.unreadable}，不是报告 {len(self.not_reports)}，程序出错 {self.crashed}；"
                     f"问题 {self.findings}，表格无法核对的报告 {self.not_assessable}；"
                     f"跨年度对比 {self.pairs} 对，汇总核对 {self.aggregates} 项，"
-                    f"跨报告问题 {self.cross_findings}；不是报告未审核 {len(self.not_reports)}；用时 {self.seconds:.1f} 秒")
-        return (f"{self.files} file(s): audited {self.audited}, skipped (done) {self.skipped}, errors {self.errors}; "
-                f"findings {self.findings}, reports with a table not assessable {self.not_assessable}; "
-                f"cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
-                f"cross-report findings {self.cross_findings}; not reports, not audited {len(self.not_reports)}; "
-                f"{self.seconds:.1f} s")
+                    f"跨报告问题 {self.cross_findings}；用时 {self.seconds:.1f} 秒")
+        return (f"{self.files} file(s): {self.audited} new, {self.skipped} unchanged; "
+                f"not audited: {self.unreadable} unreadable, {len(self.not_reports)} not a report, "
+                f"{self.crashed} crashed; findings {self.findings}, reports with a table not assessable "
+                f"{self.not_assessable}; cross-year pairs {self.pairs}, aggregates {self.aggregates}, "
+                f"cross-report findings {self.cross_findings}; {self.seconds:.1f} s")
+
+    def exit_line(self, failing_new: int, failing_stored: int, fail_on: str, lang: str = "zh") -> str:
+        """Why the exit status is what it is: reports failing among those audited now and among those
+        unchanged since an earlier run (whose findings the store holds), and how to leave the latter out."""
+        status = 1 if failing_new or failing_stored else 0
+        level = "error" if fail_on == "new" else fail_on  # new: error, counting the files audited now only
+        if fail_on == "never":
+            return "失败级别 never：问题不影响退出码（退出码 0）" if lang == "zh" else \
+                "fail level never: findings do not change the exit status (exit status 0)"
+        if lang == "zh":
+            parts = [f"本次新审核的 {failing_new} 份报告"] if failing_new else []
+            if failing_stored:
+                parts.append(f"已存储（未变）的 {failing_stored} 份报告")
+            if not parts:
+                return (f"退出码 0：本次新审核的报告没有达到失败级别（{level}）的问题（--fail-on new：未变的报告不计）"
+                        if fail_on == "new" else f"退出码 0：没有报告有达到失败级别（{level}）的问题")
+            hint = "；用 --fail-on new 只看新审核的报告" if failing_stored and fail_on != "new" else ""
+            return f"退出码 {status}：{'和'.join(parts)}有达到失败级别（{level}）的问题{hint}"
+        parts = [f"{failing_new} report(s) audited now"] if failing_new else []
+        if failing_stored:
+            parts.append(f"{failing_stored} report(s) already stored (unchanged)")
+        if not parts:
+            return (f"exit status 0: no report audited now has a finding at the fail level ({level}) "
+                    "(--fail-on new: unchanged reports do not count)" if fail_on == "new"
+                    else f"exit status 0: no report has a finding at the fail level ({level})")
+        hint = "; --fail-on new to ignore them" if failing_stored and fail_on != "new" else ""
+        return f"exit status {status} because of {' and '.join(parts)} with findings at the fail level ({level}){hint}"
 
     def skipped_lines(self, lang: str = "zh") -> list[str]:
         """Each file left out as no report, with the reason (after the summary line)."""
@@ -160,7 +194,9 @@ def _settings_text(options: BatchOptions, names: AgencyNames) -> str:
     return (f"lang={options.lang}\nseverity={severity}\ndisabled={','.join(sorted(options.disabled))}\n"
             f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n"
             f"limits={sorted(asdict(options.limits).items())}\n"
-            f"ignores={sorted((k, sorted(v)) for k, v in options.per_file_ignores.items())}\n")
+            f"ignores={sorted((k, sorted(v)) for k, v in options.per_file_ignores.items())}\n"
+            f"selection={options.selection.to_data()}\n")
+
 
 
 def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions) -> dict:
@@ -175,6 +211,7 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
         "disabled": sorted(options.disabled),
         "per_file_ignores": {glob: list(codes) for glob, codes in options.per_file_ignores.items()},
         "limits": asdict(options.limits),
+        "selection": options.selection.to_data(),
     }
 
 
@@ -306,15 +343,18 @@ class _Progress:
             except ImportError:  # rich is a dependency; a broken install just gets no bar
                 return
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+                                TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
+                                console=Console(stderr=True), transient=False)
             self.bar.start()
 
     def task(self, description: str, total: int):
-        return self.bar.add_task(description, total=total) if self.bar else None
+        return self.bar.add_task(description, total=total, current="") if self.bar else None
 
-    def advance(self, task, amount: int = 1) -> None:
+    def advance(self, task, amount: int = 1, current: Optional[str] = None) -> None:
         if self.bar is not None and task is not None:
             self.bar.advance(task, amount)
+            if current is not None:  # the report just done, shortened to its name
+                self.bar.update(task, current=Path(current).name[-40:])
 
     def close(self) -> None:
         if self.bar is not None:
@@ -374,8 +414,16 @@ class Batch:
 
     # ------------------------------------------------------------ the chunked pass
 
-    def _chunks(self, files: list[Path], summary: BatchSummary, progress: _Progress, task) -> Iterator[list[Task]]:
+    def _dispatch_size(self) -> int:
+        """Files handed to a worker at once: the store's chunk, or with a progress bar few enough that
+        the bar moves per report (one in this process, a few per worker process)."""
         size = max(1, self.options.chunk_size)
+        if not self.options.progress:
+            return size
+        return 1 if self.options.jobs <= 1 and self.options.dask is None else min(size, PROGRESS_DISPATCH)
+
+    def _chunks(self, files: list[Path], summary: BatchSummary, progress: _Progress, task) -> Iterator[list[Task]]:
+        size = self._dispatch_size()
         chunk: list[Task] = []
         for path in files:
             name = str(path)
@@ -407,23 +455,35 @@ class Batch:
         summary.run_id = self.store.start_run(__version__, self.version, self.options.command, len(files))
         progress = _Progress(self.options.progress)
         try:
-            task = progress.task("审核 / audit", len(files))
+            task = progress.task("审核" if self.options.lang == "zh" else "audit", len(files))
             runner = make_runner(self.spec, self.options)
+            pending: list[ReportRow] = []  # written one store transaction per chunk_size files
             try:
                 for chunk, results in runner.run(self._chunks(files, summary, progress, task)):
                     if isinstance(results, BaseException):
                         rows = [_worker_error_row(item, results, self.config) for item in chunk]
                         summary.errors += len(rows)
+                        summary.crashed += len(rows)
                     else:
                         rows = [self._row(item) for item in results]
                         summary.audited += len(rows)
                         summary.findings += sum(len(row.findings) for row in rows)
                         summary.not_assessable += sum(1 for row in rows if any(
                             f[0] == "TABLE-ABSENT" for f in row.findings))  # a findings row starts with its code
-                    self.store.write_reports(rows, self.version, summary.run_id)
-                    progress.advance(task, len(chunk))
+                        for row in rows:
+                            kinds = {f[3] for f in row.findings if f[1] == "error"}  # (code, severity, status, kind…)
+                            summary.crashed += "internal" in kinds
+                            summary.unreadable += "internal" not in kinds and bool(kinds & UNREAD_KINDS)
+                    summary.new_paths += [row.path for row in rows]
+                    pending += rows
+                    if len(pending) >= self.options.chunk_size:
+                        self.store.write_reports(pending, self.version, summary.run_id)
+                        pending = []
+                    progress.advance(task, len(chunk), chunk[-1][0])
             finally:
                 runner.close()
+                if pending:  # also when interrupted: what was audited is kept
+                    self.store.write_reports(pending, self.version, summary.run_id)
             summary.audit_seconds = time.perf_counter() - started
             cross_started = time.perf_counter()
             self.cross_year(summary, progress)
@@ -457,7 +517,7 @@ class Batch:
         if not pending or not any(rule.scope == "pair" for rule in self.cross_rules):
             return
         progress = progress or _Progress(False)
-        task = progress.task("跨年度 / cross-year", len(pending))
+        task = progress.task("跨年度" if self.options.lang == "zh" else "cross-year", len(pending))
         load = self._loader()
         links: list[LinkRow] = []
         for current_id, previous_id in pending:
@@ -504,17 +564,26 @@ class Batch:
             self.store.close()
 
 
-def failing_files(db: Union[str, Path, Store], summary: BatchSummary, fail_on: Optional[Severity]) -> list[str]:
-    """The run's files with a stored finding at or above ``fail_on`` (None: never fails)."""
+def failing_files(db: Union[str, Path, Store], summary: BatchSummary, fail_on: Optional[Severity],
+                  paths: Optional[Sequence[str]] = None) -> list[str]:
+    """The run's files (or ``paths`` of them) with a stored finding at or above ``fail_on`` (None: never fails)."""
     if fail_on is None:
         return []
     levels = [s.value for s in Severity if s.rank >= fail_on.rank]
     store = db if isinstance(db, Store) else Store(db)
     try:
-        return store.failing_paths(summary.paths, levels)
+        return store.failing_paths(summary.paths if paths is None else list(paths), levels)
     finally:
         if store is not db:
             store.close()
+
+
+def failing_split(db: Union[str, Path, Store], summary: BatchSummary,
+                  fail_on: Optional[Severity]) -> tuple[list[str], list[str]]:
+    """(failing files audited now, failing files unchanged since an earlier run)."""
+    new = set(summary.new_paths)
+    failing = failing_files(db, summary, fail_on)
+    return [p for p in failing if p in new], [p for p in failing if p not in new]
 
 
 def run_batch(paths: Union[Inputs, Iterable[Union[str, Path]]], db: Union[str, Path, Store],

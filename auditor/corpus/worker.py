@@ -17,7 +17,7 @@ from ..load.image import JOBS_ENV
 from ..model.findings import Severity
 from ..model.report import Report
 from ..pipeline import audit_file
-from ..policy import RunConfig
+from ..policy import RunConfig, Selection
 from ..ruleset import add_templates, load_rule_files
 from .store import compress_model, finding_row
 
@@ -56,7 +56,8 @@ def _state(spec: dict) -> tuple[list, RunConfig]:
                 shutil.rmtree(folder, ignore_errors=True)
             config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
                                disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})),
-                               per_file_ignores={k: tuple(v) for k, v in spec.get("per_file_ignores", {}).items()})
+                               per_file_ignores={k: tuple(v) for k, v in spec.get("per_file_ignores", {}).items()},
+                               selection=Selection.from_data(spec.get("selection")))
             state = _WORKER_STATE[spec["version"]] = (rules, config)
         return state
 

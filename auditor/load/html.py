@@ -79,6 +79,40 @@ def _line(element) -> Optional[int]:
     return line if line is not None and line < 65535 else None
 
 
+_CELL_START = re.compile(r"<t[dh](?=[\s>/])", re.I)
+# Source text lxml keeps out of the tree (comments) or reads as raw text (a "<td" inside is no cell).
+_NOT_MARKUP = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title|xmp|noscript)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
+
+
+def cell_columns(text: str, root) -> dict:
+    """Each ``<td>``/``<th>`` element's (line, column) in ``text``, the page lxml parsed; lxml gives
+    only the line, which is 1 for every cell of a one-line page. The n-th cell start tag of the source
+    is the n-th cell of the tree when the counts agree and every tag's line is the element's own
+    line; when not (a cell the parser made up, a stray ``<td`` in text), no column at all, rather
+    than a wrong one."""
+    cells = [cell for cell in root.iter("td", "th")]
+    if not cells:
+        return {}
+    blanked = _NOT_MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text) if "<!--" in text or \
+        re.search(r"<(script|style|textarea|title|xmp|noscript)\b", text, re.I) else text
+    starts = [m.start() for m in _CELL_START.finditer(blanked)]
+    if len(starts) != len(cells):
+        return {}
+    columns = {}
+    line, line_start, scanned = 1, 0, 0
+    for cell, offset in zip(cells, starts):
+        newlines = text.count("\n", scanned, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", scanned, offset) + 1
+        scanned = offset
+        known = _line(cell)
+        if known is not None and known != line:
+            return {}
+        columns[cell] = offset - line_start + 1
+    return columns
+
+
 def _span(value: Optional[str], largest: int) -> int:
     if not value or value == "1":
         return 1
@@ -221,8 +255,9 @@ _INLINE, _BLOCK_END, _TABLE_END, _ROW_END, _CONTAINER_END = range(5)
 class _Walker:
     """One pass over the tree (lxml iterwalk), emitting row dicts in reading order."""
 
-    def __init__(self, root, file: str):
+    def __init__(self, root, file: str, columns: Optional[dict] = None):
         self.file = file
+        self.columns = columns or {}  # cell element -> its column in the source (cell_columns)
         self.rows: list = []  # dicts for Row, or None for a reserved slot not (yet) filled
         self.images: list[str] = []
         self.tables: list[_Table] = []
@@ -296,7 +331,7 @@ class _Walker:
             path += f"[@rowspan={rowspan}]"
         if colspan > 1:
             path += f"[@colspan={colspan}]"
-        source = {"file": self.file, "line": _line(element), "path": path}
+        source = {"file": self.file, "line": _line(element), "column": self.columns.get(element), "path": path}
         row.pieces.append({"text": text, "source": source, "origin": (row.grid_row, column)})
 
     # ---------------------------------------------------------------- the walk
@@ -404,7 +439,8 @@ def _metadata(root) -> dict[str, str]:
 
 
 def _parse(text: str, may_hold_controls: bool = True):
-    """The lxml tree of a decoded page (None when nothing is left) and the parser's fatal error, if any."""
+    """The lxml tree of a decoded page (None when nothing is left), the parser's fatal error, if any,
+    and the text it parsed."""
     text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input with a declaration
     if may_hold_controls:
         text = _BAD_CONTROLS.sub(" ", text)  # and characters XML cannot hold
@@ -414,7 +450,7 @@ def _parse(text: str, may_hold_controls: bool = True):
     except etree.XMLSyntaxError:
         root = None
     fatal = next((str(error.message).split(",")[0] for error in parser.error_log if error.level_name == "FATAL"), None)
-    return root, fatal
+    return root, fatal, text
 
 
 def load_html(data: bytes, file: str) -> Document:
@@ -426,11 +462,11 @@ def load_html(data: bytes, file: str) -> Document:
     # In the ASCII-compatible encodings a control character is a control byte, and bytes are
     # quicker to scan than text.
     wide = encoding.startswith(("utf-16", "utf-32"))
-    root, fatal = _parse(text, wide or len(data.translate(None, _BAD_CONTROL_BYTES)) != len(data))
+    root, fatal, text = _parse(text, wide or len(data.translate(None, _BAD_CONTROL_BYTES)) != len(data))
     rows: list = []
     images: list[str] = []
     if root is not None:
-        walker = _Walker(root, file)
+        walker = _Walker(root, file, cell_columns(text, root))
         walker.walk(root)
         walker.flush()
         rows = [row for row in walker.rows if row is not None]

@@ -17,4 +17,6 @@ def cell_label(key: CellKey, guess, lang: str = "zh") -> str:
         row_name = (row.zh if row else key.row).split(" ")[-1]
         column_name = column.zh if column else key.column
         return f"{zh_prefix}{table_number(table)}“{row_name}”行“{column_name}”列"
-    return f"{en_prefix + ' ' if en_prefix else ''}{table} {key.row}/{key.column}"
+    row_name = row.en if row and row.en else key.row
+    column_name = column.en if column and column.en else key.column
+    return f"{en_prefix + ' ' if en_prefix else ''}{table_number(table, 'en')} row \"{row_name}\" column \"{column_name}\""

@@ -21,7 +21,10 @@ class Formatter(Protocol):
 
 # format name -> (module in this package, function)
 PLUGINS: dict[str, tuple[str, str]] = {
-    "text": ("text_format", "write_text"),
+    "full": ("text_format", "write_text"),
+    "text": ("text_format", "write_text"),  # the older name of full
+    "concise": ("concise", "write_concise"),
+    "grouped": ("concise", "write_grouped"),
     "json": ("json_format", "write_json"),
     "jsonl": ("rows_format", "write_jsonl"),
     "csv": ("rows_format", "write_csv"),

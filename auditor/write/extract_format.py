@@ -17,22 +17,31 @@ def extract_json(report: Report) -> str:
     return report.model_dump_json(indent=2) + "\n"
 
 
-def _shown(cell) -> str:
+def _number(value) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _shown(cell, raw: bool = False) -> str:
+    """The value recovered from the cell (``?`` when uncertain or inferred); with ``raw`` also the
+    text as printed when it differs (a fused-cell page prints several numbers in one string)."""
     if cell.state.value in ("blank", "missing"):
         return _SHOWN[cell.state.value]
     if cell.has_value:
         mark = "?" if cell.state.value in ("uncertain", "inferred") else ""
-        return (cell.raw.strip() or str(cell.value)) + mark
+        shown = _number(cell.value) + mark
+        printed = " ".join(cell.raw.split())
+        return f"{shown} «{printed}»" if raw and printed and printed != _number(cell.value) else shown
     return cell.raw.strip()
 
 
-def extract_text(report: Report, lang: str = "zh") -> str:
+def extract_text(report: Report, lang: str = "zh", raw: bool = False) -> str:
+    """The tables with the values recovered; ``raw`` (extract -v) adds the printed text beside each."""
     out = [f"== {report.file} · {report.agency or '?'} · {report.year or '?'} · "
            f"table2 {report.template.table2} · table3 {report.template.table3} · {report.template.confidence:.2f}"]
     for table_id in TABLE_IDS:
         table = report.tables.get(table_id)
         if table is None:
-            out.append(f"\n[{table_id}] 未找到 / not found")
+            out.append(f"\n[{table_id}] " + ("未找到" if lang == "zh" else "not found"))
             continue
         view = resolve(report.template, table_id)
         columns = list(dict.fromkeys(c for row in table.rows.values() for c in row)) if table_id == "table2" \
@@ -43,7 +52,7 @@ def extract_text(report: Report, lang: str = "zh") -> str:
                 continue
             spec = view.row(row_id)
             label = (spec.zh.split(" ")[-1] if spec and lang == "zh" else row_id)
-            rows.append([label] + [_shown(table.cell(row_id, c)) if c in table.rows[row_id] else "" for c in columns])
+            rows.append([label] + [_shown(table.cell(row_id, c), raw) if c in table.rows[row_id] else "" for c in columns])
         out.append(f"\n[{table_id}]")
         out.append(tabulate(rows, headers=[""] + columns, tablefmt="simple"))
     for note in report.notes:

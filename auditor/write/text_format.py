@@ -1,10 +1,11 @@
 """Human-readable output: per report a header and a CJK-aligned table of findings."""
 from __future__ import annotations
 
-import textwrap
+import re
 
 import tabulate as tabulate_module
 from tabulate import tabulate
+from wcwidth import wcswidth
 
 from ..model.findings import AuditResult, Severity
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, failing_count
@@ -27,12 +28,31 @@ def _where(finding) -> str:
     return ""
 
 
-def _wrap(text: str, width: int = 44) -> str:
-    """Wrap for the table's message column: Chinese by characters (each two columns wide), other
-    text at word boundaries."""
-    if all(ord(ch) < 0x2E80 for ch in text):
-        return "\n".join(textwrap.wrap(text, width * 2 - 16, break_long_words=False)) or ""
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or ""
+# Closing punctuation a line must not start with (Chinese line-breaking rules).
+_NO_LINE_START = set("，。、；：？！）》」』】〕…％%,.;:?!)]}")
+_TOKEN = re.compile(r"\s+|[\u2e80-\uffef]|[^\s\u2e80-\uffef]+")
+
+
+def wrap_message(text: str, width: int = 88) -> str:
+    """Wrap for the table's message column, ``width`` terminal columns (a Chinese character takes
+    two). Lines break at spaces and between two Chinese characters, never inside a run of other
+    characters — a number, a code, a path or an English word stays whole (a longer one stands
+    alone on its line) — and never before closing punctuation."""
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKEN.findall(text):
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        size = max(wcswidth(token), len(token))  # -1 for a control character
+        if line and used + size > width and token[0] not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + token, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _suggestion(finding, lang: str) -> str:
@@ -47,8 +67,8 @@ def _suggestion(finding, lang: str) -> str:
         parts.append(f"{suspect.label} {suspect.current} → {suspect.proposed}{reason}")
     unique = top[0].unique
     if lang == "zh":
-        return "\n" + _wrap("建议：" + "、".join(parts) + ("" if unique else "；不唯一"))
-    return "\n" + _wrap("suggest: " + ", ".join(parts) + ("" if unique else "; not unique"))
+        return "\n" + wrap_message("建议：" + "、".join(parts) + ("" if unique else "；不唯一"))
+    return "\n" + wrap_message("suggest: " + ", ".join(parts) + ("" if unique else "; not unique"))
 
 
 def _sentence(finding, lang: str) -> str:
@@ -57,7 +77,7 @@ def _sentence(finding, lang: str) -> str:
     if not text:
         return ""
     text = text if len(text) <= 120 else text[:119] + "…"
-    return "\n" + _wrap(("原文：" if lang == "zh" else "text: ") + text)
+    return "\n" + wrap_message(("原文：" if lang == "zh" else "text: ") + text)
 
 
 def summary_counts(results: list[AuditResult]) -> dict[str, int]:
@@ -68,7 +88,17 @@ def summary_counts(results: list[AuditResult]) -> dict[str, int]:
     return counts
 
 
-def _fail_line(results: list[AuditResult], fail_on: str, lang: str) -> str:
+def summary_line(results: list[AuditResult], lang: str) -> str:
+    """How many reports and findings of each severity the run has."""
+    counts = summary_counts(results)
+    if lang == "zh":
+        return (f"共 {len(results)} 份报告：错误 {counts['error']}，警告 {counts['warning']}，"
+                f"复核 {counts['review']}，提示 {counts['info']}")
+    return (f"{len(results)} report(s): {counts['error']} error(s), {counts['warning']} warning(s), "
+            f"{counts['review']} review, {counts['info']} info")
+
+
+def fail_line(results: list[AuditResult], fail_on: str, lang: str) -> str:
     """What the exit status will be and why: the findings at or above the fail level (--fail-on)."""
     failing = failing_count(results, fail_on)
     status = 1 if failing else 0
@@ -89,19 +119,13 @@ def write_text(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFA
         identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
         template = f"{_TEMPLATE[lang]} {guess.overall} ({guess.confidence:.2f})"
         out.append(f"== {result.file}" + (f" · {identity}" if identity else "") + f" · {template}")
-        rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), _wrap(f.message) + _suggestion(f, lang) + _sentence(f, lang)]
+        rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), wrap_message(f.message) + _suggestion(f, lang) + _sentence(f, lang)]
                 for f in sorted(result.findings, key=lambda f: -f.severity.rank)]
         if rows:
             out.append(tabulate(rows, headers=_HEAD[lang], tablefmt="simple"))
         else:
             out.append("未发现问题" if lang == "zh" else "no findings")
         out.append("")
-    counts = summary_counts(results)
-    if lang == "zh":
-        out.append(f"共 {len(results)} 份报告：错误 {counts['error']}，警告 {counts['warning']}，"
-                   f"复核 {counts['review']}，提示 {counts['info']}")
-    else:
-        out.append(f"{len(results)} report(s): {counts['error']} error(s), {counts['warning']} warning(s), "
-                   f"{counts['review']} review, {counts['info']} info")
-    out.append(_fail_line(results, fail_on or DEFAULT_FAIL_ON, lang))
+    out.append(summary_line(results, lang))
+    out.append(fail_line(results, fail_on or DEFAULT_FAIL_ON, lang))
     return "\n".join(out) + "\n"
