@@ -19,6 +19,7 @@ from .fused import confirm_by_arithmetic, relation_for, unfuse_document
 from .identity import read_identity
 from ..model.report import Cell, CellState, Document, ExtractionNote, Report, Table, TemplateGuess
 from ..model.text import label_key, normalize, strip_item_numbers
+from ..present.labels import column_words, row_words
 from ..templates import (
     DEFAULT_TEMPLATE,
     LabelSpec,
@@ -251,11 +252,10 @@ def _fill_row(table: Table, view: TableView, row_id: str, record: Record, column
               notes: list[ExtractionNote]) -> None:
     values = record.values
     if record.note_zh:
-        spec = view.row(row_id)
         notes.append(ExtractionNote(
             code="row-width", table=view.table,
-            message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行：{record.note_zh}",
-            message_en=f"{view.table} row {row_id}: {record.note_en}",
+            message_zh=f"{row_words(view, row_id)}：{record.note_zh}",
+            message_en=f"{row_words(view, row_id, 'en')}: {record.note_en}",
             details={"row": row_id, "fused": values[0].cell.raw if values else ""},
             source=(record.labels or record.values)[0].source))
     data = values[: len(columns)]
@@ -264,29 +264,22 @@ def _fill_row(table: Table, view: TableView, row_id: str, record: Record, column
     for column, token in zip(columns, data):
         digits = overlong_number(token.cell.raw) if token.cell.state == CellState.text else 0
         if digits:
-            spec = view.row(row_id)
             notes.append(ExtractionNote(
                 code="LIMIT-NUMBER-LENGTH", table=view.table,
-                message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行“{_column_zh(view, column)}”列的数字有 {digits} 位，"
+                message_zh=f"{row_words(view, row_id)}{column_words(view, column)}的数字有 {digits} 位，"
                            f"超过 {MAX_DIGITS} 位，未按数值读取，涉及该单元格的核对无法进行",
-                message_en=f"{view.table} row {row_id}, column {column}: a number of {digits} digits (over {MAX_DIGITS}) "
+                message_en=f"{row_words(view, row_id, 'en')}, {column_words(view, column, 'en')}: a number of {digits} digits (over {MAX_DIGITS}) "
                            f"is not read as a number; relations through that cell are not assessable",
                 details={"row": row_id, "column": column, "digits": digits}, source=token.cell.source))
     if len(values) < len(columns) or extra:
-        spec = view.row(row_id)
         notes.append(ExtractionNote(
             code="row-width",
             table=view.table,
-            message_zh=f"{_table_zh(view.table)}“{spec.zh if spec else row_id}”行有 {len(values)} 个数值，应为 {len(columns)} 个",
-            message_en=f"{view.table} row {row_id} has {len(values)} values, expected {len(columns)}",
+            message_zh=f"{row_words(view, row_id)}有 {len(values)} 个数值，应为 {len(columns)} 个",
+            message_en=f"{row_words(view, row_id, 'en')} has {len(values)} values, expected {len(columns)}",
             details={"row": row_id, "found": len(values), "expected": len(columns)},
             source=(record.labels or record.values)[0].source,
         ))
-
-
-def _column_zh(view: TableView, column: str) -> str:
-    spec = view.column(column)
-    return spec.zh.split(" ")[-1] if spec else column
 
 
 def _table_zh(table: str) -> str:

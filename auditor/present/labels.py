@@ -20,3 +20,18 @@ def cell_label(key: CellKey, guess, lang: str = "zh") -> str:
     row_name = row.en if row and row.en else key.row
     column_name = column.en if column and column.en else key.column
     return f"{en_prefix + ' ' if en_prefix else ''}{table_number(table, 'en')} row \"{row_name}\" column \"{column_name}\""
+
+
+def row_words(view, row_id: str, lang: str = "zh") -> str:
+    """A row of a table view as printed: 表三“（四）无法提供 1.本机关不掌握相关政府信息”行 / Table 3 row "…"."""
+    spec = view.row(row_id)
+    if lang == "zh":
+        return f"{table_number(view.table)}“{spec.zh if spec else row_id}”行"
+    return f"{table_number(view.table, 'en')} row \"{spec.en if spec and spec.en else row_id}\""
+
+
+def column_words(view, column_id: str, lang: str = "zh") -> str:
+    spec = view.column(column_id)
+    if lang == "zh":
+        return f"“{spec.zh.split(' ')[-1] if spec else column_id}”列"
+    return f"column \"{spec.en if spec and spec.en else column_id}\""
