@@ -9,7 +9,7 @@ def run() -> None:
     if sys.argv[1:] == ["--version"]:
         from . import __version__
 
-        print(f"auditor, version {__version__}")
+        print(f"auditor {__version__}")
         return
     from .cli import main
 

@@ -158,7 +158,7 @@ def test_version_answers_without_importing_the_command_line(capsys, monkeypatch)
     from auditor import __version__
 
     clicks = CliRunner().invoke(main, ["--version"]).output
-    assert clicks == f"auditor, version {__version__}\n"
+    assert clicks == f"auditor {__version__}\n"
     monkeypatch.setattr(sys, "argv", ["auditor", "--version"])
     entry.run()
     assert capsys.readouterr().out == clicks
