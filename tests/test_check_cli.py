@@ -166,4 +166,4 @@ def test_version_answers_without_importing_the_command_line(capsys, monkeypatch)
     probe = ("import runpy, sys; sys.argv = ['auditor', '--version']; runpy.run_module('auditor', run_name='__main__'); "
              "print(sorted(m for m in ('pydantic', 'click', 'auditor.cli', 'auditor.pipeline') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
-    assert done.stdout == f"auditor, version {__version__}\n[]\n"
+    assert done.stdout == f"auditor {__version__}\n[]\n"
