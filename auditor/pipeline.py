@@ -13,6 +13,7 @@ from . import limits
 from .check.engine import run_rules
 from .policy import RunConfig
 from .check.narrative import check_narrative
+from .check.document import check_document
 from .extract.tables import extract
 from .load import LoadError, load_bytes, load_path
 from .locate.search import locate
@@ -45,6 +46,7 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
         narrative, claims = check_narrative(report, document, config)
         findings += narrative
+        findings += check_document(report, document, config)  # the report as a document (structure, dates…)
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
                        findings=config.apply(findings, report.file), stats=stats, tables=report.tables, corrections=corrections,
                        claims=claims)
