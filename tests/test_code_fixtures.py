@@ -2,6 +2,7 @@
 built from the case's data, the findings of that one code expected out as [status, first cell]."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
@@ -17,6 +18,9 @@ from auditor.policy import RunConfig
 from auditor.extract.tables import extract
 from auditor.load import load_bytes
 from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess
+from auditor.check.document import CHECKS as DOCUMENT_CHECKS, Context, check_of
+from auditor.check.document.sameness import COPIED_TEXT, NEAR_IDENTICAL, changed_cells, check_copied_text, \
+    comparable_paragraphs
 from auditor.check.narrative.check import check_narrative
 from auditor.check.narrative.claims import extract_claims, load_vocabulary
 from auditor.ruleset import load_default_rules
@@ -38,7 +42,9 @@ def narrative_codes() -> set[str]:
 
 
 NARRATIVE = narrative_codes()
-SHIPPED = set(TABLE_RULES) | set(CROSS_RULES) | NARRATIVE
+DOCUMENT = {code for check in DOCUMENT_CHECKS.values() for code in check.codes}
+PAIR_DOCUMENT = {NEAR_IDENTICAL, COPIED_TEXT}  # built-in pair checks (auditor/check/document/sameness.py)
+SHIPPED = set(TABLE_RULES) | set(CROSS_RULES) | NARRATIVE | DOCUMENT | PAIR_DOCUMENT
 STATUSES = {"failed", "not_filled", "not_assessable"}
 SEVERITIES = {"error", "warning", "review", "info"}
 
@@ -182,6 +188,30 @@ def run_narrative(code: str, case: dict):
     return [f for f in findings if f.code == code], evaluated
 
 
+def run_document(code: str, case: dict):
+    """A document code: the case's text (a whole report, or with `template` the prose around rendered
+    tables) through load → extract → audit_report; `published` is the date --published would give."""
+    text = narrative_text(case) if "template" in case else case["text"]
+    document = load_bytes(text.encode("utf-8"), "report.txt")
+    report = extract(document)
+    config = RunConfig(published={"*": dt.date.fromisoformat(str(case["published"]))}) if "published" in case else CONFIG
+    findings = audit_report(report, list(TABLE_RULES.values()), config, document).findings
+    evaluated = check_of(code).applies(Context(report, document, config, config.published_on(report.file)))
+    return [f for f in findings if f.code == code], evaluated
+
+
+def run_pair_document(code: str, case: dict):
+    """XY-NEAR-IDENTICAL through evaluate_pair (every pair runs it); XY-COPIED-TEXT on two texts."""
+    if code == NEAR_IDENTICAL:
+        current = build_report(case, file="this.txt")
+        previous = build_report(inherit(case["previous"], case), file="last.txt", year=current.year - 1)
+        return evaluate_pair(previous, current, [], CONFIG), changed_cells(previous, current) is not None
+    document = load_bytes(case["text"].encode("utf-8"), "this.txt")
+    previous = load_bytes(case["previous_text"].encode("utf-8"), "last.txt")
+    findings = check_copied_text(previous, document, extract(document), CONFIG)
+    return findings, bool(list(comparable_paragraphs(previous))) and bool(list(comparable_paragraphs(document)))
+
+
 def finding_keys(findings, with_severity: bool = False):
     keys = []
     for f in findings:
@@ -196,6 +226,10 @@ def test_code_case(code, case, monkeypatch):
         findings, evaluated = run_table(code, case)
     elif code in CROSS_RULES:
         findings, evaluated = run_cross(code, case, monkeypatch)
+    elif code in DOCUMENT:
+        findings, evaluated = run_document(code, case)
+    elif code in PAIR_DOCUMENT:
+        findings, evaluated = run_pair_document(code, case)
     else:
         findings, evaluated = run_narrative(code, case)
     findings = [f for f in findings if f.code == code]
@@ -231,7 +265,8 @@ def test_every_fixture_file_names_a_shipped_code_and_is_well_formed():
         names = [c["name"] for c in data["cases"]]
         assert len(names) == len(set(names)), f"{path.name}: case names repeat"
         for case in data["cases"]:
-            assert set(case) <= {"name", "template", "year", "cells", "previous", "components", "text", "expect"}, \
+            assert set(case) <= {"name", "template", "year", "cells", "previous", "components", "text", "expect",
+                                 "published", "previous_text"}, \
                 (path.name, case["name"])
             for entry in case["expect"]:
                 assert entry[0] in STATUSES and (len(entry) == 2 or entry[2] in SEVERITIES), (path.name, entry)

@@ -30,6 +30,17 @@ def _date(year: str, month: str, day: str) -> Optional[dt.date]:
         return None
 
 
+def years_apply(ctx: Context) -> bool:
+    """A year to compare with, and a stated period, a recognised part heading or a table title."""
+    return ctx.report.year is not None and (
+        ctx.knowledge.period_words.search(ctx.text.text) is not None or recognised(ctx)
+        or any(t.found and t.title for t in ctx.report.tables.values()))
+
+
+def deadline_applies(ctx: Context) -> bool:
+    return ctx.report.year is not None and publication_date(ctx)[0] is not None
+
+
 def check_years(ctx: Context) -> list[Finding]:
     report, text = ctx.report, ctx.text
     if report.year is None:
@@ -102,7 +113,7 @@ def check_deadline(ctx: Context) -> list[Finding]:
     date, where_zh, where_en, source = publication_date(ctx)
     if date is None:
         return []
-    deadline_kind = ctx.knowledge.deadline(report.agency)
+    deadline_kind = ctx.knowledge.deadline(report.agency, report.year)
     month, day = (deadline_kind.month, deadline_kind.day) if deadline_kind else ctx.knowledge.lenient
     deadline = dt.date(report.year + 1, month, day)
     if date <= deadline:

@@ -40,6 +40,10 @@ def _amount(ctx: Context, sentence: str) -> Optional[Decimal]:
     return None
 
 
+def fees_apply(ctx: Context) -> bool:
+    return bool(fee_sentences(ctx))
+
+
 def check_fees(ctx: Context) -> list[Finding]:
     knowledge = ctx.knowledge
     sentences = fee_sentences(ctx)

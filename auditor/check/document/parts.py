@@ -95,8 +95,9 @@ def _without_contents_table(headings: list[PartHeading], text: str) -> list[Part
     """Drop a table of contents: at least three headings in a row with nothing between them, each of
     whose parts has a heading again later."""
     run = 0
-    while run + 1 < len(headings) and content_size(text[headings[run].content_start:headings[run + 1].start]) == 0:
-        run += 1
+    while run + 1 < len(headings) and content_size(text[headings[run].content_start:headings[run + 1].start]) == 0 \
+            and headings[run + 1].part.number not in {h.part.number for h in headings[:run + 1]}:
+        run += 1  # a table of contents names each part once
     if run + 1 >= 3:
         later = {h.part.number for h in headings[run + 1:]}
         if all(h.part.number in later for h in headings[:run + 1]):

@@ -72,19 +72,21 @@ class Copied:
     source: Optional[Source]
 
 
+def comparable_paragraphs(document: Document):
+    """(folded paragraph, source) of the long paragraphs that are no boilerplate."""
+    known = knowledge()
+    for paragraph in paragraphs(document):
+        text = fold(paragraph.text)
+        if len(text) >= known.copied_min_length and not known.boilerplate.search(text[:40]):
+            yield text, paragraph.marks[0][1] if paragraph.marks else None
+
+
 def copied_paragraphs(previous: Document, current: Document) -> list[Copied]:
     """This year's long paragraphs (boilerplate left out) that last year's report holds almost verbatim."""
     known = knowledge()
-
-    def candidates(document: Document):
-        for paragraph in paragraphs(document):
-            text = fold(paragraph.text)
-            if len(text) >= known.copied_min_length and not known.boilerplate.search(text[:40]):
-                yield text, paragraph.marks[0][1] if paragraph.marks else None
-
-    before = [text for text, _ in candidates(previous)]
+    before = [text for text, _ in comparable_paragraphs(previous)]
     found = []
-    for text, source in candidates(current):
+    for text, source in comparable_paragraphs(current):
         best, score = None, 0.0
         for old in before:
             if abs(len(old) - len(text)) > len(text) * (1 - known.copied_similarity / 100) + 1:

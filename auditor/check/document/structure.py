@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ...model.findings import Finding
+from ...templates import PRE_TEMPLATE
 from .context import Context
 from .parts import NUMERALS, content_size, part_content
 
@@ -33,7 +34,11 @@ def _name(part, lang: str) -> str:
 
 
 def recognised(ctx: Context) -> bool:
-    """Enough parts recognised to speak about the structure at all."""
+    """A report of the six-part format (2019 on) with enough parts recognised to speak about its
+    structure at all."""
+    report = ctx.report
+    if report.template.overall == PRE_TEMPLATE or (report.year is not None and report.year < ctx.knowledge.parts_from_year):
+        return False
     return len({h.part.number for h in ctx.parts}) >= ctx.knowledge.min_parts_found
 
 
@@ -77,6 +82,9 @@ def check_parts(ctx: Context) -> list[Finding]:
         content = part_content(headings, index, text.text)
         if index + 1 == len(headings):
             content = _without_signature(content, ctx.report.agency)
+        table = heading.part.table
+        if table and not ctx.report.table(table).found:
+            continue  # the part's table was not read (an image): TABLE-ABSENT says so, not "empty"
         if content_size(content) == 0:
             findings.append(ctx.finding(
                 PART_EMPTY, f"{_name(heading.part, 'zh')}只有标题“{heading.heading}”，没有内容（无事项时应写明“无”）",
@@ -94,10 +102,15 @@ def _without_signature(content: str, agency) -> str:
     return "\n".join(lines)
 
 
+def government_applies(ctx: Context) -> bool:
+    knowledge, report = ctx.knowledge, ctx.report
+    return knowledge.is_government(report.agency) and report.year is not None \
+        and report.year >= knowledge.government_from_year and recognised(ctx)
+
+
 def check_government_contents(ctx: Context) -> list[Finding]:
     knowledge, report = ctx.knowledge, ctx.report
-    if not knowledge.is_government(report.agency) or report.year is None \
-            or report.year < knowledge.government_from_year or not recognised(ctx):
+    if not government_applies(ctx):
         return []
     return [ctx.finding(GOV_CONTENT, f"{report.agency}的报告全文未见“{content.zh}”的表述",
                         f"the report of {report.agency} never mentions {content.en}")

@@ -11,11 +11,16 @@ ALL_ZERO = "DOC-ALL-ZERO"
 _EMPTY = (CellState.blank, CellState.dash)
 
 
+def tables_read(ctx: Context) -> bool:
+    """The tables the check needs were found."""
+    return all(ctx.report.table(t).found and ctx.report.table(t).rows for t in ctx.knowledge.all_zero_required)
+
+
 def all_zero(ctx: Context) -> bool:
-    """Every table the knowledge names was found, and none holds a number above zero or text."""
-    tables = [ctx.report.table(t) for t in ctx.knowledge.all_zero_tables]
-    if not all(t.found and t.rows for t in tables):
+    """The required tables were found, and no table of the list found holds a number above zero or text."""
+    if not tables_read(ctx):
         return False
+    tables = [ctx.report.table(t) for t in ctx.knowledge.all_zero_tables if ctx.report.table(t).found]
     for table in tables:
         for cells in table.rows.values():
             for cell in cells.values():
