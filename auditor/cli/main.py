@@ -362,6 +362,61 @@ def extract(path, fmt, output, lang):
     emit(extract_json(report) if fmt == "json" else extract_text(report, lang), output, lang)
 
 
+def _read_for_diff(path: str, lang: str):
+    """(Report, Document) of one file for ``diff``; a file that cannot be read stops with exit 2."""
+    from ..extract.tables import extract as extract_report
+    from ..limits import DEFAULT, guarded
+    from ..load import LoadError, load_path
+
+    inputs_or_exit([path], lang)
+    try:
+        with guarded(path, DEFAULT):
+            document = load_path(path)
+            return extract_report(document), document
+    except LoadError as error:
+        code = error.code.upper()
+        click.echo(f"错误[{code}]：{error.message_zh}" if lang == "zh" else f"error[{code}]: {error.message_en}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--store", "store_path", type=click.Path(exists=True, dir_okay=False),
+              help="OLD and NEW name reports in this batch store (a path, or version:ID of an earlier version).")
+def diff(old, new, fmt, output, lang, store_path):
+    """比较两个版本 / Compare two versions of a report: changed cells, sentences and parts; exit 1 when numbers changed.
+
+    \b
+    auditor diff 2023.pdf 2023-revised.pdf
+    auditor diff --store audit.db version:3 reports/2023.pdf
+    """
+    from ..check.diff import diff_reports
+    from ..write.diff_format import diff_json, diff_text
+
+    check_output(output, lang)
+    if store_path:
+        from ..corpus.store import Store, StoreError
+
+        try:
+            with Store(store_path) as store:
+                reports = [store.snapshot(reference) for reference in (old, new)]
+        except StoreError as error:
+            usage_error(USAGE_STORE, f"无法使用存储 {store_path}：{error}", f"cannot use the store {store_path}: {error}", lang)
+        for reference, report in zip((old, new), reports):
+            if report is None:
+                usage_error(USAGE_NOT_FOUND, f"存储中没有 {reference}", f"the store holds no {reference}", lang)
+        result = diff_reports(*reports)
+    else:
+        (old_report, old_document), (new_report, new_document) = _read_for_diff(old, lang), _read_for_diff(new, lang)
+        result = diff_reports(old_report, new_report, old_document, new_document)
+    emit(diff_json(result) if fmt == "json" else diff_text(result, lang), output, lang)
+    sys.exit(EXIT_FINDINGS if result.numbers_changed else EXIT_OK)
+
+
 @main.group()
 def rules() -> None:
     """规则 / Rule files: list and lint."""
