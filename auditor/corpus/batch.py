@@ -22,6 +22,7 @@ import hashlib
 import os
 import sys
 import time
+import zlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 from .. import __version__, limits
 from .agency import AgencyNames, pairing_plan, read_hierarchy
 from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
+from ..check.diff import cell_changes
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from ..policy import RunConfig
 from ..model.findings import Severity
@@ -41,10 +43,11 @@ from ..model.report import Report
 from ..problems import INTERNAL_ERROR, problem_finding
 from ..resources import rules_root
 from ..ruleset import add_templates, default_rule_paths, load_rule_files
-from .store import LinkRow, ReportRow, Store, finding_row
+from .store import LinkRow, ReportRow, Store, finding_row, report_from_json
 from .worker import Task, init_worker, audit_chunk, hard_time_limit, prime
 
 DEFAULT_CHUNK = 100
+CHANGED = "XY-CHANGED"  # 发布后有变动: a stored report of the same agency and year with other tables
 
 
 # -------------------------------------------------------------------- options and results
@@ -372,6 +375,35 @@ class Batch:
                          agency_read=item["agency"], year=year, template=item["template"], model=item["model"],
                          findings=item["findings"])
 
+    def _versioned(self, row: ReportRow) -> ReportRow:
+        """A report of an agency and year the store already holds with other content: the stored one is
+        kept as an earlier version (``report_versions``), and when the tables changed the new one is
+        flagged XY-CHANGED ("发布后有变动"). Another path in another format (the PDF beside the HTML
+        page) is another rendering, not another version, and is left alone."""
+        if row.status != "audited" or not row.agency or row.year is None or row.model is None:
+            return row
+        new: Optional[Report] = None
+        for report_id, path, content_hash in self.store.same_report(row.agency, row.year):
+            if content_hash == row.content_hash or (path != row.path and Path(path).suffix.lower() != Path(row.path).suffix.lower()):
+                continue
+            old = self.store.load_report(report_id)
+            new = new or report_from_json(zlib.decompress(row.model))
+            changes = cell_changes(old, new) if old is not None else []
+            if path != row.path and not changes:
+                continue  # another copy of the same tables (a re-crawled page)
+            version = self.store.archive(report_id)
+            if not changes:
+                continue
+            finding = problem_finding(
+                CHANGED,
+                f"{row.agency}{row.year}年度报告与已存版本（{path}）相比有 {len(changes)} 个单元格不同，已另存为新版本；"
+                f"差异：auditor diff --store {self.store.path} version:{version} {row.path}",
+                f"the {row.year} report of {row.agency} differs from the stored version ({path}) in {len(changes)} "
+                f"cell(s); stored as a new version; differences: auditor diff --store {self.store.path} version:{version} "
+                f"{row.path}", self.config.lang, file=row.path)
+            row.findings += [finding_row(f.model_dump(mode="json")) for f in self.config.apply([finding], row.path)]
+        return row
+
     # ------------------------------------------------------------ the chunked pass
 
     def _chunks(self, files: list[Path], summary: BatchSummary, progress: _Progress, task) -> Iterator[list[Task]]:
@@ -415,7 +447,7 @@ class Batch:
                         rows = [_worker_error_row(item, results, self.config) for item in chunk]
                         summary.errors += len(rows)
                     else:
-                        rows = [self._row(item) for item in results]
+                        rows = [self._versioned(self._row(item)) for item in results]
                         summary.audited += len(rows)
                         summary.findings += sum(len(row.findings) for row in rows)
                         summary.not_assessable += sum(1 for row in rows if any(
