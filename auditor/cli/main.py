@@ -239,11 +239,15 @@ def _audit_all(files, rules, config):
               help="Exit 1 when a finding is at or above this severity (default error).")
 @click.option("--baseline", "baseline_path", type=click.Path(exists=True, dir_okay=False),
               help="Report only findings not recorded in this baseline file.")
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Publication date of the reports, compared with the statutory deadline (DOC-LATE).")
 def check(paths, rule_dirs, lang, disable, severity_overrides, config_path, time_limit, fmt, output, fail_on,
-          baseline_path):
+          baseline_path, published):
     """审核报告 / Audit reports (files or directories)."""
     file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, disable, severity_overrides, config_path,
                                                   time_limit)
+    if published is not None:
+        config.published = {"*": published.date()}
     fmt = fmt or file_config.format or "text"
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"

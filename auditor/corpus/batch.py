@@ -18,6 +18,7 @@ severity overrides, disabled codes, identity overrides, the agency map).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import sys
@@ -74,10 +75,11 @@ class BatchOptions:
     progress: bool = False  # a rich progress bar on stderr
     limits: Limits = DEFAULT_LIMITS  # what one file may cost (limits.py); time is also enforced per worker
     command: str = ""  # recorded in the runs table
+    published: dict[str, dt.date] = field(default_factory=dict)  # file -> publication date (the manifest)
 
     def run_config(self) -> RunConfig:
         return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled,
-                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits)
+                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits, published=dict(self.published))
 
 
 @dataclass
@@ -163,7 +165,8 @@ def _settings_text(options: BatchOptions, names: AgencyNames) -> str:
     return (f"lang={options.lang}\nseverity={severity}\ndisabled={','.join(sorted(options.disabled))}\n"
             f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n"
             f"limits={sorted(asdict(options.limits).items())}\n"
-            f"ignores={sorted((k, sorted(v)) for k, v in options.per_file_ignores.items())}\n")
+            f"ignores={sorted((k, sorted(v)) for k, v in options.per_file_ignores.items())}\n"
+            + (f"published={sorted((k, v.isoformat()) for k, v in options.published.items())}\n" if options.published else ""))
 
 
 def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions) -> dict:
@@ -178,6 +181,7 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
         "disabled": sorted(options.disabled),
         "per_file_ignores": {glob: list(codes) for glob, codes in options.per_file_ignores.items()},
         "limits": asdict(options.limits),
+        "published": {file: date.isoformat() for file, date in options.published.items()},
     }
 
 

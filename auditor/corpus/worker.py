@@ -5,6 +5,7 @@ A watchdog ends a worker held past the hard time limit by one file (C code a sig
 from __future__ import annotations
 
 import os
+import datetime as dt
 import shutil
 import tempfile
 import threading
@@ -55,7 +56,8 @@ def _state(spec: dict) -> tuple[list, RunConfig]:
                 shutil.rmtree(folder, ignore_errors=True)
             config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
                                disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})),
-                               per_file_ignores={k: tuple(v) for k, v in spec.get("per_file_ignores", {}).items()})
+                               per_file_ignores={k: tuple(v) for k, v in spec.get("per_file_ignores", {}).items()},
+                               published={k: dt.date.fromisoformat(v) for k, v in spec.get("published", {}).items()})
             state = _WORKER_STATE[spec["version"]] = (rules, config)
         return state
 
