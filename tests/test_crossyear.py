@@ -403,6 +403,36 @@ def test_hierarchy_runs_the_aggregate_rule(tmp_path):
     assert again.aggregates == 0 and again.skipped == 3  # nothing changed: nothing re-run
 
 
+def test_a_parent_with_components_missing_is_told_which(tmp_path):
+    rng = random.Random(12)
+    t3, t4 = random_table3(rng), random_table4(rng)
+    folder = tmp_path / "agg"
+    folder.mkdir()
+    (folder / "甲县.txt").write_text(render_text(t3, t4, year=2023, agency="甲县人民政府"), encoding="utf-8")
+    (folder / "city.txt").write_text(render_text(t3, t4, year=2023, agency="某市人民政府"), encoding="utf-8")
+    hierarchy = tmp_path / "hierarchy.yaml"
+    hierarchy.write_text("某市人民政府: [甲县人民政府, 乙县人民政府, 丙县人民政府]\n", encoding="utf-8")
+    db = tmp_path / "audit.sqlite"
+    summary = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
+    assert summary.aggregates == 0  # no partial sum
+    with Store(db) as store:
+        findings = _cross(store)
+    assert [(f["code"], f["severity"], f["path"]) for f in findings] == [
+        ("AGG-INCOMPLETE", "review", str(folder / "city.txt"))]
+    assert "3 个组成单位中，2 个没有同年度报告" in findings[0]["message"]
+    assert "乙县" in findings[0]["message"] and "丙县" in findings[0]["message"] and "甲县" not in findings[0]["message"]
+    again = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
+    assert again.cross_findings == 0  # said once
+    zero3, zero4 = ({row: {column: 0 for column in cells} for row, cells in t.items()} for t in (t3, t4))
+    for name in ("乙县", "丙县"):  # the rest arrive, all zero: the sum is checked and the note is gone
+        (folder / f"{name}.txt").write_text(render_text(zero3, zero4, year=2023, agency=f"{name}人民政府"),
+                                            encoding="utf-8")
+    complete = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
+    assert complete.aggregates == 1
+    with Store(db) as store:
+        assert [f["code"] for f in _cross(store)] == []  # city = 甲 + 0 + 0
+
+
 # ---------------------------------------------------------------- one agency under several names
 
 

@@ -48,6 +48,7 @@ from .store import LinkRow, ReportRow, Store, finding_row, report_from_json
 from .worker import Task, init_worker, audit_chunk, hard_time_limit, prime
 
 DEFAULT_CHUNK = 100
+INCOMPLETE = "AGG-INCOMPLETE"  # a parent whose components are not all in the store
 CHANGED = "XY-CHANGED"  # 发布后有变动: a stored report of the same agency and year with other tables
 
 
@@ -520,8 +521,9 @@ class Batch:
             if not components:
                 continue
             found = [index.get((component, year)) for component in components]
-            if not all(found):
-                continue  # an incomplete component set says nothing about the sum
+            if not all(found):  # no sum over a partial set: the parent is told which components are missing
+                self._incomplete(agency, year, parent_ids, components, found, summary, load)
+                continue
             member_ids = [max(ids) for ids in found]  # the latest stored report of each component
             key = ",".join(map(str, member_ids))
             for parent_id in parent_ids:
@@ -534,6 +536,26 @@ class Batch:
                 summary.aggregates += self.store.write_links(
                     [LinkRow("aggregate", parent_id, key, member_ids, rows)], summary.run_id, replace_kind=True)
                 summary.cross_findings += len(rows)
+
+    def _incomplete(self, agency: str, year: int, parent_ids: list[int], components: Sequence[str],
+                    found: list, summary: BatchSummary, load) -> None:
+        """AGG-INCOMPLETE on each parent report whose components are not all in the store."""
+        missing = [component for component, ids in zip(components, found) if not ids]
+        present = [max(ids) for ids in found if ids]
+        key = f"incomplete:{','.join(map(str, present))}:{','.join(missing)}"
+        for parent_id in parent_ids:
+            if self.store.has_link("aggregate", parent_id, key):
+                continue
+            parent = load(parent_id)
+            finding = problem_finding(
+                INCOMPLETE, f"{agency}{year}年度汇总报告未与组成单位核对：层级文件所列 {len(components)} 个组成单位中，"
+                f"{len(missing)} 个没有同年度报告（{'、'.join(missing)}）",
+                f"the {year} aggregate report of {agency} was not checked against its components: {len(missing)} of the "
+                f"{len(components)} components in the hierarchy file have no report of the year ({', '.join(missing)})",
+                self.config.lang, file=parent.file if parent else None)
+            rows = [finding_row(f.model_dump(mode="json")) for f in self.config.apply([finding], parent.file if parent else None)]
+            self.store.write_links([LinkRow("aggregate", parent_id, key, present, rows)], summary.run_id, replace_kind=True)
+            summary.cross_findings += len(rows)
 
     def close(self) -> None:
         if self.owns_store:
