@@ -124,4 +124,4 @@ def check_deadline(ctx: Context) -> list[Finding]:
         LATE, f"{where_zh}为{date.isoformat()}，晚于{report.year}年度报告的法定期限{deadline.year}年{month}月{day}日"
               f"（{kind_zh}，《政府信息公开条例》第四十九条）",
         f"{where_en} is {date.isoformat()}, after the statutory deadline {deadline.isoformat()} for the {report.year} "
-        f"report ({kind_en}; 条例 art. 49)", source=source)]
+        f"report ({kind_en}; Regulations on Open Government Information, art. 49)", source=source)]
