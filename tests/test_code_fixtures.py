@@ -20,7 +20,7 @@ from auditor.load import load_bytes
 from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess
 from auditor.check.document import CHECKS as DOCUMENT_CHECKS, Context, check_of
 from auditor.check.document.sameness import COPIED_TEXT, NEAR_IDENTICAL, changed_cells, check_copied_text, \
-    comparable_paragraphs
+    comparable_paragraphs, narrative_paragraphs
 from auditor.check.narrative.check import check_narrative
 from auditor.check.narrative.claims import extract_claims, load_vocabulary
 from auditor.ruleset import load_default_rules
@@ -208,8 +208,9 @@ def run_pair_document(code: str, case: dict):
         return evaluate_pair(previous, current, [], CONFIG), changed_cells(previous, current) is not None
     document = load_bytes(case["text"].encode("utf-8"), "this.txt")
     previous = load_bytes(case["previous_text"].encode("utf-8"), "last.txt")
-    findings = check_copied_text(previous, document, extract(document), CONFIG)
-    return findings, bool(list(comparable_paragraphs(previous))) and bool(list(comparable_paragraphs(document)))
+    texts = [narrative_paragraphs(d) for d in (previous, document)]  # what the store keeps of each
+    findings = check_copied_text(*texts, extract(document), "last.txt", CONFIG)
+    return findings, all(comparable_paragraphs(t) for t in texts)
 
 
 def finding_keys(findings, with_severity: bool = False):

@@ -34,6 +34,7 @@ from .. import __version__, limits
 from .agency import AgencyNames, pairing_plan, read_hierarchy
 from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
 from ..check.diff import cell_changes
+from ..check.document.sameness import COPIED_TEXT, check_copied_text
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from ..policy import RunConfig
 from ..model.findings import Severity
@@ -378,7 +379,7 @@ class Batch:
         agency, year = self._identity(item["agency"], item["year"])
         return ReportRow(path=item["path"], content_hash=item["hash"], status=item["status"], agency=agency,
                          agency_read=item["agency"], year=year, template=item["template"], model=item["model"],
-                         findings=item["findings"])
+                         findings=item["findings"], narrative=item.get("narrative"))
 
     def _versioned(self, row: ReportRow) -> ReportRow:
         """A report of an agency and year the store already holds with other content: the stored one is
@@ -499,7 +500,12 @@ class Batch:
         links: list[LinkRow] = []
         for current_id, previous_id in pending:
             current, previous = load(current_id), load(previous_id)
-            findings = self.config.apply(evaluate_pair(previous, current, self.cross_rules, self.config), current.file)
+            found = evaluate_pair(previous, current, self.cross_rules, self.config)
+            if self.config.enabled(COPIED_TEXT):
+                texts = self.store.load_narrative(previous_id), self.store.load_narrative(current_id)
+                if all(texts):
+                    found += check_copied_text(*texts, current, previous.file, self.config)
+            findings = self.config.apply(found, current.file)
             rows = [finding_row(f.model_dump(mode="json")) for f in findings]
             links.append(LinkRow("pair", current_id, str(previous_id), (previous_id,), rows))
             summary.cross_findings += len(rows)

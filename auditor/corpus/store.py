@@ -109,6 +109,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
             audited_at TEXT NOT NULL,
             superseded_at TEXT NOT NULL)""",
         "CREATE INDEX report_versions_agency_year ON report_versions(agency, year)",
+        # the narrative's paragraphs (zlib-compressed JSON list) for the copied-text pair check
+        "ALTER TABLE reports ADD COLUMN narrative BLOB",
     ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -149,6 +151,7 @@ class ReportRow:
     year: Optional[int] = None
     template: Optional[str] = None
     model: Optional[bytes] = None  # compress_model(Report JSON)
+    narrative: Optional[bytes] = None  # compress_model(JSON list of the narrative's paragraphs)
     findings: list[FindingRow] = field(default_factory=list)
 
 
@@ -265,9 +268,9 @@ class Store:
                     self._forget(old[0])
                 cursor = self.db.execute(
                     "INSERT INTO reports(path, content_hash, rule_version, status, agency, agency_read, year,"
-                    " template, model, run_id, audited_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    " template, model, run_id, audited_at, narrative) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (row.path, row.content_hash, rule_version, row.status, row.agency, row.agency_read, row.year,
-                     row.template, row.model, run_id, now))
+                     row.template, row.model, run_id, now, row.narrative))
                 report_id = cursor.lastrowid
                 self.db.executemany(
                     "INSERT INTO findings(report_id, code, severity, status, kind, message, cells, file, data)"
@@ -317,6 +320,13 @@ class Store:
         if found is None or found[0] is None:
             return None
         return report_from_json(zlib.decompress(found[0]))
+
+    def load_narrative(self, report_id: int) -> Optional[list[str]]:
+        """The narrative paragraphs of a stored report (None when not kept: no text, or an older store row)."""
+        found = self.db.execute("SELECT narrative FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if found is None or found[0] is None:
+            return None
+        return json.loads(zlib.decompress(found[0]))
 
     def report_ids(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT path, id FROM reports"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import datetime as dt
+import json
 import shutil
 import tempfile
 import threading
@@ -112,6 +113,7 @@ def audit_chunk(tasks: Sequence[Task], spec: Optional[dict] = None) -> list[dict
             "path": path, "hash": content_hash, "status": "audited",
             "agency": result.agency, "year": result.year, "template": result.template.overall,
             "model": model,
+            "narrative": compress_model(json.dumps(result.narrative, ensure_ascii=False)) if result.narrative else None,
             "findings": [finding_row(f.model_dump(mode="json")) for f in result.findings],
         })
     return out

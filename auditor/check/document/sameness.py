@@ -11,7 +11,6 @@ from rapidfuzz import fuzz
 from ...model.findings import Finding
 from ...model.report import Document, Report
 from ...policy import RunConfig
-from ...model.report import Source
 from ..narrative.claims import fold, paragraphs
 from .context import Context
 from .knowledge import knowledge
@@ -66,47 +65,53 @@ def check_near_identical(previous: Report, current: Report, config: RunConfig) -
 
 @dataclass
 class Copied:
-    paragraph: str
-    previous: str
-    score: float
-    source: Optional[Source]
+    paragraph: str  # this year's, folded
+    previous: str  # last year's, folded
+    score: float  # rapidfuzz ratio, 0–100
 
 
-def comparable_paragraphs(document: Document):
-    """(folded paragraph, source) of the long paragraphs that are no boilerplate."""
+def narrative_paragraphs(document: Document, report: Optional[Report] = None) -> list[str]:
+    """The narrative's paragraphs as printed (outside the tables): what the store keeps for the next year."""
+    return [paragraph.text for paragraph in paragraphs(document, report)]
+
+
+def comparable_paragraphs(texts: list[str]) -> list[str]:
+    """The long paragraphs that are no boilerplate, folded."""
     known = knowledge()
-    for paragraph in paragraphs(document):
-        text = fold(paragraph.text)
-        if len(text) >= known.copied_min_length and not known.boilerplate.search(text[:40]):
-            yield text, paragraph.marks[0][1] if paragraph.marks else None
+    folded = (fold(text) for text in texts)
+    return [text for text in folded if len(text) >= known.copied_min_length and not known.boilerplate.search(text[:40])]
 
 
-def copied_paragraphs(previous: Document, current: Document) -> list[Copied]:
+def copied_paragraphs(previous: list[str], current: list[str]) -> list[Copied]:
     """This year's long paragraphs (boilerplate left out) that last year's report holds almost verbatim."""
-    known = knowledge()
-    before = [text for text, _ in comparable_paragraphs(previous)]
+    threshold = knowledge().copied_similarity
+    before = comparable_paragraphs(previous)
     found = []
-    for text, source in comparable_paragraphs(current):
+    for text in comparable_paragraphs(current):
         best, score = None, 0.0
         for old in before:
-            if abs(len(old) - len(text)) > len(text) * (1 - known.copied_similarity / 100) + 1:
-                continue  # the ratio cannot reach the threshold
+            if 200 * min(len(old), len(text)) / (len(old) + len(text)) < threshold:
+                continue  # the lengths alone keep the ratio under the threshold
             value = fuzz.ratio(text, old)
             if value > score:
                 best, score = old, value
-        if best is not None and score >= known.copied_similarity:
-            found.append(Copied(text, best, score, source))
+        if best is not None and score >= threshold:
+            found.append(Copied(text, best, score))
     return found
 
 
-def check_copied_text(previous: Document, current: Document, report: Report, config: RunConfig) -> list[Finding]:
+def check_copied_text(previous: list[str], current: list[str], report: Report, previous_file: str,
+                      config: RunConfig) -> list[Finding]:
+    """XY-COPIED-TEXT: at least ``min_paragraphs`` of this year's paragraphs copied from last year's
+    (``previous``, ``current``: the narrative paragraphs, ``narrative_paragraphs``)."""
     copied = copied_paragraphs(previous, current)
     if len(copied) < knowledge().copied_min_paragraphs:
         return []
-    ctx = Context(report, current, config)
+    ctx = Context(report, Document(file=report.file, format="text"), config)
     named = "；".join(f"“{c.paragraph[:24]}…”（{c.score:.0f}%）" for c in copied[:3])
     named_en = "; ".join(f"“{c.paragraph[:24]}…” ({c.score:.0f}%)" for c in copied[:3])
     return [ctx.finding(
-        COPIED_TEXT, f"{len(copied)} 个段落与上年报告（{previous.file}）的段落几乎相同：{named}",
-        f"{len(copied)} paragraph(s) are nearly the same as paragraphs of last year's report ({previous.file}): "
-        f"{named_en}", source=copied[0].source, sentence=copied[0].paragraph)]
+        COPIED_TEXT, f"{len(copied)} 个段落与上年报告（{previous_file}）的段落几乎相同：{named}"
+                     f"（本报告：{report.file}）",
+        f"{len(copied)} paragraph(s) are nearly the same as paragraphs of last year's report ({previous_file}): "
+        f"{named_en} (this report: {report.file})", sentence=copied[0].paragraph)]
