@@ -147,7 +147,8 @@ def test_only_errors_and_warnings_by_default():
 def test_problem_findings_without_cells_are_items_too():
     result = audit_file(report_path("guilin-2020.txt"), RULES, CONFIG)  # tables published as images
     memo = build_memo(result, today=TODAY)
-    assert [i.codes for i in memo.items] == [["TABLE-ABSENT"], ["TABLE-ABSENT"], ["TABLE-ABSENT"]]  # tables 2-4
+    # tables 2-4, and part 六 (the page ends after 五)
+    assert [i.codes for i in memo.items] == [["TABLE-ABSENT"], ["TABLE-ABSENT"], ["TABLE-ABSENT"], ["DOC-PART-MISSING"]]
     assert all(i.where.startswith("全文") and i.proposal for i in memo.items)  # with the heading's line when found
 
 
