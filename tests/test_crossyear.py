@@ -322,8 +322,10 @@ def test_series_finds_every_pair_and_a_changed_carry_forward(tmp_path):
     with Store(db) as store:
         assert sorted(r.year for r in store.identified()) == years
         assert {r.agency for r in store.identified()} == {"平潭综合实验区管委会"}
-        # the generated reports hold tables 3 and 4 only: table 2 is not assessable, and nothing else is found
-        assert [(f["code"], f["severity"]) for f in store.findings_of()] == [("TABLE-ABSENT", "warning")] * 4
+        # the generated reports hold tables 3 and 4 only, under parts 一, 三 and 四: table 2 is not assessable,
+        # parts 二, 五 and 六 are missing, and nothing else is found
+        assert sorted((f["code"], f["severity"]) for f in store.findings_of()) == \
+            [("DOC-PART-MISSING", "warning")] * 12 + [("TABLE-ABSENT", "warning")] * 4
     _write_series(tmp_path / "series", years, change=2021)  # 2021's 结转下年度 changed
     summary = run_batch([tmp_path / "series"], db)
     assert summary.audited == 1 and summary.skipped == 3
