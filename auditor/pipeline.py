@@ -44,15 +44,15 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     located = locate(report, relations, config)
     findings, corrections = located.with_suspects(findings), located.corrections
     claims = ClaimSummary()
-    narrative: list[str] = []
+    paragraphs: list[str] = []  # the narrative's, kept by the batch store (XY-COPIED-TEXT next year)
     if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
         narrative, claims = check_narrative(report, document, config)
         findings += narrative
         findings += check_document(report, document, config)  # the report as a document (structure, dates…)
-        narrative = narrative_paragraphs(document, report)
+        paragraphs = narrative_paragraphs(document, report)
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
                        findings=config.apply(findings, report.file), stats=stats, tables=report.tables, corrections=corrections,
-                       claims=claims, narrative=narrative)
+                       claims=claims, narrative=paragraphs)
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:
