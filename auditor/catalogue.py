@@ -15,7 +15,7 @@ Kinds and what they mean for the run:
 | extraction  | a finding on that file                | 1 at error |
 | template    | a finding on that file                | by severity |
 | internal    | a finding on that file; batch goes on | 1    |
-| table, crossyear, aggregate, narrative | a finding of a check | by severity |
+| table, crossyear, aggregate, narrative, document | a finding of a check | by severity |
 | rule        | ``file:line`` message; run stops      | 2    |
 | config      | ``file`` message; run stops           | 2    |
 | usage       | message; run stops                    | 2    |
@@ -36,10 +36,10 @@ from .ruleset.loader import RULE_SUFFIXES, load_rule_files
 # Problems about one file: each has a fixture in tests/fixtures/errors/ (tests/test_error_catalogue.py).
 FINDING_KINDS = frozenset({"file", "limit", "extraction", "template", "internal"})
 # Findings of a check: rule files and the narrative vocabulary; their own tests cover them.
-CHECK_KINDS = frozenset({"table", "template", "crossyear", "aggregate", "narrative"})
+CHECK_KINDS = frozenset({"table", "template", "crossyear", "aggregate", "narrative", "document"})
 # Errors that stop the run (exit 2).
 STOPPING_KINDS = frozenset({"rule", "config", "usage"})
-KINDS = ("file", "limit", "extraction", "template", "internal", "table", "crossyear", "aggregate", "narrative",
+KINDS = ("file", "limit", "extraction", "template", "internal", "table", "crossyear", "aggregate", "narrative", "document",
          "rule", "config", "usage")  # the order of docs/ERRORS.md and `rules list`
 SEVERITIES = ("error", "warning", "review", "info")
 CATALOGUE_FILE = "catalogue.yaml"
@@ -218,7 +218,7 @@ def markdown() -> str:
              "from `rules/catalogue.yaml` and the shipped rule files; do not edit by hand. `auditor rules list` "
              "lists the same codes (`--kind` filters).", "",
              "Kinds: file, limit, extraction, template, internal — a finding on the file; table, crossyear, "
-             "aggregate, narrative — a finding of a check; rule, config, usage — the run stops (exit 2).", "",
+             "aggregate, narrative, document — a finding of a check; rule, config, usage — the run stops (exit 2).", "",
              "| code | kind | default severity | 中文 | English | 说明 | help | defined in |",
              "|---|---|---|---|---|---|---|---|"]
     for problem in sorted(everything().values(), key=lambda p: (KINDS.index(p.kind), p.code)):

@@ -14,6 +14,8 @@ from . import limits
 from .check.engine import run_rules
 from .policy import RunConfig
 from .check.narrative import check_narrative
+from .check.document import check_document
+from .check.document.sameness import narrative_paragraphs
 from .extract.tables import extract
 from .load import LoadError, load_bytes, load_path
 from .locate.search import locate
@@ -43,12 +45,15 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     located = locate(report, relations, config)
     findings, corrections = located.with_suspects(findings), located.corrections
     claims = ClaimSummary()
+    paragraphs: list[str] = []  # the narrative's, kept by the batch store (XY-COPIED-TEXT next year)
     if document is not None:  # the narrative against the tables (auditor/narrative): needs the text
         narrative, claims = check_narrative(report, document, config)
         findings += narrative
+        findings += check_document(report, document, config)  # the report as a document (structure, dates…)
+        paragraphs = narrative_paragraphs(document, report)
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
                        findings=config.apply(findings, report.file), stats=stats, tables=report.tables, corrections=corrections,
-                       claims=claims)
+                       claims=claims, narrative=paragraphs)
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:

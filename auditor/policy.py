@@ -6,6 +6,7 @@ format ask this module.
 """
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,18 @@ class RunConfig:
     cell_weights: Optional[Callable[[Report], dict]] = None
     limits: Limits = DEFAULT_LIMITS  # what one input file may cost (limits.py)
     selection: Selection = Selection()  # --select/--ignore/--extend-select and the file's keys
+    # Publication dates (``--published``, the batch manifest): a file's path or name -> date; "*" for
+    # every file. The document checks compare them with the statutory deadline (DOC-LATE).
+    published: dict[str, dt.date] = field(default_factory=dict)
+
+    def published_on(self, file: str) -> Optional[dt.date]:
+        """The publication date given for this file, if any."""
+        if not self.published:
+            return None
+        for key in (file, Path(file).name, "*"):
+            if key in self.published:
+                return self.published[key]
+        return None
 
     def severity(self, code: str, default: Severity) -> Severity:
         return self.severity_overrides.get(code, default)

@@ -68,7 +68,8 @@ def test_concise_on_a_text_report():
     found = concise_lines(result.stdout)
     assert [(m["path"], m["line"], m["column"], m["code"], m["severity"]) for m in found] == [
         (str(GUILIN), "52", "1", "TABLE-ABSENT", "warning"), (str(GUILIN), "55", "1", "TABLE-ABSENT", "warning"),
-        (str(GUILIN), "60", "1", "TABLE-ABSENT", "warning")]
+        (str(GUILIN), "60", "1", "TABLE-ABSENT", "warning"),
+        (str(GUILIN), None, None, "DOC-PART-MISSING", "warning")]  # part 六: the whole text, no line
     text = GUILIN.read_text(encoding="utf-8").splitlines()
     # the headings of the sections the tables belong under (the report is in traditional characters)
     assert text[51].startswith("二、主動公開") and text[54].startswith("三、收到和處理") and text[59].startswith("四、")
@@ -107,7 +108,8 @@ def test_concise_on_a_pdf_gives_the_page():
     assert result.exit_code == 1
     found = concise_lines(result.stdout)
     pages = [(m["line"], m["column"], m["code"]) for m in found]
-    assert pages == [("4", None, "T4-GROUP-TOTAL"), ("4", None, "T4-GROUP-TOTAL"), (None, None, "TPL-TABLE3-YEAR")]
+    assert pages == [("4", None, "T4-GROUP-TOTAL"), ("4", None, "T4-GROUP-TOTAL"), (None, None, "TPL-TABLE3-YEAR"),
+                     (None, None, "DOC-GOV-CONTENT"), (None, None, "DOC-GOV-CONTENT")]
     boxes = [f["source"]["box"] for r in json.loads(run("check", HONGZE, "--output-format", "json").stdout)["reports"]
              for f in r["findings"] if f["code"] == "T4-GROUP-TOTAL"]
     assert len(boxes) == 2 and all(len(box) == 4 for box in boxes)  # the box is in the JSON
@@ -133,7 +135,7 @@ def test_grouped_heads_each_file_once(html_reports):
     lines = result.stdout.splitlines()
     assert [line for line in lines if line.endswith(":") and not line.startswith(" ")] == [
         f"{GUILIN}:", f"{html_reports[0]}:"]
-    assert sum(line.startswith("  ") for line in lines) == 5
+    assert sum(line.startswith("  ") for line in lines) == 6
     assert lines[-1] == "fail level error: 1 finding(s) at or above it (exit status 1)"
 
 
@@ -147,7 +149,7 @@ def test_format_is_the_older_name_of_output_format_and_text_of_full(html_reports
 def test_the_configuration_file_chooses_the_format(tmp_path):
     (tmp_path / ".auditor.toml").write_text('format = "concise"\n', encoding="utf-8")
     result = run("check", GUILIN)
-    assert [m["code"] for m in concise_lines(result.stdout)] == ["TABLE-ABSENT"] * 3
+    assert [m["code"] for m in concise_lines(result.stdout)] == ["TABLE-ABSENT"] * 3 + ["DOC-PART-MISSING"]
     assert run("check", GUILIN, "--output-format", "full").stdout.startswith(f"== {GUILIN}")  # the option wins
     (tmp_path / ".auditor.toml").write_text('format = "fancy"\n', encoding="utf-8")
     bad = run("check", GUILIN)
@@ -178,14 +180,14 @@ def codes(*args) -> list[str]:
 
 def test_select_ignore_and_extend_select_on_the_command_line(html_reports):
     both = [html_reports[0], GUILIN]
-    assert sorted(set(codes(*both))) == ["T3-OUTCOME-TOTAL", "T3-ROW-TOTAL", "TABLE-ABSENT"]
+    assert sorted(set(codes(*both))) == ["DOC-PART-MISSING", "T3-OUTCOME-TOTAL", "T3-ROW-TOTAL", "TABLE-ABSENT"]
     assert set(codes(*both, "--select", "T3")) == {"T3-OUTCOME-TOTAL", "T3-ROW-TOTAL"}
     assert set(codes(*both, "--select", "t3-row")) == {"T3-ROW-TOTAL"}  # a prefix, any case
-    assert set(codes(*both, "--select", "ALL", "--ignore", "T3")) == {"TABLE-ABSENT"}
-    assert set(codes(*both, "--ignore", "T3,TABLE")) == set()
+    assert set(codes(*both, "--select", "ALL", "--ignore", "T3")) == {"TABLE-ABSENT", "DOC-PART-MISSING"}
+    assert set(codes(*both, "--ignore", "T3,TABLE,DOC")) == set()
     # the more specific selector wins, whichever list it is in
     assert set(codes(*both, "--ignore", "T3", "--extend-select", "T3-OUTCOME")) == {"T3-OUTCOME-TOTAL",
-                                                                                     "TABLE-ABSENT"}
+                                                                                     "TABLE-ABSENT", "DOC-PART-MISSING"}
     assert set(codes(*both, "--select", "T3-ROW-TOTAL", "--extend-select", "TABLE-ABSENT")) == {
         "T3-ROW-TOTAL", "TABLE-ABSENT"}
     # the exit status follows what is reported
@@ -238,7 +240,8 @@ def test_statistics_counts_per_code(html_reports):
     assert result.exit_code == 1
     rows = [line.split(None, 3) for line in result.stdout.splitlines()[2:-1]]
     assert [(count, code, severity) for count, code, severity, _ in rows] == [
-        ("3", "TABLE-ABSENT", "warning"), ("1", "T3-OUTCOME-TOTAL", "error"), ("1", "T3-ROW-TOTAL", "warning")]
+        ("3", "TABLE-ABSENT", "warning"), ("1", "DOC-PART-MISSING", "warning"), ("1", "T3-OUTCOME-TOTAL", "error"),
+        ("1", "T3-ROW-TOTAL", "warning")]
     assert all(title for *_, title in rows)  # the code's title in the run's language
 
 
@@ -255,7 +258,7 @@ def test_verbose_gives_the_setup_and_the_seconds_of_each_stage(html_reports):
     result = run("check", html_reports[0], GUILIN, "-v", "--output-format", "concise", "--lang", "en")
     lines = result.stderr.splitlines()
     assert lines[0].startswith("configuration file: none; ") and "output format concise" in lines[0]
-    for path, count in ((html_reports[0], 2), (GUILIN, 3)):
+    for path, count in ((html_reports[0], 2), (GUILIN, 4)):
         line = next(line for line in lines if line.startswith(f"{path}: "))
         assert re.fullmatch(rf"{re.escape(str(path))}: load \d+\.\d\d s · extract \d+\.\d\d s · check \d+\.\d\d s; "
                             rf"{count} finding\(s\)", line), line

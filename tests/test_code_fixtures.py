@@ -2,6 +2,7 @@
 built from the case's data, the findings of that one code expected out as [status, first cell]."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
@@ -16,8 +17,14 @@ from auditor.check.engine import run_rules
 from auditor.policy import RunConfig
 from auditor.extract.tables import extract
 from auditor.load import load_bytes
+from auditor.model.findings import Finding
 from auditor.model.report import Cell, CellState, Report, Table, TemplateGuess
+from auditor.check.document import CHECKS as DOCUMENT_CHECKS, Context, check_of
+from auditor.check.document.sameness import COPIED_TEXT, NEAR_IDENTICAL, changed_cells, check_copied_text, \
+    comparable_paragraphs, narrative_paragraphs
 from auditor.check.narrative.check import check_narrative
+from auditor.corpus.batch import CHANGED, INCOMPLETE, BatchOptions, run_batch
+from auditor.corpus.store import Store
 from auditor.check.narrative.claims import extract_claims, load_vocabulary
 from auditor.ruleset import load_default_rules
 from auditor.synth import render_rows
@@ -38,8 +45,11 @@ def narrative_codes() -> set[str]:
 
 
 NARRATIVE = narrative_codes()
-SHIPPED = set(TABLE_RULES) | set(CROSS_RULES) | NARRATIVE
-STATUSES = {"failed", "not_filled", "not_assessable"}
+DOCUMENT = {code for check in DOCUMENT_CHECKS.values() for code in check.codes}
+PAIR_DOCUMENT = {NEAR_IDENTICAL, COPIED_TEXT}  # built-in pair checks (auditor/check/document/sameness.py)
+BATCH_CODES = {CHANGED, INCOMPLETE}  # what a batch finds between runs and in the hierarchy
+SHIPPED = set(TABLE_RULES) | set(CROSS_RULES) | NARRATIVE | DOCUMENT | PAIR_DOCUMENT | BATCH_CODES
+STATUSES = {"failed", "not_filled", "not_assessable", "problem"}  # problem: a batch finding with no relation
 SEVERITIES = {"error", "warning", "review", "info"}
 
 
@@ -182,6 +192,69 @@ def run_narrative(code: str, case: dict):
     return [f for f in findings if f.code == code], evaluated
 
 
+def run_document(code: str, case: dict):
+    """A document code: the case's text (a whole report, or with `template` the prose around rendered
+    tables) through load → extract → audit_report; `published` is the date --published would give."""
+    text = narrative_text(case) if "template" in case else case["text"]
+    document = load_bytes(text.encode("utf-8"), "report.txt")
+    report = extract(document)
+    config = RunConfig(published={"*": dt.date.fromisoformat(str(case["published"]))}) if "published" in case else CONFIG
+    findings = audit_report(report, list(TABLE_RULES.values()), config, document).findings
+    evaluated = check_of(code).applies(Context(report, document, config, config.published_on(report.file)))
+    return [f for f in findings if f.code == code], evaluated
+
+
+def run_pair_document(code: str, case: dict):
+    """XY-NEAR-IDENTICAL through evaluate_pair (every pair runs it); XY-COPIED-TEXT on two texts."""
+    if code == NEAR_IDENTICAL:
+        current = build_report(case, file="this.txt")
+        previous = build_report(inherit(case["previous"], case), file="last.txt", year=current.year - 1)
+        return evaluate_pair(previous, current, [], CONFIG), changed_cells(previous, current) is not None
+    document = load_bytes(case["text"].encode("utf-8"), "this.txt")
+    previous = load_bytes(case["previous_text"].encode("utf-8"), "last.txt")
+    texts = [narrative_paragraphs(d) for d in (previous, document)]  # what the store keeps of each
+    findings = check_copied_text(*texts, extract(document), "last.txt", CONFIG)
+    return findings, all(comparable_paragraphs(t) for t in texts)
+
+
+FILLER = "本年度政府信息公开工作有序开展。"
+SAMPLE_AGENCY = "示例县人民政府"  # the agency narrative_text's title names
+
+
+def _rendered(spec: dict, case: dict, agency: str = SAMPLE_AGENCY) -> str:
+    return narrative_text({**inherit(spec, case), "text": spec.get("text", FILLER)}).replace(SAMPLE_AGENCY, agency)
+
+
+def run_batch_case(code: str, case: dict, tmp_path: Path):
+    """XY-CHANGED: `previous` is the version stored first at the same path, the case the one that
+    replaces it. AGG-INCOMPLETE: the case is the parent (某市人民政府), `components` the hierarchy's
+    members (`agency`, and `missing: true` for one with no report)."""
+    folder, db = tmp_path / "in", tmp_path / "store.db"
+    folder.mkdir()
+    options = BatchOptions(jobs=1)
+    if code == CHANGED:
+        path = folder / "report.txt"
+        path.write_text(_rendered(case["previous"], case), encoding="utf-8")
+        run_batch([folder], db, options)
+        path.write_text(_rendered(case, case), encoding="utf-8")
+        evaluated = run_batch([folder], db, options).audited == 1  # the new content met the stored one
+    else:
+        (folder / "parent.txt").write_text(_rendered(case, case, "某市人民政府"), encoding="utf-8")
+        names = [component["agency"] for component in case["components"]]
+        for number, component in enumerate(case["components"]):
+            if not component.get("missing"):
+                (folder / f"c{number}.txt").write_text(_rendered(component, case, component["agency"]), encoding="utf-8")
+        hierarchy = tmp_path / "hierarchy.yaml"
+        hierarchy.write_text(yaml.safe_dump({"某市人民政府": names}, allow_unicode=True), encoding="utf-8")
+        run_batch([folder], db, BatchOptions(jobs=1, hierarchy=hierarchy))
+        with Store(db) as store:
+            evaluated = store.db.execute("SELECT COUNT(*) FROM links WHERE kind = 'aggregate'").fetchone()[0] == 1
+    with Store(db) as store:
+        found = [f for f in store.findings_of() if f["code"] == code]
+    findings = [Finding.model_validate({**f["data"], "message": f["message"], "cells": f["cells"]}) for f in found]
+    return findings, evaluated
+
+
 def finding_keys(findings, with_severity: bool = False):
     keys = []
     for f in findings:
@@ -191,11 +264,17 @@ def finding_keys(findings, with_severity: bool = False):
 
 
 @pytest.mark.parametrize("code,case", list(load_cases()))
-def test_code_case(code, case, monkeypatch):
-    if code in TABLE_RULES:
+def test_code_case(code, case, monkeypatch, tmp_path):
+    if code in BATCH_CODES:
+        findings, evaluated = run_batch_case(code, case, tmp_path)
+    elif code in TABLE_RULES:
         findings, evaluated = run_table(code, case)
     elif code in CROSS_RULES:
         findings, evaluated = run_cross(code, case, monkeypatch)
+    elif code in DOCUMENT:
+        findings, evaluated = run_document(code, case)
+    elif code in PAIR_DOCUMENT:
+        findings, evaluated = run_pair_document(code, case)
     else:
         findings, evaluated = run_narrative(code, case)
     findings = [f for f in findings if f.code == code]
@@ -231,7 +310,8 @@ def test_every_fixture_file_names_a_shipped_code_and_is_well_formed():
         names = [c["name"] for c in data["cases"]]
         assert len(names) == len(set(names)), f"{path.name}: case names repeat"
         for case in data["cases"]:
-            assert set(case) <= {"name", "template", "year", "cells", "previous", "components", "text", "expect"}, \
+            assert set(case) <= {"name", "template", "year", "cells", "previous", "components", "text", "expect",
+                                 "published", "previous_text"}, \
                 (path.name, case["name"])
             for entry in case["expect"]:
                 assert entry[0] in STATUSES and (len(entry) == 2 or entry[2] in SEVERITIES), (path.name, entry)

@@ -322,8 +322,10 @@ def test_series_finds_every_pair_and_a_changed_carry_forward(tmp_path):
     with Store(db) as store:
         assert sorted(r.year for r in store.identified()) == years
         assert {r.agency for r in store.identified()} == {"平潭综合实验区管委会"}
-        # the generated reports hold tables 3 and 4 only: table 2 is not assessable, and nothing else is found
-        assert [(f["code"], f["severity"]) for f in store.findings_of()] == [("TABLE-ABSENT", "warning")] * 4
+        # the generated reports hold tables 3 and 4 only, under parts 一, 三 and 四: table 2 is not assessable,
+        # parts 二, 五 and 六 are missing, and nothing else is found
+        assert sorted((f["code"], f["severity"]) for f in store.findings_of()) == \
+            [("DOC-PART-MISSING", "warning")] * 12 + [("TABLE-ABSENT", "warning")] * 4
     _write_series(tmp_path / "series", years, change=2021)  # 2021's 结转下年度 changed
     summary = run_batch([tmp_path / "series"], db)
     assert summary.audited == 1 and summary.skipped == 3
@@ -401,6 +403,36 @@ def test_hierarchy_runs_the_aggregate_rule(tmp_path):
     assert len({c["file"] for c in findings[0]["cells"]}) == 3
     again = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
     assert again.aggregates == 0 and again.skipped == 3  # nothing changed: nothing re-run
+
+
+def test_a_parent_with_components_missing_is_told_which(tmp_path):
+    rng = random.Random(12)
+    t3, t4 = random_table3(rng), random_table4(rng)
+    folder = tmp_path / "agg"
+    folder.mkdir()
+    (folder / "甲县.txt").write_text(render_text(t3, t4, year=2023, agency="甲县人民政府"), encoding="utf-8")
+    (folder / "city.txt").write_text(render_text(t3, t4, year=2023, agency="某市人民政府"), encoding="utf-8")
+    hierarchy = tmp_path / "hierarchy.yaml"
+    hierarchy.write_text("某市人民政府: [甲县人民政府, 乙县人民政府, 丙县人民政府]\n", encoding="utf-8")
+    db = tmp_path / "audit.sqlite"
+    summary = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
+    assert summary.aggregates == 0  # no partial sum
+    with Store(db) as store:
+        findings = _cross(store)
+    assert [(f["code"], f["severity"], f["path"]) for f in findings] == [
+        ("AGG-INCOMPLETE", "review", str(folder / "city.txt"))]
+    assert "3 个组成单位中，2 个没有同年度报告" in findings[0]["message"]
+    assert "乙县" in findings[0]["message"] and "丙县" in findings[0]["message"] and "甲县" not in findings[0]["message"]
+    again = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
+    assert again.cross_findings == 0  # said once
+    zero3, zero4 = ({row: {column: 0 for column in cells} for row, cells in t.items()} for t in (t3, t4))
+    for name in ("乙县", "丙县"):  # the rest arrive, all zero: the sum is checked and the note is gone
+        (folder / f"{name}.txt").write_text(render_text(zero3, zero4, year=2023, agency=f"{name}人民政府"),
+                                            encoding="utf-8")
+    complete = run_batch([folder], db, BatchOptions(hierarchy=hierarchy))
+    assert complete.aggregates == 1
+    with Store(db) as store:
+        assert [f["code"] for f in _cross(store)] == []  # city = 甲 + 0 + 0
 
 
 # ---------------------------------------------------------------- one agency under several names

@@ -175,8 +175,10 @@ def test_hongze_2023_proposes_11_and_5_in_the_right_cells():
     ]  # table order: 行政复议 before 复议后起诉
     assert "建议更正为11" in correct[0].text and "建议更正为5" in correct[1].text
     assert "另一种可能的更正是将表四“复议后起诉”行“结果维持”列由5更正为0" in correct[1].text
-    assert [i.section for i in memo.items] == ["correct", "correct", "verify"]  # the 2019 template: to verify
-    assert memo.counts == {"correct": 2, "verify": 1, "hint": 0}
+    # to verify: the 2019 template, and the two parts a government's report must cover (DOC-GOV-CONTENT)
+    assert [(i.section, i.codes) for i in memo.items][2:] == [
+        ("verify", ["TPL-TABLE3-YEAR"]), ("verify", ["DOC-GOV-CONTENT"]), ("verify", ["DOC-GOV-CONTENT"])]
+    assert memo.counts == {"correct": 2, "verify": 3, "hint": 0}
 
 
 def test_items_go_by_section_then_severity_then_table_order():

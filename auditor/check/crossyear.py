@@ -9,7 +9,8 @@ and ``engine.evaluate_instances`` evaluates it with the engine's blank, missing 
 Each cell of a cross-report finding then names its ``file`` (and its table without the qualifier);
 the message names both files.
 
-Two built-in kinds need no expression:
+Two built-in kinds need no expression (and ``XY-NEAR-IDENTICAL``, all numbers but one equal last
+year's, is a built-in check of ``document/sameness.py`` that every pair runs):
 
 * ``identical_to_previous`` (C4): every number of the tables both reports have is the same as last
   year's. Reports with few distinct non-zero numbers (an agency with no or one request both years)
@@ -24,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
+from .document.sameness import NEAR_IDENTICAL, check_near_identical
 from .engine import Evaluator, evaluate_instances
 from ..policy import RunConfig
 from ..present.labels import cell_label
@@ -149,6 +151,8 @@ def evaluate_pair(previous: Report, current: Report, rules: Sequence[Rule], conf
         zh = f"（本报告：{current.file}；上年报告：{previous.file}{note_zh}）"
         en = f" (this report: {current.file}; last year's: {previous.file}{note_en})"
         findings += [_placed(finding, "crossyear", files, zh, en, config.lang) for finding in found]
+    if config.enabled(NEAR_IDENTICAL):  # built in (auditor/check/document/sameness.py), not a rule file
+        findings += check_near_identical(previous, current, config)
     return findings
 
 

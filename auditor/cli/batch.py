@@ -57,6 +57,8 @@ from ..write.rows_format import spreadsheet_safe
               help="YAML: canonical agency: [aliases] — renamed or merged agencies.")
 @click.option("--hierarchy", type=click.Path(exists=True, dir_okay=False),
               help="YAML: parent agency: [component agencies] — runs the aggregate rules.")
+@click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False),
+              help="TSV with columns file and published (YYYY-MM-DD): publication dates for DOC-LATE.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True),
               help="Extra rule files or directories (repeatable).")
 @click.option("--crossyear-rules", "cross_dirs", multiple=True, type=click.Path(exists=True),
@@ -76,17 +78,23 @@ from ..write.rows_format import spreadsheet_safe
                    "new: only the files audited now count.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: only when stderr is a terminal).")
-def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, hierarchy, rule_dirs, cross_dirs,
-          lang, select, extend_select, ignore, disable, severity_overrides, config_path, time_limit, fail_on, progress):
+def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, hierarchy, manifest_path, rule_dirs,
+          cross_dirs, lang, select, extend_select, ignore, disable, severity_overrides, config_path, time_limit, fail_on,
+          progress):
     """Audit a corpus (files, folders, globs) into a results store; a rerun audits only what changed."""
     from ..corpus.agency import AgencyMapError
     from ..corpus.batch import BatchOptions, failing_split, is_terminal, run_batch
+    from ..corpus.manifest import ManifestError, read_manifest
     from ..corpus.store import StoreError
 
     file_config, lang, overrides, disabled = run_settings(config_path, lang, severity_overrides, disable,
                                                           (*rule_dirs, *cross_dirs))
     selection = run_selection(file_config, lang, select, extend_select, ignore, (*rule_dirs, *cross_dirs))
     extra = rule_files([*map(str, file_config.rules), *rule_dirs])
+    try:
+        published = read_manifest(manifest_path) if manifest_path else {}
+    except ManifestError as error:
+        usage_error(USAGE_BAD_OPTION, f"批量清单无法使用：{error}", f"the batch manifest cannot be used: {error}", lang)
     options = BatchOptions(
         limits=run_limits(file_config, time_limit),
         rule_paths=default_rule_paths() + extra,
@@ -96,7 +104,7 @@ def batch(paths, db, jobs, chunk_size, dask_address, agency, year, agency_map, h
         agency=agency, year=year, agency_map=agency_map, hierarchy=hierarchy,
         jobs=jobs or os.cpu_count() or 1, chunk_size=chunk_size, dask=dask_address,
         progress=is_terminal(sys.stderr) if progress is None else progress, selection=selection,
-        command=" ".join(["auditor", "batch", *sys.argv[2:]])[:2000])
+        command=" ".join(["auditor", "batch", *sys.argv[2:]])[:2000], published=published)
     inputs = inputs_or_exit(paths, lang)  # a missing path stops the run before the store is touched
     try:
         summary = run_batch(inputs, db, options)

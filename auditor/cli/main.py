@@ -331,8 +331,10 @@ def _verbose_setup(file_config, rules, config, fmt: str) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit status says it all.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print, on stderr, the setup and the seconds of each stage.")
 @click.option("--stdin-filename", metavar="NAME", help="With PATH -: the name of the report read from stdin.")
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Publication date of the reports, compared with the statutory deadline (DOC-LATE).")
 def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severity_overrides, config_path, time_limit,
-          fmt, output, fail_on, baseline_path, statistics, quiet, verbose, stdin_filename):
+          fmt, output, fail_on, baseline_path, statistics, quiet, verbose, stdin_filename, published):
     """Audit reports (files, folders, globs, or - for stdin)."""
     stdin = STDIN in paths
     if stdin and len(paths) > 1 or stdin_filename and not stdin:
@@ -340,6 +342,8 @@ def check(paths, rule_dirs, lang, select, extend_select, ignore, disable, severi
                      "stdin (-) is audited alone; --stdin-filename goes with - only", lang or current_lang())
     file_config, rules, config, inputs = _prepare(paths, rule_dirs, lang, select, extend_select, ignore, disable,
                                                   severity_overrides, config_path, time_limit, stdin)
+    if published is not None:
+        config.published = {"*": published.date()}
     fmt = _output_format(fmt, file_config, config.lang)
     formatter = get_formatter(fmt)
     check_output(output, config.lang)
@@ -509,6 +513,56 @@ def extract(path, fmt, output, lang, verbose):
                    err=True)
         sys.exit(EXIT_FINDINGS)
     emit(extract_json(report) if fmt == "json" else extract_text(report, lang, raw=verbose), output, lang)
+
+
+def _read_for_diff(path: str, lang: str):
+    """(Report, Document) of one file for ``diff``; a file that cannot be read stops with exit 2."""
+    from ..extract.tables import extract as extract_report
+    from ..limits import DEFAULT, guarded
+    from ..load import LoadError, load_path
+
+    inputs_or_exit([path], lang)
+    try:
+        with guarded(path, DEFAULT):
+            document = load_path(path)
+            return extract_report(document), document
+    except LoadError as error:
+        code = error.code.upper()
+        click.echo(f"错误[{code}]：{error.message_zh}" if lang == "zh" else f"error[{code}]: {error.message_en}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=lambda: given_lang() or "zh", envvar="AUDITOR_LANG")
+@click.option("--store", "store_path", type=click.Path(exists=True, dir_okay=False),
+              help="OLD and NEW name reports in this batch store (a path, or version:ID of an earlier version).")
+def diff(old, new, fmt, output, lang, store_path):
+    """Compare two versions of a report: changed cells, sentences and parts; exit 1 when numbers changed."""
+    from ..check.diff import diff_reports
+    from ..write.diff_format import diff_json, diff_text
+
+    check_output(output, lang)
+    if store_path:
+        from ..corpus.store import Store, StoreError
+
+        try:
+            with Store(store_path) as store:
+                reports = [store.snapshot(reference) for reference in (old, new)]
+        except StoreError as error:
+            usage_error(USAGE_STORE, f"无法使用存储 {store_path}：{error}", f"cannot use the store {store_path}: {error}", lang)
+        for reference, report in zip((old, new), reports):
+            if report is None:
+                usage_error(USAGE_NOT_FOUND, f"存储中没有 {reference}", f"the store holds no {reference}", lang)
+        result = diff_reports(*reports)
+    else:
+        (old_report, old_document), (new_report, new_document) = _read_for_diff(old, lang), _read_for_diff(new, lang)
+        result = diff_reports(old_report, new_report, old_document, new_document)
+    emit(diff_json(result) if fmt == "json" else diff_text(result, lang), output, lang)
+    sys.exit(EXIT_FINDINGS if result.numbers_changed else EXIT_OK)
 
 
 @main.group()

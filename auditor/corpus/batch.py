@@ -18,10 +18,12 @@ severity overrides, disabled codes, identity overrides, the agency map).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import sys
 import time
+import zlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -32,6 +34,8 @@ from .. import __version__, limits
 from . import DEFAULT_CHUNK
 from .agency import AgencyNames, pairing_plan, read_hierarchy
 from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped_lines
+from ..check.diff import cell_changes
+from ..check.document.sameness import COPIED_TEXT, check_copied_text
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
 from ..policy import UNREAD_KINDS, RunConfig, Selection
 from ..model.findings import Severity
@@ -42,10 +46,12 @@ from ..model.report import Report
 from ..problems import INTERNAL_ERROR, problem_finding
 from ..resources import rules_root
 from ..ruleset import add_templates, default_rule_paths, load_rule_files
-from .store import LinkRow, ReportRow, Store, finding_row
+from .store import LinkRow, ReportRow, Store, finding_row, report_from_json
 from .worker import Task, init_worker, audit_chunk, hard_time_limit, prime
 
 PROGRESS_DISPATCH = 4  # files per worker call while a progress bar is shown
+INCOMPLETE = "AGG-INCOMPLETE"  # a parent whose components are not all in the store
+CHANGED = "XY-CHANGED"  # 发布后有变动: a stored report of the same agency and year with other tables
 
 
 # -------------------------------------------------------------------- options and results
@@ -73,10 +79,12 @@ class BatchOptions:
     limits: Limits = DEFAULT_LIMITS  # what one file may cost (limits.py); time is also enforced per worker
     command: str = ""  # recorded in the runs table
     selection: Selection = Selection()  # --select/--ignore/--extend-select (policy.Selection)
+    published: dict[str, dt.date] = field(default_factory=dict)  # file -> publication date (the manifest)
 
     def run_config(self) -> RunConfig:
         return RunConfig(lang=self.lang, severity_overrides=dict(self.severity_overrides), disabled=self.disabled,
-                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits, selection=self.selection)
+                         per_file_ignores=dict(self.per_file_ignores), limits=self.limits, selection=self.selection,
+                         published=dict(self.published))
 
 
 @dataclass
@@ -195,8 +203,8 @@ def _settings_text(options: BatchOptions, names: AgencyNames) -> str:
             f"agency={options.agency or ''}\nyear={options.year or ''}\nmap={names.fingerprint()}\n"
             f"limits={sorted(asdict(options.limits).items())}\n"
             f"ignores={sorted((k, sorted(v)) for k, v in options.per_file_ignores.items())}\n"
-            f"selection={options.selection.to_data()}\n")
-
+            f"selection={options.selection.to_data()}\n"
+            + (f"published={sorted((k, v.isoformat()) for k, v in options.published.items())}\n" if options.published else ""))
 
 
 def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions) -> dict:
@@ -212,6 +220,7 @@ def worker_spec(rule_files: Sequence[Path], version: str, options: BatchOptions)
         "per_file_ignores": {glob: list(codes) for glob, codes in options.per_file_ignores.items()},
         "limits": asdict(options.limits),
         "selection": options.selection.to_data(),
+        "published": {file: date.isoformat() for file, date in options.published.items()},
     }
 
 
@@ -410,7 +419,36 @@ class Batch:
         agency, year = self._identity(item["agency"], item["year"])
         return ReportRow(path=item["path"], content_hash=item["hash"], status=item["status"], agency=agency,
                          agency_read=item["agency"], year=year, template=item["template"], model=item["model"],
-                         findings=item["findings"])
+                         findings=item["findings"], narrative=item.get("narrative"))
+
+    def _versioned(self, row: ReportRow) -> ReportRow:
+        """A report of an agency and year the store already holds with other content: the stored one is
+        kept as an earlier version (``report_versions``), and when the tables changed the new one is
+        flagged XY-CHANGED ("发布后有变动"). Another path in another format (the PDF beside the HTML
+        page) is another rendering, not another version, and is left alone."""
+        if row.status != "audited" or not row.agency or row.year is None or row.model is None:
+            return row
+        new: Optional[Report] = None
+        for report_id, path, content_hash in self.store.same_report(row.agency, row.year):
+            if content_hash == row.content_hash or (path != row.path and Path(path).suffix.lower() != Path(row.path).suffix.lower()):
+                continue
+            old = self.store.load_report(report_id)
+            new = new or report_from_json(zlib.decompress(row.model))
+            changes = cell_changes(old, new) if old is not None else []
+            if path != row.path and not changes:
+                continue  # another copy of the same tables (a re-crawled page)
+            version = self.store.archive(report_id)
+            if not changes:
+                continue
+            finding = problem_finding(
+                CHANGED,
+                f"{row.agency}{row.year}年度报告与已存版本（{path}）相比有 {len(changes)} 个单元格不同，已另存为新版本；"
+                f"差异：auditor diff --store {self.store.path} version:{version} {row.path}",
+                f"the {row.year} report of {row.agency} differs from the stored version ({path}) in {len(changes)} "
+                f"cell(s); stored as a new version; differences: auditor diff --store {self.store.path} version:{version} "
+                f"{row.path}", self.config.lang, file=row.path)
+            row.findings += [finding_row(f.model_dump(mode="json")) for f in self.config.apply([finding], row.path)]
+        return row
 
     # ------------------------------------------------------------ the chunked pass
 
@@ -465,7 +503,7 @@ class Batch:
                         summary.errors += len(rows)
                         summary.crashed += len(rows)
                     else:
-                        rows = [self._row(item) for item in results]
+                        rows = [self._versioned(self._row(item)) for item in results]
                         summary.audited += len(rows)
                         summary.findings += sum(len(row.findings) for row in rows)
                         summary.not_assessable += sum(1 for row in rows if any(
@@ -522,7 +560,12 @@ class Batch:
         links: list[LinkRow] = []
         for current_id, previous_id in pending:
             current, previous = load(current_id), load(previous_id)
-            findings = self.config.apply(evaluate_pair(previous, current, self.cross_rules, self.config), current.file)
+            found = evaluate_pair(previous, current, self.cross_rules, self.config)
+            if self.config.enabled(COPIED_TEXT):
+                texts = self.store.load_narrative(previous_id), self.store.load_narrative(current_id)
+                if all(texts):
+                    found += check_copied_text(*texts, current, previous.file, self.config)
+            findings = self.config.apply(found, current.file)
             rows = [finding_row(f.model_dump(mode="json")) for f in findings]
             links.append(LinkRow("pair", current_id, str(previous_id), (previous_id,), rows))
             summary.cross_findings += len(rows)
@@ -544,8 +587,9 @@ class Batch:
             if not components:
                 continue
             found = [index.get((component, year)) for component in components]
-            if not all(found):
-                continue  # an incomplete component set says nothing about the sum
+            if not all(found):  # no sum over a partial set: the parent is told which components are missing
+                self._incomplete(agency, year, parent_ids, components, found, summary, load)
+                continue
             member_ids = [max(ids) for ids in found]  # the latest stored report of each component
             key = ",".join(map(str, member_ids))
             for parent_id in parent_ids:
@@ -558,6 +602,26 @@ class Batch:
                 summary.aggregates += self.store.write_links(
                     [LinkRow("aggregate", parent_id, key, member_ids, rows)], summary.run_id, replace_kind=True)
                 summary.cross_findings += len(rows)
+
+    def _incomplete(self, agency: str, year: int, parent_ids: list[int], components: Sequence[str],
+                    found: list, summary: BatchSummary, load) -> None:
+        """AGG-INCOMPLETE on each parent report whose components are not all in the store."""
+        missing = [component for component, ids in zip(components, found) if not ids]
+        present = [max(ids) for ids in found if ids]
+        key = f"incomplete:{','.join(map(str, present))}:{','.join(missing)}"
+        for parent_id in parent_ids:
+            if self.store.has_link("aggregate", parent_id, key):
+                continue
+            parent = load(parent_id)
+            finding = problem_finding(
+                INCOMPLETE, f"{agency}{year}年度汇总报告未与组成单位核对：层级文件所列 {len(components)} 个组成单位中，"
+                f"{len(missing)} 个没有同年度报告（{'、'.join(missing)}）",
+                f"the {year} aggregate report of {agency} was not checked against its components: {len(missing)} of the "
+                f"{len(components)} components in the hierarchy file have no report of the year ({', '.join(missing)})",
+                self.config.lang, file=parent.file if parent else None)
+            rows = [finding_row(f.model_dump(mode="json")) for f in self.config.apply([finding], parent.file if parent else None)]
+            self.store.write_links([LinkRow("aggregate", parent_id, key, present, rows)], summary.run_id, replace_kind=True)
+            summary.cross_findings += len(rows)
 
     def close(self) -> None:
         if self.owns_store:

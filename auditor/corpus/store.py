@@ -14,6 +14,9 @@ Tables (version 1):
 * ``findings``: one row per finding: code, severity, status, kind, message, cells (JSON, each
   with its ``file`` on cross-report findings), file, and the rest of the finding as JSON (``data``).
   ``link_id`` is NULL for the report's own findings.
+* ``report_versions`` (version 2): an earlier version of a report kept when the same agency's report
+  of the same year comes again with other content (``Store.archive``); ``auditor diff --store`` reads
+  it as ``version:ID``.
 * ``links`` + ``link_members``: one cross-report evaluation (``pair``: a report and last year's;
   ``aggregate``: a parent and its components) whose findings are filed under ``report_id``
   (the later report, the parent).
@@ -37,7 +40,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 from . import SEVERITIES
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: list[tuple[str, ...]] = [
     (  # 0 -> 1
@@ -96,6 +99,20 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX findings_link ON findings(link_id)",
         "CREATE INDEX findings_code ON findings(code)",
     ),
+    (  # 1 -> 2: earlier versions of a report (issue 18, "发布后有变动"); additive
+        """CREATE TABLE report_versions (
+            id INTEGER PRIMARY KEY,
+            agency TEXT,
+            year INTEGER,
+            path TEXT NOT NULL,
+            content_hash TEXT,
+            model BLOB,
+            audited_at TEXT NOT NULL,
+            superseded_at TEXT NOT NULL)""",
+        "CREATE INDEX report_versions_agency_year ON report_versions(agency, year)",
+        # the narrative's paragraphs (zlib-compressed JSON list) for the copied-text pair check
+        "ALTER TABLE reports ADD COLUMN narrative BLOB",
+    ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -134,6 +151,7 @@ class ReportRow:
     year: Optional[int] = None
     template: Optional[str] = None
     model: Optional[bytes] = None  # compress_model(Report JSON)
+    narrative: Optional[bytes] = None  # compress_model(JSON list of the narrative's paragraphs)
     findings: list[FindingRow] = field(default_factory=list)
 
 
@@ -250,9 +268,9 @@ class Store:
                     self._forget(old[0])
                 cursor = self.db.execute(
                     "INSERT INTO reports(path, content_hash, rule_version, status, agency, agency_read, year,"
-                    " template, model, run_id, audited_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    " template, model, run_id, audited_at, narrative) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (row.path, row.content_hash, rule_version, row.status, row.agency, row.agency_read, row.year,
-                     row.template, row.model, run_id, now))
+                     row.template, row.model, run_id, now, row.narrative))
                 report_id = cursor.lastrowid
                 self.db.executemany(
                     "INSERT INTO findings(report_id, code, severity, status, kind, message, cells, file, data)"
@@ -266,6 +284,49 @@ class Store:
         if found is None or found[0] is None:
             return None
         return report_from_json(zlib.decompress(found[0]))
+
+    # ---------------------------------------------------------------- versions
+
+    def same_report(self, agency: str, year: int) -> list[tuple[int, str, Optional[str]]]:
+        """(id, path, content hash) of the audited reports stored for an agency and year."""
+        return self.db.execute("SELECT id, path, content_hash FROM reports WHERE agency = ? AND year = ?"
+                               " AND status = 'audited' AND model IS NOT NULL ORDER BY id", (agency, year)).fetchall()
+
+    def archive(self, report_id: int) -> Optional[int]:
+        """Keep the stored report as an earlier version (before a new one replaces or joins it); its id."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO report_versions(agency, year, path, content_hash, model, audited_at, superseded_at)"
+                " SELECT agency, year, path, content_hash, model, audited_at, ? FROM reports WHERE id = ?",
+                (_now(), report_id))
+            return cursor.lastrowid if cursor.rowcount else None
+
+    def versions(self, agency: str, year: int) -> list[tuple[int, str, Optional[str], str]]:
+        """(version id, path, content hash, superseded at) of the earlier versions, oldest first."""
+        return self.db.execute("SELECT id, path, content_hash, superseded_at FROM report_versions"
+                               " WHERE agency = ? AND year = ? ORDER BY id", (agency, year)).fetchall()
+
+    def snapshot(self, reference: str) -> Optional[Report]:
+        """A stored report's model: ``version:ID`` for an earlier version, else a stored path (as given or
+        made absolute); None when the store holds no such report."""
+        if reference.startswith("version:"):
+            number = reference.partition(":")[2]
+            found = self.db.execute("SELECT model FROM report_versions WHERE id = ?",
+                                    (int(number) if number.isdigit() else -1,)).fetchone()
+        else:
+            found = None
+            for path in dict.fromkeys([reference, str(Path(reference).resolve())]):
+                found = found or self.db.execute("SELECT model FROM reports WHERE path = ?", (path,)).fetchone()
+        if found is None or found[0] is None:
+            return None
+        return report_from_json(zlib.decompress(found[0]))
+
+    def load_narrative(self, report_id: int) -> Optional[list[str]]:
+        """The narrative paragraphs of a stored report (None when not kept: no text, or an older store row)."""
+        found = self.db.execute("SELECT narrative FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if found is None or found[0] is None:
+            return None
+        return json.loads(zlib.decompress(found[0]))
 
     def report_ids(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT path, id FROM reports"))

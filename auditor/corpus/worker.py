@@ -5,6 +5,8 @@ A watchdog ends a worker held past the hard time limit by one file (C code a sig
 from __future__ import annotations
 
 import os
+import datetime as dt
+import json
 import shutil
 import tempfile
 import threading
@@ -57,7 +59,8 @@ def _state(spec: dict) -> tuple[list, RunConfig]:
             config = RunConfig(lang=spec["lang"], severity_overrides={k: Severity(v) for k, v in spec["severity"].items()},
                                disabled=frozenset(spec["disabled"]), limits=Limits(**spec.get("limits", {})),
                                per_file_ignores={k: tuple(v) for k, v in spec.get("per_file_ignores", {}).items()},
-                               selection=Selection.from_data(spec.get("selection")))
+                               selection=Selection.from_data(spec.get("selection")),
+                               published={k: dt.date.fromisoformat(v) for k, v in spec.get("published", {}).items()})
             state = _WORKER_STATE[spec["version"]] = (rules, config)
         return state
 
@@ -115,6 +118,7 @@ def audit_chunk(tasks: Sequence[Task], spec: Optional[dict] = None) -> list[dict
             "path": path, "hash": content_hash, "status": "audited",
             "agency": result.agency, "year": result.year, "template": result.template.overall,
             "model": model,
+            "narrative": compress_model(json.dumps(result.narrative, ensure_ascii=False)) if result.narrative else None,
             "findings": [finding_row(f.model_dump(mode="json")) for f in result.findings],
         })
     return out

@@ -168,6 +168,8 @@ class AuditResult(BaseModel):
     claims: ClaimSummary = Field(default_factory=ClaimSummary)  # auditor/narrative: coverage of the 正文 check
     # The parsed tables, for formatters that show them (HTML report, memo); not in the JSON output.
     tables: dict[str, Table] = Field(default_factory=dict, exclude=True)
+    # The narrative's paragraphs as printed, kept by the batch store for next year's copied-text check.
+    narrative: list[str] = Field(default_factory=list, exclude=True)
 
     def worst(self) -> Optional[Severity]:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

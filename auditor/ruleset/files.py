@@ -25,6 +25,7 @@ DATA_FILE_KEYS = {
     "template": ("新增模板", "a template added by the run"),  # read by add_templates below  # rules/templates/templates.yaml (auditor/templates.py)
     "claims": ("正文词表", "the narrative vocabulary"),  # rules/narrative/claims.yaml (auditor/narrative)
     "codes": ("代码目录", "the code catalogue"),  # rules/catalogue.yaml (auditor/catalogue.py)
+    "document": ("文书检查知识", "the document checks' knowledge"),  # rules/document/ (auditor/check/document)
 }
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.M)  # YAML keys in column 0
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..model.diff import ReportDiff
 from ..model.findings import AuditRun
 from ..model.report import Report
 
 SCHEMAS = {
     "check.schema.json": (AuditRun, "auditor check --format json"),
     "extract.schema.json": (Report, "auditor extract --format json"),
+    "diff.schema.json": (ReportDiff, "auditor diff --format json"),
 }
 
 
