@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+os.environ.setdefault("AUDITOR_OCR_CACHE", "off")  # every image is read afresh: a cached reading would time nothing
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CORPUS = ROOT.parent / "shared" / "corpus"

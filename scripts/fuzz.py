@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+os.environ.setdefault("AUDITOR_OCR_CACHE", "off")  # fuzzed images never fill the user's OCR cache
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = Path(__file__).resolve().parent
 ALL_TARGETS = ("text", "markdown", "html", "pdf", "docx", "xlsx", "image", "rules", "expr")

@@ -32,6 +32,8 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+os.environ.setdefault("AUDITOR_OCR_CACHE", "off")  # fuzzed images never fill the user's OCR cache
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

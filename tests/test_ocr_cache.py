@@ -167,3 +167,31 @@ def test_the_recognition_model_stays_loaded_across_files():
     if not image.ocr_available():
         pytest.skip("needs the auditor[ocr] extra")
     assert image.engine() is image.engine()
+
+
+def test_pages_waiting_for_the_recogniser_are_bounded():
+    """A long scan is not rendered whole ahead of the recogniser: at most two pages per thread wait."""
+    import threading
+    import time
+
+    pool = image.PagePool(jobs=2)
+    lock, waiting, most = threading.Lock(), [0], [0]
+
+    def work(k):
+        def run():
+            time.sleep(0.01)
+            with lock:
+                waiting[0] -= 1
+            return [k]
+        return run
+    futures = []
+    for k in range(20):
+        with lock:
+            waiting[0] += 1
+            most[0] = max(most[0], waiting[0])
+        futures.append(pool.submit(work(k)))
+    try:
+        assert [f.result() for f in futures] == [[k] for k in range(20)]
+    finally:
+        pool.close()
+    assert most[0] <= 2 * 2 + 1

@@ -36,7 +36,7 @@ import re
 import struct
 import threading
 import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -498,6 +498,7 @@ class PagePool:
     def __init__(self, jobs: Optional[int] = None):
         self.jobs = jobs or ocr_jobs()
         self._executor = None
+        self._running: list[Future] = []
 
     def submit(self, work: Callable[[], list[dict]]) -> Future:
         if self.jobs <= 1:
@@ -509,7 +510,15 @@ class PagePool:
             return done
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.jobs, thread_name_prefix="auditor-ocr")
-        return self._executor.submit(work)
+        # a rendered page waiting its turn holds its image: at most two per thread wait, so that a
+        # long scanned PDF is not rendered whole into memory ahead of the recogniser
+        self._running = [f for f in self._running if not f.done()]
+        while len(self._running) >= 2 * self.jobs:
+            wait(self._running, return_when=FIRST_COMPLETED)
+            self._running = [f for f in self._running if not f.done()]
+        future = self._executor.submit(work)
+        self._running.append(future)
+        return future
 
     def close(self) -> None:
         if self._executor is not None:
