@@ -441,8 +441,7 @@ def _top_level(data: object, line: Optional[int]) -> list:
     return data["rules"]
 
 
-def _read_entries(path: Path) -> list[_Entry]:
-    text = _read_text(path)
+def _parse_entries(path: Path, text: str) -> list[_Entry]:
     return _toml_entries(text) if path.suffix == ".toml" else _yaml_entries(text)
 
 
@@ -676,8 +675,7 @@ def read_rules(paths: Iterable[Union[str, Path]]) -> tuple[list[Rule], list[Rule
             checked = _checked_entries(key)
             if checked is not None and budget.spent + checked[1] > budget.limit:
                 checked = None  # over the budget with the other files: checked again, so the error says where
-            entries = checked[0] if checked else \
-                _toml_entries(text) if path.suffix == ".toml" else _yaml_entries(text)
+            entries = checked[0] if checked else _parse_entries(path, text)
         except RuleError as error:
             problems.append(error.located(file, None))
             continue
