@@ -18,6 +18,19 @@ Tables (version 1):
   ``aggregate``: a parent and its components) whose findings are filed under ``report_id``
   (the later report, the parent).
 
+Tables (version 2, the reviewer's workbench, ``auditor serve``):
+
+* ``decisions``: the reviewer's decision on a finding, keyed by its baseline fingerprint (version 2,
+  ``baseline.fingerprint``): ``confirmed``, ``dismissed`` (reason ``reading_error``,
+  ``not_an_error``, ``accepted``) or ``needs_info``, a note and the reviewer's name. A fingerprint
+  holds the report's content, not its path or row id, so a decision survives a re-audit.
+* ``finding_states``: where a finding stands in the fix workflow (``open`` → ``sent`` → ``fixed`` →
+  ``verified``); a finding with no row is open.
+* ``decision_history``: every change of a decision or a state (``field``: ``decision`` | ``state``).
+* ``finding_prints``: each stored finding's fingerprint, its fingerprint without the report part
+  (``identity``: the same finding in another version) and its ``place`` (code and cells, no
+  values: what a corrected version no longer has), filled by ``corpus/review.py``.
+
 Crash safety: every write is one transaction (``Store.write_reports`` takes a whole chunk), so a
 SIGKILL loses at most the chunk in flight and a rerun never duplicates a row: a path is unique, and
 re-auditing it replaces the row, its findings and every link it was a member of.
@@ -35,8 +48,6 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
-
-SCHEMA_VERSION = 1
 
 MIGRATIONS: list[tuple[str, ...]] = [
     (  # 0 -> 1
@@ -95,10 +106,43 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX findings_link ON findings(link_id)",
         "CREATE INDEX findings_code ON findings(code)",
     ),
+    (  # 1 -> 2: the reviewer's decisions and the fix state of findings (auditor serve)
+        """CREATE TABLE decisions (
+            fingerprint TEXT PRIMARY KEY,
+            decision TEXT NOT NULL,
+            reason TEXT,
+            note TEXT,
+            reviewer TEXT,
+            decided_at TEXT)""",
+        """CREATE TABLE finding_states (
+            fingerprint TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            changed_at TEXT NOT NULL)""",
+        """CREATE TABLE decision_history (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            reason TEXT,
+            note TEXT,
+            reviewer TEXT,
+            changed_at TEXT NOT NULL)""",
+        "CREATE INDEX decision_history_print ON decision_history(fingerprint)",
+        """CREATE TABLE finding_prints (
+            finding_id INTEGER PRIMARY KEY REFERENCES findings(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            place TEXT NOT NULL)""",
+        "CREATE INDEX finding_prints_print ON finding_prints(fingerprint)",
+        "CREATE INDEX finding_prints_identity ON finding_prints(identity)",
+    ),
 ]
-assert len(MIGRATIONS) == SCHEMA_VERSION
+SCHEMA_VERSION = len(MIGRATIONS)
 
 SEVERITIES = ("error", "warning", "review", "info")
+DECISIONS = ("confirmed", "dismissed", "needs_info")
+DISMISS_REASONS = ("reading_error", "not_an_error", "accepted")
+STATES = ("open", "sent", "fixed", "verified")  # a finding's place in the fix workflow
 FindingRow = tuple  # (code, severity, status, kind, message, cells_json, file, data_json)
 
 
@@ -401,6 +445,106 @@ class Store:
                         "message": row[5], "cells": json.loads(row[6]), "file": row[7], "data": json.loads(row[8]),
                         "cross_report": row[9] is not None})
         return out
+
+
+    # ---------------------------------------------------------------- decisions and fix states (version 2)
+
+    def decide(self, fingerprint: str, decision: str, reason: Optional[str] = None, note: str = "",
+               reviewer: str = "", at: Optional[str] = None) -> None:
+        """Record (or change) the decision on the finding ``fingerprint``; every change is kept in
+        ``decision_history``. A dismissal needs a reason (``DISMISS_REASONS``)."""
+        if decision not in DECISIONS:
+            raise ValueError(f"unknown decision {decision!r} (one of {', '.join(DECISIONS)})")
+        if decision == "dismissed" and reason not in DISMISS_REASONS:
+            raise ValueError(f"a dismissal needs a reason (one of {', '.join(DISMISS_REASONS)})")
+        reason = reason if decision == "dismissed" else None
+        at = at or _now()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO decisions(fingerprint, decision, reason, note, reviewer, decided_at) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(fingerprint) DO UPDATE SET decision = excluded.decision, reason = excluded.reason,"
+                " note = excluded.note, reviewer = excluded.reviewer, decided_at = excluded.decided_at",
+                (fingerprint, decision, reason, note, reviewer, at))
+            self.db.execute("INSERT INTO decision_history(fingerprint, field, value, reason, note, reviewer, changed_at)"
+                            " VALUES (?, 'decision', ?, ?, ?, ?, ?)", (fingerprint, decision, reason, note, reviewer, at))
+
+    def decisions(self) -> dict[str, dict]:
+        """Every decision by fingerprint: decision, reason, note, reviewer, decided_at."""
+        return {row[0]: {"decision": row[1], "reason": row[2], "note": row[3], "reviewer": row[4],
+                         "decided_at": row[5]}
+                for row in self.db.execute("SELECT fingerprint, decision, reason, note, reviewer, decided_at"
+                                           " FROM decisions")}
+
+    def decisions_of(self, fingerprints: Iterable[str]) -> dict[str, dict]:
+        prints = list(fingerprints)
+        out: dict[str, dict] = {}
+        for start in range(0, len(prints), 500):
+            part = prints[start:start + 500]
+            for row in self.db.execute(
+                    "SELECT fingerprint, decision, reason, note, reviewer, decided_at FROM decisions"
+                    f" WHERE fingerprint IN ({','.join('?' * len(part))})", part):
+                out[row[0]] = {"decision": row[1], "reason": row[2], "note": row[3], "reviewer": row[4],
+                               "decided_at": row[5]}
+        return out
+
+    def history(self, fingerprint: str) -> list[dict]:
+        """Every change of the finding's decision and state, oldest first."""
+        return [{"field": row[0], "value": row[1], "reason": row[2], "note": row[3], "reviewer": row[4],
+                 "at": row[5]}
+                for row in self.db.execute("SELECT field, value, reason, note, reviewer, changed_at"
+                                           " FROM decision_history WHERE fingerprint = ? ORDER BY id", (fingerprint,))]
+
+    def set_state(self, fingerprints: Iterable[str], state: str, reviewer: str = "", note: str = "",
+                  at: Optional[str] = None) -> int:
+        """Move findings to ``state`` (``STATES``); a finding already there is left alone (no history)."""
+        if state not in STATES:
+            raise ValueError(f"unknown state {state!r} (one of {', '.join(STATES)})")
+        at = at or _now()
+        changed = 0
+        with self.transaction():
+            for fingerprint in dict.fromkeys(fingerprints):
+                old = self.db.execute("SELECT state FROM finding_states WHERE fingerprint = ?",
+                                      (fingerprint,)).fetchone()
+                if (old[0] if old else "open") == state:
+                    continue
+                self.db.execute("INSERT INTO finding_states(fingerprint, state, changed_at) VALUES (?,?,?)"
+                                " ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state,"
+                                " changed_at = excluded.changed_at", (fingerprint, state, at))
+                self.db.execute("INSERT INTO decision_history(fingerprint, field, value, note, reviewer, changed_at)"
+                                " VALUES (?, 'state', ?, ?, ?, ?)", (fingerprint, state, note, reviewer, at))
+                changed += 1
+        return changed
+
+    def states(self, fingerprints: Optional[Iterable[str]] = None) -> dict[str, str]:
+        """The state of each finding with one recorded (a finding with none is open)."""
+        if fingerprints is None:
+            return dict(self.db.execute("SELECT fingerprint, state FROM finding_states"))
+        prints = list(fingerprints)
+        out: dict[str, str] = {}
+        for start in range(0, len(prints), 500):
+            part = prints[start:start + 500]
+            out.update(self.db.execute("SELECT fingerprint, state FROM finding_states"
+                                       f" WHERE fingerprint IN ({','.join('?' * len(part))})", part))
+        return out
+
+    # ------------------------------------------------------------ fingerprints of stored findings
+
+    def unprinted(self) -> list[tuple]:
+        """Findings with no fingerprint yet: (finding id, report id, report path, content hash,
+        agency as read, year, code, severity, status, kind, message, cells JSON, file, data JSON)."""
+        return self.db.execute(
+            "SELECT f.id, r.id, r.path, r.content_hash, r.agency_read, r.year, f.code, f.severity, f.status, f.kind,"
+            " f.message, f.cells, f.file, f.data FROM findings f JOIN reports r ON r.id = f.report_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM finding_prints p WHERE p.finding_id = f.id) ORDER BY f.id").fetchall()
+
+    def write_prints(self, rows: Iterable[tuple[int, str, str, str]]) -> None:
+        """(finding id, fingerprint, identity, place) rows."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO finding_prints(finding_id, fingerprint, identity, place)"
+                                " VALUES (?,?,?,?)", rows)
+
+    def content_hashes(self) -> dict[str, Optional[str]]:
+        return dict(self.db.execute("SELECT path, content_hash FROM reports"))
 
 
 # -------------------------------------------------------------------- fast model reading
