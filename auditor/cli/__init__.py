@@ -4,6 +4,7 @@
 (batch, report) in cli/batch.py add themselves to it when this package is imported.
 """
 from . import batch as _corpus_commands  # noqa: F401 - registers batch and report on ``main``
+from . import serve as _serve_commands  # noqa: F401 - registers serve and export on ``main``
 from .main import main
 
 __all__ = ["main"]
