@@ -107,6 +107,7 @@ def _fixes(store: Store) -> list[str]:
 
 STATUSES = ("clean", "findings", "not_assessable", "failed")
 NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
+FAILED_KINDS = ("file", "limit", "internal")  # the file could not be audited
 SORTS = {"agency": "agency", "year": "year", "template": "template", "status": "status_rank",
          "findings": "total", "errors": "n_error", "audited": "audited_at", "file": "path"}
 DECISION_FILTERS = ("undecided", "confirmed", "dismissed", "needs_info")
@@ -128,15 +129,16 @@ class ListQuery:
 
 _SUMMARY = (
     "SELECT r.id, r.path, COALESCE(r.agency_read, r.agency) AS agency, r.year, r.template, r.status AS stored_status,"
-    " r.audited_at, r.model IS NULL AS unread, "
+    " r.audited_at, "
     + ", ".join(f"COALESCE(SUM(f.severity = '{s}'), 0) AS n_{s}" for s in SEVERITIES)
     + ", COUNT(f.id) AS total,"
-    " COALESCE(SUM(f.code IN (" + ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES) + ")), 0) AS n_not_assessable"
+    " COALESCE(SUM(f.code IN (" + ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES) + ")), 0) AS n_not_assessable,"
+    " COALESCE(SUM(f.kind IN (" + ",".join(f"'{k}'" for k in FAILED_KINDS) + ") AND f.link_id IS NULL), 0) AS n_failed"
     " FROM reports r LEFT JOIN findings f ON f.report_id = r.id {where} GROUP BY r.id")
-_STATUS = ("CASE WHEN stored_status != 'audited' OR unread THEN 'failed'"
+_STATUS = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 'failed'"
            " WHEN n_not_assessable > 0 THEN 'not_assessable'"
            " WHEN n_error + n_warning + n_review > 0 THEN 'findings' ELSE 'clean' END")
-_STATUS_RANK = ("CASE WHEN stored_status != 'audited' OR unread THEN 4 WHEN n_not_assessable > 0 THEN 2"
+_STATUS_RANK = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 4 WHEN n_not_assessable > 0 THEN 2"
                 " WHEN n_error + n_warning + n_review > 0 THEN 3 ELSE 0 END * 1000000"
                 " + n_error * 10000 + n_warning * 100 + n_review")
 

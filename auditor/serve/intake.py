@@ -21,12 +21,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Optional
 
 from ..corpus.batch import Batch, BatchOptions
-from ..corpus.review import refresh
+from ..corpus.review import FAILED_KINDS, refresh
 from ..corpus.store import Store
 from ..load import READABLE_SUFFIXES
 from ..load.inputs import REPORT_SUFFIXES, InputError, collect_inputs
 
 MB = 1 << 20
+FAILED = ",".join(f"'{kind}'" for kind in FAILED_KINDS)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class Intake:
             job.failures.append((path.name, ""))
             return
         job.report_ids[path.name] = found[0]
-        problems = store.db.execute("SELECT message FROM findings WHERE report_id = ? AND kind IN ('file', 'internal')"
+        problems = store.db.execute(f"SELECT message FROM findings WHERE report_id = ? AND kind IN ({FAILED})"
                                     " AND link_id IS NULL ORDER BY id", (found[0],)).fetchall()
         if found[1] != "audited" or problems:
             job.failures.append((path.name, "；".join(p[0] for p in problems)))

@@ -11,6 +11,8 @@ from typing import Optional
 from ..catalogue import title
 from ..corpus.review import report_findings
 from ..corpus.store import Store
+from lxml import etree
+
 from ..load.encoding import decode_bytes
 from ..model.errors import LoadError
 from ..model.findings import AuditResult, Finding, Suspect
@@ -66,51 +68,106 @@ def result_with(view: StoredReportView, fingerprints: set[str]) -> AuditResult:
 # -------------------------------------------------------------------- evidence
 
 class SourceLines:
-    """The text lines of stored report files, read once per page (text and HTML only)."""
+    """The text lines (and for HTML the parsed page) of stored report files, read once per page."""
 
     def __init__(self) -> None:
-        self.files: dict[str, Optional[list[str]]] = {}
+        self.files: dict[str, Optional[str]] = {}
+        self.pages: dict[str, object] = {}
 
-    def lines(self, file: str) -> Optional[list[str]]:
+    def text(self, file: str) -> Optional[str]:
         if file not in self.files:
             text = None
             if Path(file).suffix.lower() in TEXT_SUFFIXES:
                 try:
                     data = Path(file).read_bytes()
                     if len(data) <= 20 * (1 << 20):
-                        text = decode_bytes(data)[0].splitlines()
+                        text = decode_bytes(data)[0]
                 except (OSError, LoadError):
                     text = None
             self.files[file] = text
         return self.files[file]
 
+    def lines(self, file: str) -> Optional[list[str]]:
+        text = self.text(file)
+        return None if text is None else text.splitlines()
+
+    def html_row(self, file: str, path: str) -> Optional[list[tuple[str, bool]]]:
+        """The table row holding the element at ``path`` (as the HTML loader numbered it): each
+        cell's text, the element's own cell marked."""
+        if file not in self.pages:
+            text = self.text(file)
+            root = None
+            if text is not None:
+                try:  # the HTML loader's parser settings, so that element paths agree
+                    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+                    root = etree.fromstring(text, parser)
+                except (etree.LxmlError, ValueError):
+                    root = None
+            self.pages[file] = root
+        root = self.pages[file]
+        if root is None:
+            return None
+        try:
+            found = root.getroottree().xpath(path)
+        except etree.LxmlError:
+            return None
+        if not found or not isinstance(found[0], etree._Element):
+            return None
+        element = found[0]
+        row = next((a for a in element.iterancestors() if a.tag == "tr"), None)
+        if row is None:
+            return [(" ".join("".join(element.itertext()).split())[:300], True)]
+        return [(" ".join("".join(cell.itertext()).split())[:120], cell is element or element in cell.iterancestors()
+                 or cell in element.iterancestors()) for cell in row if cell.tag in ("td", "th")]
+
 
 @dataclass
 class Excerpt:
     where: str
-    lines: list[tuple[int, str, bool]]  # (number, text, the line pointed at)
+    lines: list[tuple[int, str, bool]] = field(default_factory=list)  # (number, text, the line pointed at)
     sentence: str = ""  # marked inside the lines
+    row: list[tuple[str, bool]] = field(default_factory=list)  # an HTML table row: (cell text, the cell)
+
+
+LONG_LINE = 300  # a longer line (a whole HTML page on one line) is shown as text around the point
 
 
 def evidence(finding: Finding, file: str, sources: SourceLines) -> list[Excerpt]:
-    """The source lines of the finding (its own location, else its cells'), a few around each."""
+    """The source of the finding (its own location, else its cells'): for an HTML table cell, the
+    row as printed with the cell marked; otherwise the lines around it."""
     places: list[Source] = []
     if finding.source is not None:
         places.append(finding.source)
     places += [c.source for c in finding.cells if c.source is not None]
     out: list[Excerpt] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set = set()
     for source in places:
-        if source.line is None or (source.file, source.line) in seen:
-            continue
-        seen.add((source.file, source.line))
-        lines = sources.lines(source.file or file)
-        if not lines or source.line > len(lines):
-            continue
-        start, end = max(1, source.line - EXCERPT_LINES), min(len(lines), source.line + EXCERPT_LINES)
-        out.append(Excerpt(where=source.short(), sentence=finding.sentence or "",
-                           lines=[(n, lines[n - 1][:400], n == source.line) for n in range(start, end + 1)]))
-        if len(out) >= 3:
+        name = Path(source.file or file).name
+        if source.path:
+            row = sources.html_row(source.file or file, source.path)
+            if not row:
+                continue
+            same = next((e for e in out if [t for t, _ in e.row] == [t for t, _ in row]), None)
+            if same is not None:  # another cell of a row shown already: mark it there
+                same.row = [(text, a or b) for (text, a), (_, b) in zip(same.row, row)]
+                continue
+            out.append(Excerpt(where=f"{name}:{source.line or ''}", row=row))
+        elif source.line is not None and (source.file, source.line) not in seen:
+            seen.add((source.file, source.line))
+            lines = sources.lines(source.file or file)
+            if not lines or source.line > len(lines):
+                continue
+            start, end = max(1, source.line - EXCERPT_LINES), min(len(lines), source.line + EXCERPT_LINES)
+            where = f"{name}:{source.line}" + (f":{source.column}" if source.column else "")
+            shown = []
+            for n in range(start, end + 1):
+                text = lines[n - 1]
+                if len(text) > LONG_LINE:
+                    at = (source.column or 1) - 1 if n == source.line else 0
+                    text = text[max(0, at - LONG_LINE // 3): max(0, at - LONG_LINE // 3) + LONG_LINE] + "…"
+                shown.append((n, text, n == source.line))
+            out.append(Excerpt(where=where, sentence=finding.sentence or "", lines=shown))
+        if len(out) >= 2:
             break
     return out
 
