@@ -72,9 +72,9 @@ def _carry(store: Store, fingerprints: list[str]) -> int:
         if fingerprint in known:
             continue
         earlier = store.db.execute(
-            "SELECT d.decision, d.reason, d.note, d.reviewer, d.decided_at, d.fingerprint FROM decisions d"
-            " JOIN finding_prints p ON p.fingerprint = d.fingerprint"
-            " WHERE p.identity = ? AND d.fingerprint != ? ORDER BY d.decided_at DESC LIMIT 1",
+            "SELECT d.decision, d.reason, d.note, d.reviewer, d.decided_at, d.fingerprint FROM finding_prints p"
+            " CROSS JOIN decisions d WHERE p.identity = ? AND d.fingerprint = p.fingerprint AND d.fingerprint != ?"
+            " ORDER BY d.decided_at DESC LIMIT 1",
             (without_report(fingerprint), fingerprint)).fetchone()
         if earlier is None:
             continue
@@ -106,8 +106,6 @@ def _fixes(store: Store) -> list[str]:
 # -------------------------------------------------------------------- the reports list
 
 STATUSES = ("clean", "findings", "not_assessable", "failed")
-NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
-FAILED_KINDS = ("file", "limit", "internal")  # the file could not be audited
 SORTS = {"agency": "agency", "year": "year", "template": "template", "status": "status_rank",
          "findings": "total", "errors": "n_error", "audited": "audited_at", "file": "path"}
 DECISION_FILTERS = ("undecided", "confirmed", "dismissed", "needs_info")
@@ -130,11 +128,9 @@ class ListQuery:
 _SUMMARY = (
     "SELECT r.id, r.path, COALESCE(r.agency_read, r.agency) AS agency, r.year, r.template, r.status AS stored_status,"
     " r.audited_at, "
-    + ", ".join(f"COALESCE(SUM(f.severity = '{s}'), 0) AS n_{s}" for s in SEVERITIES)
-    + ", COUNT(f.id) AS total,"
-    " COALESCE(SUM(f.code IN (" + ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES) + ")), 0) AS n_not_assessable,"
-    " COALESCE(SUM(f.kind IN (" + ",".join(f"'{k}'" for k in FAILED_KINDS) + ") AND f.link_id IS NULL), 0) AS n_failed"
-    " FROM reports r LEFT JOIN findings f ON f.report_id = r.id {where} GROUP BY r.id")
+    + ", ".join(f"COALESCE(c.n_{s}, 0) AS n_{s}" for s in SEVERITIES)
+    + ", COALESCE(c.total, 0) AS total, COALESCE(c.n_not_assessable, 0) AS n_not_assessable,"
+    " COALESCE(c.n_failed, 0) AS n_failed FROM reports r LEFT JOIN report_counts c ON c.report_id = r.id {where}")
 _STATUS = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 'failed'"
            " WHEN n_not_assessable > 0 THEN 'not_assessable'"
            " WHEN n_error + n_warning + n_review > 0 THEN 'findings' ELSE 'clean' END")
@@ -144,7 +140,8 @@ _STATUS_RANK = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 4 WHE
 
 
 def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
-    """One page of the reports list and how many reports match."""
+    """One page of the reports list and how many reports match. Filters on findings and decisions
+    are subqueries driven by their indexes (code, decision), not a scan per report."""
     where, args = [], []
     if query.agency:
         where.append("(r.agency_read LIKE ? OR r.agency LIKE ?)")
@@ -153,21 +150,21 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
         where.append("r.year = ?")
         args.append(query.year)
     if query.search:
-        where.append("(r.path LIKE ? OR r.agency_read LIKE ? OR EXISTS (SELECT 1 FROM findings s"
-                     " WHERE s.report_id = r.id AND (s.code LIKE ? OR s.message LIKE ?)))")
+        where.append("(r.path LIKE ? OR r.agency_read LIKE ? OR r.id IN (SELECT s.report_id FROM findings s"
+                     " WHERE s.code LIKE ? OR s.message LIKE ?))")
         args += [f"%{query.search}%"] * 4
     if query.code:
-        where.append("EXISTS (SELECT 1 FROM findings c WHERE c.report_id = r.id AND c.code = ?)")
+        where.append("r.id IN (SELECT report_id FROM findings WHERE code = ?)")
         args.append(query.code)
     if query.decision in DECISION_FILTERS:
         if query.decision == "undecided":
-            where.append("EXISTS (SELECT 1 FROM findings u JOIN finding_prints up ON up.finding_id = u.id"
-                         " WHERE u.report_id = r.id AND u.severity != 'info' AND NOT EXISTS"
+            where.append("r.id IN (SELECT u.report_id FROM findings u JOIN finding_prints up ON up.finding_id = u.id"
+                         " WHERE u.severity != 'info' AND NOT EXISTS"
                          " (SELECT 1 FROM decisions ud WHERE ud.fingerprint = up.fingerprint))")
         else:
-            where.append("EXISTS (SELECT 1 FROM findings u JOIN finding_prints up ON up.finding_id = u.id"
-                         " JOIN decisions ud ON ud.fingerprint = up.fingerprint WHERE u.report_id = r.id"
-                         " AND ud.decision = ?)")
+            where.append("r.id IN (SELECT u.report_id FROM decisions ud CROSS JOIN finding_prints up"
+                         " CROSS JOIN findings u WHERE ud.decision = ? AND up.fingerprint = ud.fingerprint"
+                         " AND u.id = up.finding_id)")
             args.append(query.decision)
     summary = _SUMMARY.format(where=("WHERE " + " AND ".join(where)) if where else "")
     outer = f"SELECT *, {_STATUS} AS status, {_STATUS_RANK} AS status_rank FROM ({summary})"

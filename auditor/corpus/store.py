@@ -27,6 +27,8 @@ Tables (version 2, the reviewer's workbench, ``auditor serve``):
 * ``finding_states``: where a finding stands in the fix workflow (``open`` → ``sent`` → ``fixed`` →
   ``verified``); a finding with no row is open.
 * ``decision_history``: every change of a decision or a state (``field``: ``decision`` | ``state``).
+* ``report_counts``: each report's findings counted by severity, with the not-assessable and
+  failed marks, kept by triggers on ``findings`` (the workbench's list reads it).
 * ``finding_prints``: each stored finding's fingerprint, its fingerprint without the report part
   (``identity``: the same finding in another version) and its ``place`` (code and cells, no
   values: what a corrected version no longer has), filled by ``corpus/review.py``.
@@ -48,6 +50,18 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
+
+# A report whose findings include one of these codes has a statutory table that cannot be checked;
+# one of these kinds (on its own findings) means the file itself could not be audited.
+NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
+FAILED_KINDS = ("file", "limit", "internal")
+_NOT_ASSESSABLE = ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES)
+_FAILED = ",".join(f"'{k}'" for k in FAILED_KINDS)
+_COUNT_CHANGE = (
+    "n_error = n_error {sign} ({row}.severity = 'error'), n_warning = n_warning {sign} ({row}.severity = 'warning'),"
+    " n_review = n_review {sign} ({row}.severity = 'review'), n_info = n_info {sign} ({row}.severity = 'info'),"
+    " total = total {sign} 1, n_not_assessable = n_not_assessable {sign} ({row}.code IN (" + _NOT_ASSESSABLE + ")),"
+    " n_failed = n_failed {sign} ({row}.kind IN (" + _FAILED + ") AND {row}.link_id IS NULL)")
 
 MIGRATIONS: list[tuple[str, ...]] = [
     (  # 0 -> 1
@@ -135,6 +149,29 @@ MIGRATIONS: list[tuple[str, ...]] = [
             place TEXT NOT NULL)""",
         "CREATE INDEX finding_prints_print ON finding_prints(fingerprint)",
         "CREATE INDEX finding_prints_identity ON finding_prints(identity)",
+        "CREATE INDEX decisions_decision ON decisions(decision)",
+        # Each report's counts, kept by triggers as findings come and go: the reports list reads
+        # them instead of counting every report's findings for every page.
+        """CREATE TABLE report_counts (
+            report_id INTEGER PRIMARY KEY REFERENCES reports(id) ON DELETE CASCADE,
+            n_error INTEGER NOT NULL DEFAULT 0,
+            n_warning INTEGER NOT NULL DEFAULT 0,
+            n_review INTEGER NOT NULL DEFAULT 0,
+            n_info INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            n_not_assessable INTEGER NOT NULL DEFAULT 0,
+            n_failed INTEGER NOT NULL DEFAULT 0)""",
+        f"""CREATE TRIGGER findings_counted AFTER INSERT ON findings BEGIN
+            INSERT OR IGNORE INTO report_counts(report_id) VALUES (NEW.report_id);
+            UPDATE report_counts SET {_COUNT_CHANGE.format(sign="+", row="NEW")} WHERE report_id = NEW.report_id;
+        END""",
+        f"""CREATE TRIGGER findings_uncounted AFTER DELETE ON findings BEGIN
+            UPDATE report_counts SET {_COUNT_CHANGE.format(sign="-", row="OLD")} WHERE report_id = OLD.report_id;
+        END""",
+        f"""INSERT INTO report_counts(report_id, n_error, n_warning, n_review, n_info, total, n_not_assessable, n_failed)
+            SELECT report_id, SUM(severity = 'error'), SUM(severity = 'warning'), SUM(severity = 'review'),
+            SUM(severity = 'info'), COUNT(*), SUM(code IN ({_NOT_ASSESSABLE})),
+            SUM(kind IN ({_FAILED}) AND link_id IS NULL) FROM findings GROUP BY report_id""",
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,8 +21,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Optional
 
 from ..corpus.batch import Batch, BatchOptions
-from ..corpus.review import FAILED_KINDS, refresh
-from ..corpus.store import Store
+from ..corpus.review import refresh
+from ..corpus.store import FAILED_KINDS, Store
 from ..load import READABLE_SUFFIXES
 from ..load.inputs import REPORT_SUFFIXES, InputError, collect_inputs
 
