@@ -51,15 +51,15 @@ def refresh(store: Store) -> Refreshed:
     out = Refreshed()
     rows = store.unprinted()
     prints = []
-    for (finding_id, _report_id, path, content_hash, agency, year, _code, _severity, _status, _kind,
+    for (finding_id, report_id, path, content_hash, agency, year, _code, severity, _status, _kind,
          message, cells, _file, data) in rows:
         finding = stored_finding(message, cells, data)
         fingerprint = stored_fingerprint(report_key(content_hash, path), path, agency, year, finding)
-        prints.append((finding_id, fingerprint, without_report(fingerprint), place_of(finding)))
+        prints.append((finding_id, report_id, severity, fingerprint, without_report(fingerprint), place_of(finding)))
     if prints:
         store.write_prints(prints)
         out.printed = len(prints)
-        out.carried = _carry(store, [p[1] for p in prints])
+        out.carried = _carry(store, [p[3] for p in prints])
     out.fixed = _fixes(store)
     return out
 
@@ -89,15 +89,13 @@ def _carry(store: Store, fingerprints: list[str]) -> int:
 def _fixes(store: Store) -> list[str]:
     """Confirmed findings, open or sent, that a newer version or next year's report no longer has."""
     found = [row[0] for row in store.db.execute(
-        "SELECT DISTINCT p.fingerprint FROM finding_prints p"
-        " JOIN findings f ON f.id = p.finding_id JOIN reports r ON r.id = f.report_id"
-        " JOIN decisions d ON d.fingerprint = p.fingerprint AND d.decision = 'confirmed'"
+        "SELECT DISTINCT p.fingerprint FROM decisions d CROSS JOIN finding_prints p CROSS JOIN reports r"
         " LEFT JOIN finding_states s ON s.fingerprint = p.fingerprint"
-        " WHERE COALESCE(s.state, 'open') IN ('open', 'sent') AND r.agency IS NOT NULL"
+        " WHERE d.decision = 'confirmed' AND p.fingerprint = d.fingerprint AND r.id = p.report_id"
+        " AND COALESCE(s.state, 'open') IN ('open', 'sent') AND r.agency IS NOT NULL"
         " AND EXISTS (SELECT 1 FROM reports n WHERE n.agency = r.agency AND n.model IS NOT NULL"
         "   AND ((n.year = r.year AND n.id > r.id AND n.content_hash IS NOT r.content_hash) OR n.year = r.year + 1)"
-        "   AND NOT EXISTS (SELECT 1 FROM findings nf JOIN finding_prints np ON np.finding_id = nf.id"
-        "                   WHERE nf.report_id = n.id AND np.place = p.place))")]
+        "   AND NOT EXISTS (SELECT 1 FROM finding_prints np WHERE np.report_id = n.id AND np.place = p.place))")]
     if found:
         store.set_state(found, "fixed", note=FIXED_NOTE)
     return found
@@ -158,13 +156,11 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
         args.append(query.code)
     if query.decision in DECISION_FILTERS:
         if query.decision == "undecided":
-            where.append("r.id IN (SELECT u.report_id FROM findings u JOIN finding_prints up ON up.finding_id = u.id"
-                         " WHERE u.severity != 'info' AND NOT EXISTS"
-                         " (SELECT 1 FROM decisions ud WHERE ud.fingerprint = up.fingerprint))")
+            where.append("r.id IN (SELECT up.report_id FROM finding_prints up WHERE up.severity != 'info'"
+                         " AND NOT EXISTS (SELECT 1 FROM decisions ud WHERE ud.fingerprint = up.fingerprint))")
         else:
-            where.append("r.id IN (SELECT u.report_id FROM decisions ud CROSS JOIN finding_prints up"
-                         " CROSS JOIN findings u WHERE ud.decision = ? AND up.fingerprint = ud.fingerprint"
-                         " AND u.id = up.finding_id)")
+            where.append("r.id IN (SELECT up.report_id FROM decisions ud CROSS JOIN finding_prints up"
+                         " WHERE ud.decision = ? AND up.fingerprint = ud.fingerprint)")
             args.append(query.decision)
     summary = _SUMMARY.format(where=("WHERE " + " AND ".join(where)) if where else "")
     outer = f"SELECT *, {_STATUS} AS status, {_STATUS_RANK} AS status_rank FROM ({summary})"
@@ -183,9 +179,10 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
     return [dict(zip(names, row)) for row in cursor], total
 
 
-def agencies(store: Store) -> list[str]:
+def agencies(store: Store, limit: int = -1) -> list[str]:
     return [row[0] for row in store.db.execute(
-        "SELECT DISTINCT COALESCE(agency_read, agency) FROM reports WHERE agency IS NOT NULL ORDER BY 1")]
+        "SELECT DISTINCT COALESCE(agency_read, agency) FROM reports WHERE agency IS NOT NULL ORDER BY 1 LIMIT ?",
+        (limit,))]
 
 
 def years(store: Store) -> list[int]:

@@ -144,11 +144,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX decision_history_print ON decision_history(fingerprint)",
         """CREATE TABLE finding_prints (
             finding_id INTEGER PRIMARY KEY REFERENCES findings(id) ON DELETE CASCADE,
+            report_id INTEGER NOT NULL,
+            severity TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             identity TEXT NOT NULL,
             place TEXT NOT NULL)""",
         "CREATE INDEX finding_prints_print ON finding_prints(fingerprint)",
         "CREATE INDEX finding_prints_identity ON finding_prints(identity)",
+        "CREATE INDEX finding_prints_report ON finding_prints(report_id, place)",
         "CREATE INDEX decisions_decision ON decisions(decision)",
         # Each report's counts, kept by triggers as findings come and go: the reports list reads
         # them instead of counting every report's findings for every page.
@@ -574,11 +577,11 @@ class Store:
             " f.message, f.cells, f.file, f.data FROM findings f JOIN reports r ON r.id = f.report_id"
             " WHERE NOT EXISTS (SELECT 1 FROM finding_prints p WHERE p.finding_id = f.id) ORDER BY f.id").fetchall()
 
-    def write_prints(self, rows: Iterable[tuple[int, str, str, str]]) -> None:
-        """(finding id, fingerprint, identity, place) rows."""
+    def write_prints(self, rows: Iterable[tuple[int, int, str, str, str, str]]) -> None:
+        """(finding id, report id, severity, fingerprint, identity, place) rows."""
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO finding_prints(finding_id, fingerprint, identity, place)"
-                                " VALUES (?,?,?,?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO finding_prints(finding_id, report_id, severity, fingerprint,"
+                                " identity, place) VALUES (?,?,?,?,?,?)", rows)
 
     def content_hashes(self) -> dict[str, Optional[str]]:
         return dict(self.db.execute("SELECT path, content_hash FROM reports"))

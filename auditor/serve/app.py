@@ -45,6 +45,7 @@ CSRF_COOKIE = "auditor_csrf"
 LANG_COOKIE = "auditor_lang"
 REVIEWER_COOKIE = "auditor_reviewer"
 PAGE_SIZE = 50
+AGENCY_CHOICES = 300  # agency names offered while typing (the filter itself matches any part of a name)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self';"
        " frame-ancestors 'none'; base-uri 'none'")
 
@@ -156,7 +157,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
         rows, total = review.list_reports(store, query)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         return page(request, "list.html", rows=rows, total=total, pages=pages, query=query,
-                    agencies=review.agencies(store), years=review.years(store), codes=review.codes(store),
+                    agencies=review.agencies(store, limit=AGENCY_CHOICES), years=review.years(store), codes=review.codes(store),
                     statuses=review.STATUSES, decisions=review.DECISION_FILTERS, sorts=list(review.SORTS),
                     busy=bench.intake.busy())
 
