@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..baseline import report_key, stored_fingerprint, without_report
 from ..model.findings import Finding
-from .store import SEVERITIES, Store
+from .store import SEVERITIES, STATES, Store
 
 CARRIED_NOTE = "carried"  # the history note of a decision taken over from an earlier version
 FIXED_NOTE = "fixed-by-newer"
@@ -149,8 +149,8 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
         args.append(query.year)
     if query.search:
         where.append("(r.path LIKE ? OR r.agency_read LIKE ? OR r.id IN (SELECT s.report_id FROM findings s"
-                     " WHERE s.code LIKE ? OR s.message LIKE ?))")
-        args += [f"%{query.search}%"] * 4
+                     " WHERE s.code LIKE ?))")
+        args += [f"%{query.search}%"] * 3
     if query.code:
         where.append("r.id IN (SELECT report_id FROM findings WHERE code = ?)")
         args.append(query.code)
@@ -168,15 +168,19 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
     if query.status in STATUSES:
         outer = f"SELECT * FROM ({outer}) WHERE status = ?"
         outer_args.append(query.status)
-    total = store.db.execute(f"SELECT COUNT(*) FROM ({outer})", outer_args).fetchone()[0]
     column = SORTS.get(query.sort, "status_rank")
     direction = "DESC" if query.descending else "ASC"
     size = max(1, min(query.size, 500))
     page = max(1, query.page)
-    cursor = store.db.execute(f"{outer} ORDER BY {column} IS NULL, {column} {direction}, id LIMIT ? OFFSET ?",
+    # one pass: the window counts every match before the page is cut
+    cursor = store.db.execute(f"SELECT *, COUNT(*) OVER () AS matching FROM ({outer})"
+                              f" ORDER BY {column} IS NULL, {column} {direction}, id LIMIT ? OFFSET ?",
                               [*outer_args, size, (page - 1) * size])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor], total
+    rows = [dict(zip(names, row)) for row in cursor]
+    if rows:
+        return rows, rows[0]["matching"]
+    return rows, store.db.execute(f"SELECT COUNT(*) FROM ({outer})", outer_args).fetchone()[0]
 
 
 def agencies(store: Store, limit: int = -1) -> list[str]:
@@ -191,6 +195,18 @@ def years(store: Store) -> list[int]:
 
 def codes(store: Store) -> list[str]:
     return [row[0] for row in store.db.execute("SELECT DISTINCT code FROM findings ORDER BY 1")]
+
+
+def agency_counts(store: Store) -> dict[str, dict[str, int]]:
+    """Confirmed findings per agency by state (the per-agency view)."""
+    counts: dict[str, dict[str, int]] = {}
+    for agency, state, count in store.db.execute(
+            "SELECT COALESCE(r.agency_read, r.agency, '?'), COALESCE(s.state, 'open'), COUNT(DISTINCT d.fingerprint)"
+            " FROM decisions d CROSS JOIN finding_prints p CROSS JOIN reports r"
+            " LEFT JOIN finding_states s ON s.fingerprint = d.fingerprint"
+            " WHERE d.decision = 'confirmed' AND p.fingerprint = d.fingerprint AND r.id = p.report_id GROUP BY 1, 2"):
+        counts.setdefault(agency, {state: 0 for state in STATES})[state] = count
+    return counts
 
 
 def report_findings(store: Store, report_id: int) -> list[dict]:
@@ -217,9 +233,10 @@ def review_rows(store: Store, agency: str = "", only_open: bool = False) -> list
     rows = store.db.execute(
         "SELECT r.id, r.path, COALESCE(r.agency_read, r.agency), r.year, f.code, f.severity, f.message, p.fingerprint,"
         " d.decision, d.reason, d.note, d.reviewer, d.decided_at, COALESCE(s.state, 'open'), s.changed_at"
-        " FROM findings f JOIN reports r ON r.id = f.report_id JOIN finding_prints p ON p.finding_id = f.id"
-        " JOIN decisions d ON d.fingerprint = p.fingerprint LEFT JOIN finding_states s ON s.fingerprint = p.fingerprint"
-        f" WHERE {' AND '.join(where)} ORDER BY 3, r.year, r.id, f.id", args)
+        " FROM decisions d CROSS JOIN finding_prints p CROSS JOIN findings f CROSS JOIN reports r"
+        " LEFT JOIN finding_states s ON s.fingerprint = p.fingerprint"
+        " WHERE p.fingerprint = d.fingerprint AND f.id = p.finding_id AND r.id = p.report_id"
+        f" AND {' AND '.join(where)} ORDER BY 3, r.year, r.id, f.id", args)
     names = ("report_id", "path", "agency", "year", "code", "severity", "message", "fingerprint", "decision",
              "reason", "note", "reviewer", "decided_at", "state", "state_changed_at")
     return [dict(zip(names, row)) for row in rows]

@@ -153,6 +153,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX finding_prints_identity ON finding_prints(identity)",
         "CREATE INDEX finding_prints_report ON finding_prints(report_id, place)",
         "CREATE INDEX decisions_decision ON decisions(decision)",
+        "CREATE INDEX findings_code_report ON findings(code, report_id)",  # the list's filter by code
         # Each report's counts, kept by triggers as findings come and go: the reports list reads
         # them instead of counting every report's findings for every page.
         """CREATE TABLE report_counts (

@@ -252,13 +252,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
     # ------------------------------------------------------------ agencies, memos, export
 
     def agencies_page(request: Request) -> Response:
-        rows = review.review_rows(bench.store())
-        counts: dict[str, dict[str, int]] = {}
-        for row in rows:
-            if row["decision"] != "confirmed":
-                continue
-            entry = counts.setdefault(row["agency"] or "?", {s: 0 for s in ("open", "sent", "fixed", "verified")})
-            entry[row["state"]] = entry.get(row["state"], 0) + 1
+        counts = review.agency_counts(bench.store())
         chosen = request.query_params.get("agency", "")
         open_rows = review.review_rows(bench.store(), chosen, only_open=True) if chosen else []
         return page(request, "agencies.html", counts=counts, chosen=chosen, open_rows=open_rows,
