@@ -84,13 +84,17 @@ def fill(store_path: Path, total: int, seed: int, rng: random.Random) -> dict:
 
 
 def timed(client, url: str, repeat: int) -> dict:
-    samples = []
+    """Wall time per request, and CPU time of this process (every thread: the client's and the app's),
+    which other processes' load on a shared machine disturbs much less."""
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1)}
+    return {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1),
+            "median_cpu_ms": round(statistics.median(cpu), 1), "max_cpu_ms": round(max(cpu), 1)}
 
 
 def main() -> None:
@@ -149,12 +153,17 @@ def main() -> None:
             "agencies": "/agencies",
         }
         record["pages"] = {name: timed(client, url, args.repeat) for name, url in pages.items()}
-        reports = [timed(client, f"/reports/{rid}", 1)["median_ms"] for rid in rng.sample(ids, min(20, len(ids)))]
-        record["pages"]["report_view"] = {"median_ms": round(statistics.median(reports), 1),
-                                          "max_ms": round(max(reports), 1), "samples": len(reports)}
-    worst = max(page["max_ms"] for page in record["pages"].values())
-    record["worst_ms"] = worst
-    record["meets_300ms"] = worst <= TARGET_MS
+        reports = [timed(client, f"/reports/{rid}", 1) for rid in rng.sample(ids, min(20, len(ids)))]
+        record["pages"]["report_view"] = {
+            "median_ms": round(statistics.median(r["median_ms"] for r in reports), 1),
+            "max_ms": round(max(r["max_ms"] for r in reports), 1),
+            "median_cpu_ms": round(statistics.median(r["median_cpu_ms"] for r in reports), 1),
+            "max_cpu_ms": round(max(r["max_cpu_ms"] for r in reports), 1), "samples": len(reports)}
+    record["worst_median_ms"] = max(page["median_ms"] for page in record["pages"].values())
+    record["worst_ms"] = max(page["max_ms"] for page in record["pages"].values())
+    record["worst_cpu_ms"] = max(page["max_cpu_ms"] for page in record["pages"].values())
+    record["meets_300ms"] = record["worst_ms"] <= TARGET_MS
+    record["load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(record, ensure_ascii=False, indent=2))
