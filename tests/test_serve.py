@@ -354,3 +354,67 @@ def test_store_refresh_prints_every_finding_once(store_path):
         assert refresh(store).printed == 0
         prints = [row[0] for row in store.db.execute("SELECT fingerprint FROM finding_prints")]
     assert len(prints) == findings and all(p.startswith("v2|sha256:") for p in prints)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def test_export_cells_with_provenance(store_path, tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+    out = tmp_path / "cells.csv"
+    result = CliRunner().invoke(main, ["export", str(store_path), "--cells", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    kewei = [r for r in rows if r["path"].endswith("shanghai-kewei-2024.md")]
+    blank = [r for r in kewei if (r["table"], r["row"], r["column"]) == ("table3", "carried_forward", "total")]
+    assert blank == [{**blank[0], "value": "", "state": "blank", "agency_read": "上海市科委", "year": "2024"}]
+    assert blank[0]["source"].endswith("shanghai-kewei-2024.md:178:42") and len(blank[0]["content_hash"]) == 64
+    new = [r for r in kewei if (r["table"], r["row"], r["column"]) == ("table3", "new", "total")]
+    assert new[0]["value"] == "34" and new[0]["state"] == "number"
+    assert CliRunner().invoke(main, ["export", str(store_path)]).exit_code == 2  # --cells or --decisions
+
+
+def test_export_decisions(store_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+    client = client_for(store_path)
+    rid = report_id(store_path, "shanghai-kewei-2024.md")
+    decide(client, rid, findings_on_page(client, rid)["T3-BALANCE"][0], "confirmed", note="=HYPERLINK(x)")
+    result = CliRunner().invoke(main, ["export", str(store_path), "--decisions"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("agency,year,path,code") and len(lines) == 2
+    assert "T3-BALANCE" in lines[1] and "confirmed" in lines[1] and "'=HYPERLINK(x)" in lines[1]
+
+
+def test_serve_command_binds_localhost_and_prints_the_url(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import uvicorn
+
+    from auditor.cli import main
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **_: seen.update(host=host, port=port))
+    result = CliRunner().invoke(main, ["serve", str(tmp_path / "s.sqlite"), "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"host": "127.0.0.1", "port": 8123}
+    assert "http://127.0.0.1:8123/" in result.output
+    result = CliRunner().invoke(main, ["serve", str(tmp_path / "s.sqlite"), "--host", "0.0.0.0"])
+    assert seen["host"] == "0.0.0.0"
+    not_a_store = tmp_path / "bad.sqlite"
+    not_a_store.write_bytes(b"not sqlite at all" * 100)
+    result = CliRunner().invoke(main, ["serve", str(not_a_store)])
+    assert result.exit_code == 2 and "USAGE-STORE" in result.output
+
+
+def test_serve_without_a_store_uses_the_user_data_folder(monkeypatch, tmp_path):
+    import platformdirs
+
+    from auditor.serve import app as serve_app
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    assert serve_app.default_store() == tmp_path / "data" / "workbench.sqlite"
