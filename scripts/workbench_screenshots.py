@@ -23,6 +23,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def slipped_report(folder: Path) -> Path:
+    """A synthetic report (示例县, consistent tables) with two digits swapped in one cell of table 3:
+    the report view then shows a suspect cell and the value it needs."""
+    import random
+
+    from auditor.synth import random_table3, random_table4, render_text
+    rng = random.Random(5)
+    while True:
+        table3 = random_table3(rng, "2021", scale=40, sparsity=0.3)
+        candidates = [(row, column) for row, columns in table3.items() for column, value in columns.items()
+                      if column != "total" and 10 <= value <= 99 and value % 10 != value // 10 and value % 10]
+        if candidates:
+            break
+    row, column = candidates[0]
+    value = table3[row][column]
+    table3[row][column] = int(str(value)[::-1])
+    path = folder / "示例县人民政府-2022.txt"
+    path.write_text(render_text(table3, random_table4(rng), template="2021", year=2022), encoding="utf-8")
+    return path
+
+
 def main(out: Path) -> None:
     import uvicorn
     from selenium import webdriver
@@ -34,7 +55,7 @@ def main(out: Path) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="auditor-shots-"))
     store = folder / "store.sqlite"
-    run_batch(sorted(p for p in (ROOT / "examples").iterdir() if p.is_file()), store)
+    run_batch(sorted(p for p in (ROOT / "examples").iterdir() if p.is_file()) + [slipped_report(folder)], store)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
@@ -51,16 +72,16 @@ def main(out: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         driver.get(base + "/")
         driver.save_screenshot(str(out / "workbench-list.png"))
-        link = driver.find_elements(By.CSS_SELECTOR, "tr.status-findings a.open")[0]
-        link.click()
+        driver.find_element(By.LINK_TEXT, "示例县人民政府").click()
         first = driver.find_element(By.CSS_SELECTOR, "article.finding form.decide")
         first.find_element(By.CSS_SELECTOR, "input[value=confirmed]").click()
         first.find_element(By.NAME, "reviewer").send_keys("张三")
         first.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        driver.execute_script("window.scrollTo(0, 0)")
-        cell = driver.find_elements(By.CSS_SELECTOR, "td.suspect, td.flagged")
+        cell = driver.find_elements(By.CSS_SELECTOR, "td.suspect") or driver.find_elements(By.CSS_SELECTOR, "td.flagged")
         if cell:
             driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell[0])
+            cell[0].click()
+        driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(out / "workbench-report.png"))
     finally:
         driver.quit()
