@@ -418,3 +418,33 @@ def test_serve_without_a_store_uses_the_user_data_folder(monkeypatch, tmp_path):
     from auditor.serve import app as serve_app
     monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
     assert serve_app.default_store() == tmp_path / "data" / "workbench.sqlite"
+
+
+def test_report_counts_follow_findings_and_set_the_status(tmp_path):
+    """The counts the list reads are kept by triggers: right after a write, a rewrite and a delete."""
+    from auditor.corpus.store import ReportRow
+
+    def row(code, severity, kind="table"):
+        return (code, severity, "failed", kind, "m", "[]", None, "{}")
+
+    with Store(tmp_path / "s.sqlite") as store:
+        store.write_reports([
+            ReportRow("/a.txt", "1", "audited", "甲", "甲", 2022, "2021", b"x",
+                      [row("TABLE-ABSENT", "warning", "extraction"), row("T3-ROW-TOTAL", "error")]),
+            ReportRow("/b.txt", "2", "audited", "乙", "乙", 2022, "2021", b"x", [row("TABLE-ABSENT", "warning", "extraction")]),
+            ReportRow("/c.txt", None, "audited", None, None, None, None, None, [row("file-empty", "error", "file")]),
+            ReportRow("/d.txt", "4", "audited", "丁", "丁", 2022, "2021", b"x", [row("PRE-2019", "info", "template")]),
+            ReportRow("/e.txt", "5", "audited", "戊", "戊", 2022, "2021", b"x", []),
+        ], "v", None)
+        rows, total = list_reports(store, ListQuery(sort="file", descending=False))
+        assert total == 5
+        assert [(Path(r["path"]).stem, r["status"], r["n_error"], r["n_warning"], r["n_not_assessable"])
+                for r in rows] == [("a", "findings", 1, 1, 1), ("b", "not_assessable", 0, 1, 1),
+                                   ("c", "failed", 1, 0, 0), ("d", "not_assessable", 0, 0, 1), ("e", "clean", 0, 0, 0)]
+        store.write_reports([ReportRow("/a.txt", "1b", "audited", "甲", "甲", 2022, "2021", b"x", [])], "v", None)
+        rows, _ = list_reports(store, ListQuery(search="/a.txt"))
+        assert (rows[0]["status"], rows[0]["total"]) == ("clean", 0)
+        assert list_reports(store, ListQuery(status="findings"))[1] == 0
+        # the old a went with its counts; the new a and e have no finding, so no counts row
+        assert [r[0] for r in store.db.execute("SELECT r.path FROM report_counts c JOIN reports r ON r.id = c.report_id"
+                                               " ORDER BY 1")] == ["/b.txt", "/c.txt", "/d.txt"]

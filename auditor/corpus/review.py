@@ -128,12 +128,14 @@ _SUMMARY = (
     " r.audited_at, "
     + ", ".join(f"COALESCE(c.n_{s}, 0) AS n_{s}" for s in SEVERITIES)
     + ", COALESCE(c.total, 0) AS total, COALESCE(c.n_not_assessable, 0) AS n_not_assessable,"
-    " COALESCE(c.n_failed, 0) AS n_failed FROM reports r LEFT JOIN report_counts c ON c.report_id = r.id {where}")
+    " COALESCE(c.n_failed, 0) AS n_failed, COALESCE(c.n_flagged, 0) AS n_flagged FROM reports r LEFT JOIN report_counts c ON c.report_id = r.id {where}")
+# Findings on the content come before "not assessable": a report with a wrong total and a table not
+# read has findings (the list also marks the table not read).
 _STATUS = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 'failed'"
-           " WHEN n_not_assessable > 0 THEN 'not_assessable'"
-           " WHEN n_error + n_warning + n_review > 0 THEN 'findings' ELSE 'clean' END")
-_STATUS_RANK = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 4 WHEN n_not_assessable > 0 THEN 2"
-                " WHEN n_error + n_warning + n_review > 0 THEN 3 ELSE 0 END * 1000000"
+           " WHEN n_flagged > 0 THEN 'findings'"
+           " WHEN n_not_assessable > 0 THEN 'not_assessable' ELSE 'clean' END")
+_STATUS_RANK = ("CASE WHEN stored_status != 'audited' OR n_failed > 0 THEN 4 WHEN n_flagged > 0 THEN 3"
+                " WHEN n_not_assessable > 0 THEN 2 ELSE 0 END * 1000000"
                 " + n_error * 10000 + n_warning * 100 + n_review")
 
 

@@ -57,11 +57,15 @@ NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
 FAILED_KINDS = ("file", "limit", "internal")
 _NOT_ASSESSABLE = ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES)
 _FAILED = ",".join(f"'{k}'" for k in FAILED_KINDS)
+# a finding about the report's content (error, warning or review), not about what could not be read
+_FLAGGED = ("{row}.severity IN ('error', 'warning', 'review') AND {row}.code NOT IN (" + _NOT_ASSESSABLE + ")"
+            " AND {row}.kind NOT IN (" + _FAILED + ")")
 _COUNT_CHANGE = (
     "n_error = n_error {sign} ({row}.severity = 'error'), n_warning = n_warning {sign} ({row}.severity = 'warning'),"
     " n_review = n_review {sign} ({row}.severity = 'review'), n_info = n_info {sign} ({row}.severity = 'info'),"
     " total = total {sign} 1, n_not_assessable = n_not_assessable {sign} ({row}.code IN (" + _NOT_ASSESSABLE + ")),"
-    " n_failed = n_failed {sign} ({row}.kind IN (" + _FAILED + ") AND {row}.link_id IS NULL)")
+    " n_failed = n_failed {sign} ({row}.kind IN (" + _FAILED + ") AND {row}.link_id IS NULL),"
+    " n_flagged = n_flagged {sign} (" + _FLAGGED.format(row="{row}") + ")")
 
 MIGRATIONS: list[tuple[str, ...]] = [
     (  # 0 -> 1
@@ -164,7 +168,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
             n_info INTEGER NOT NULL DEFAULT 0,
             total INTEGER NOT NULL DEFAULT 0,
             n_not_assessable INTEGER NOT NULL DEFAULT 0,
-            n_failed INTEGER NOT NULL DEFAULT 0)""",
+            n_failed INTEGER NOT NULL DEFAULT 0,
+            n_flagged INTEGER NOT NULL DEFAULT 0)""",
         f"""CREATE TRIGGER findings_counted AFTER INSERT ON findings BEGIN
             INSERT OR IGNORE INTO report_counts(report_id) VALUES (NEW.report_id);
             UPDATE report_counts SET {_COUNT_CHANGE.format(sign="+", row="NEW")} WHERE report_id = NEW.report_id;
@@ -172,10 +177,12 @@ MIGRATIONS: list[tuple[str, ...]] = [
         f"""CREATE TRIGGER findings_uncounted AFTER DELETE ON findings BEGIN
             UPDATE report_counts SET {_COUNT_CHANGE.format(sign="-", row="OLD")} WHERE report_id = OLD.report_id;
         END""",
-        f"""INSERT INTO report_counts(report_id, n_error, n_warning, n_review, n_info, total, n_not_assessable, n_failed)
+        f"""INSERT INTO report_counts(report_id, n_error, n_warning, n_review, n_info, total, n_not_assessable, n_failed,
+            n_flagged)
             SELECT report_id, SUM(severity = 'error'), SUM(severity = 'warning'), SUM(severity = 'review'),
             SUM(severity = 'info'), COUNT(*), SUM(code IN ({_NOT_ASSESSABLE})),
-            SUM(kind IN ({_FAILED}) AND link_id IS NULL) FROM findings GROUP BY report_id""",
+            SUM(kind IN ({_FAILED}) AND link_id IS NULL), SUM({_FLAGGED.format(row="findings")})
+            FROM findings GROUP BY report_id""",
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
