@@ -222,6 +222,12 @@ def test_memo_lists_only_confirmed_findings_and_marks_them_sent(store_path):
         assert store.states() == {prints["T3-ROW-TOTAL"][0]: "sent"}
     docx = client.post("/memo", data={"csrf": token(client), "agency": "上海市科委", "format": "docx"})
     assert docx.content[:2] == b"PK"
+    from python_calamine import CalamineWorkbook
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(client.get("/export.xlsx").content)).get_sheet_by_index(0)
+    table = sheet.to_python()
+    assert table[0][:4] == ["agency", "year", "path", "code"] and len(table) == 3
+    assert {(r[3], r[5], r[10]) for r in table[1:]} == {("T3-ROW-TOTAL", "confirmed", "sent"),
+                                                       ("N-LIST-SUM", "dismissed", "open")}
     csv_text = client.get("/export.csv").text
     assert "T3-ROW-TOTAL" in csv_text and "confirmed" in csv_text and "sent" in csv_text and "not_an_error" in csv_text
     assert client.post("/memo", data={"csrf": token(client), "agency": "天水市", "format": "md"}).status_code == 404

@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from ..corpus.export import CELL_COLUMNS, DECISION_COLUMNS, cell_rows, decision_rows
+from ..corpus.export import CELL_COLUMNS, DECISION_COLUMNS, cell_rows, decision_rows, decisions_xlsx
 from ..corpus.review import refresh
 from ..corpus.store import Store, StoreError
 from ..write.rows_format import spreadsheet_safe
@@ -36,7 +36,8 @@ def serve(store: Optional[str], host: str, port: int, lang: str) -> None:
 @click.argument("store", type=click.Path(exists=True, dir_okay=False))
 @click.option("--cells", "what", flag_value="cells", help="Every cell read, with its provenance.")
 @click.option("--decisions", "what", flag_value="decisions", help="The reviewer's decisions and fix states.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the CSV to FILE (default: stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to FILE (default: stdout as CSV); decisions to a .xlsx file are a workbook.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of messages (default zh).")
 def export(store: str, what: Optional[str], output: Optional[str], lang: str) -> None:
     """Write a results store as CSV: --cells (every cell with content hash, agency, year, table, row,
@@ -47,6 +48,10 @@ def export(store: str, what: Optional[str], output: Optional[str], lang: str) ->
         with Store(store) as db:
             if what == "decisions":
                 refresh(db)
+                if output and output.lower().endswith(".xlsx"):
+                    Path(output).write_bytes(decisions_xlsx(db))
+                    click.echo(output)
+                    return
             columns, rows = (CELL_COLUMNS, cell_rows(db)) if what == "cells" else (DECISION_COLUMNS, decision_rows(db))
             handle = open(output, "w", encoding="utf-8-sig", newline="") if output else sys.stdout
             try:

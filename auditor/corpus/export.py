@@ -2,9 +2,11 @@
 and the reviewer's decisions and fix states (``--decisions``, also the workbench's CSV)."""
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Iterator
 
+from ..synth import xlsx_from_rows
 from .review import review_rows
 from .store import Store, report_from_json
 
@@ -32,3 +34,14 @@ def cell_rows(store: Store) -> Iterator[dict]:
 
 def decision_rows(store: Store) -> list[dict]:
     return review_rows(store)
+
+
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def decisions_xlsx(store: Store) -> bytes:
+    """The decisions and states as a one-sheet workbook (text cells; a leading "=" stays text)."""
+    rows = [list(DECISION_COLUMNS)]
+    rows += [[_XML_UNSAFE.sub("", "" if row.get(c) is None else str(row.get(c))) for c in DECISION_COLUMNS]
+             for row in decision_rows(store)]
+    return xlsx_from_rows(rows, [], sheet="decisions")

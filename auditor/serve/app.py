@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..corpus import review
-from ..corpus.export import DECISION_COLUMNS, decision_rows
+from ..corpus.export import DECISION_COLUMNS, decision_rows, decisions_xlsx
 from ..corpus.store import DECISIONS, DISMISS_REASONS, SEVERITIES, Store
 from ..write.html_report import TABLE_STYLE, report_tables
 from ..write.rows_format import spreadsheet_safe
@@ -295,6 +295,12 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
                             headers={"Content-Disposition": 'attachment; filename="decisions.csv"'})
         return finish(request, response)
 
+    def export_xlsx(request: Request) -> Response:
+        response = Response(decisions_xlsx(bench.store()),
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            headers={"Content-Disposition": 'attachment; filename="decisions.xlsx"'})
+        return finish(request, response)
+
     def table_style(request: Request) -> Response:
         return Response(TABLE_STYLE, media_type="text/css; charset=utf-8")
 
@@ -310,6 +316,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
         Route("/agencies", agencies_page),
         Route("/memo", memo, methods=["POST"]),
         Route("/export.csv", export_csv),
+        Route("/export.xlsx", export_xlsx),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)
