@@ -454,3 +454,40 @@ def test_report_counts_follow_findings_and_set_the_status(tmp_path):
         # the old a went with its counts; the new a and e have no finding, so no counts row
         assert [r[0] for r in store.db.execute("SELECT r.path FROM report_counts c JOIN reports r ON r.id = c.report_id"
                                                " ORDER BY 1")] == ["/b.txt", "/c.txt", "/d.txt"]
+
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def test_pdf_evidence_is_the_page_with_the_cells_boxed(tmp_path):
+    pdf = CORPUS / "hongze-2023.pdf"
+    if not pdf.exists():
+        pytest.skip("the corpus PDFs are not here (../shared/corpus)")
+    pytest.importorskip("pypdfium2")
+    from PIL import Image
+    store_path = tmp_path / "pdf.sqlite"
+    run_batch([pdf], store_path)
+    client = client_for(store_path)
+    rid = report_id(store_path, "hongze-2023.pdf")
+    page = client.get(f"/reports/{rid}").text
+    images = re.findall(r'src="(/reports/\d+/page/(\d+)\.png\?finding=(\d+))"', page)
+    assert images and all(number == "4" for _, number, _ in images)  # table 4 is on page 4
+    response = client.get(images[0][0])
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content)).convert("RGB")
+    assert image.width == 1000
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert any(rgb == (198, 40, 40) for _, rgb in colours)  # the failing relation's cells, boxed in red
+    assert client.get(images[0][0].replace("page/4", "page/99")).status_code == 404
+    assert client.get(f"/reports/{rid}/page/4.png?finding=999999").status_code == 404
+    assert client.get(f"/reports/{rid}/page/4.png?finding=x").status_code == 400
+
+
+def test_a_cross_report_finding_shows_the_other_reports_cell():
+    from auditor.model.findings import Finding, FindingCell, Severity
+    from auditor.serve.views import other_report_cells
+    finding = Finding(code="X-CARRY", severity=Severity.error, message="m", cells=[
+        FindingCell(table="table3", row="carried_over", column="total", raw="18", file="/r/a-2024.txt"),
+        FindingCell(table="table3", row="carried_forward", column="total", label="四、结转下年度继续办理 / 总计",
+                    raw="12", file="/r/a-2023.txt")])
+    assert other_report_cells(finding, "/r/a-2024.txt") == [("a-2023.txt", "四、结转下年度继续办理 / 总计", "12")]

@@ -214,11 +214,30 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
             best, alternatives = views.suspects(finding)
             items.append({**item, "index": index, "relation": views.relation_words(finding, lang), "best": best,
                           "alternatives": alternatives, "evidence": views.evidence(finding, view.path, sources),
+                          "other_cells": views.other_report_cells(finding, view.path),
                           "history": store.history(item["fingerprint"]) if item["fingerprint"] else []})
         tables = Markup(report_tables(view.result, lang)) if view.result.tables else ""  # escaped by html_report
         return page(request, "report.html", view=view, items=items, tables=tables, decisions=DECISIONS,
                     reasons=DISMISS_REASONS, reviewer=unquote(request.cookies.get(REVIEWER_COOKIE, "")),
                     name=os.path.basename(view.path))
+
+    def page_image(request: Request) -> Response:
+        """A page of the report's file with one finding's boxes drawn."""
+        report_id, page_number = request.path_params["report"], request.path_params["page"]
+        try:
+            finding_id = int(request.query_params.get("finding", ""))
+        except ValueError:
+            return refused(request, "bad_request", 400)
+        store = bench.store()
+        found = store.db.execute("SELECT r.path, f.message, f.cells, f.data FROM findings f JOIN reports r"
+                                 " ON r.id = f.report_id WHERE f.id = ? AND r.id = ?", (finding_id, report_id)).fetchone()
+        if found is None:
+            return refused(request, "not_found", 404)
+        finding = review.stored_finding(found[1], found[2], found[3])
+        data = views.page_png(found[0], page_number, views.finding_boxes(finding, page_number))
+        if data is None:
+            return refused(request, "evidence_unreadable", 404)
+        return finish(request, Response(data, media_type="image/png", headers={"Cache-Control": "no-store"}))
 
     async def decide(request: Request) -> Response:
         form = await checked_form(request)
@@ -311,6 +330,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
         Route("/add", add_reports, methods=["POST"]),
         Route("/jobs/{job}", job_page),
         Route("/reports/{report:int}", report_page),
+        Route("/reports/{report:int}/page/{page:int}.png", page_image),
         Route("/decide", decide, methods=["POST"]),
         Route("/state", change_state, methods=["POST"]),
         Route("/agencies", agencies_page),

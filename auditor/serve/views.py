@@ -19,6 +19,8 @@ from ..model.findings import AuditResult, Finding, Suspect
 from ..model.report import Report, Source, TemplateGuess
 
 EXCERPT_LINES = 2  # lines shown either side of the line a finding points at
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
+PAGE_WIDTH = 1000  # pixels of a page image
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".htm", ".html", ".xhtml", ".shtml"}
 
 
@@ -124,6 +126,7 @@ class SourceLines:
 @dataclass
 class Excerpt:
     where: str
+    page: Optional[int] = None  # a page image (PDF, picture) with the finding's boxes drawn
     lines: list[tuple[int, str, bool]] = field(default_factory=list)  # (number, text, the line pointed at)
     sentence: str = ""  # marked inside the lines
     row: list[tuple[str, bool]] = field(default_factory=list)  # an HTML table row: (cell text, the cell)
@@ -143,7 +146,13 @@ def evidence(finding: Finding, file: str, sources: SourceLines) -> list[Excerpt]
     seen: set = set()
     for source in places:
         name = Path(source.file or file).name
-        if source.path:
+        if source.page is not None or (source.box is not None and Path(source.file or file).suffix.lower()
+                                       in IMAGE_SUFFIXES):
+            page = source.page or 1
+            if ("page", page) not in seen:
+                seen.add(("page", page))
+                out.append(Excerpt(where=f"{name} 第{page}页" if page else name, page=page))
+        elif source.path:
             row = sources.html_row(source.file or file, source.path)
             if not row:
                 continue
@@ -193,3 +202,62 @@ def suspects(finding: Finding) -> tuple[list[Suspect], list[Suspect]]:
 def relation_words(finding: Finding, lang: str) -> str:
     """The relation in words: the catalogue's title of the code (rules and built-in codes)."""
     return title(finding.code, lang)
+
+
+def finding_boxes(finding: Finding, page: int) -> list[tuple[tuple[float, float, float, float], bool]]:
+    """The boxes on ``page`` of the finding's cells (and its own place): (box, a suspect's cell)."""
+    suspects = {(str(s.table), str(s.row), str(s.column)) for s in finding.suspects}
+    boxes = []
+    for cell in finding.cells:
+        if cell.source is not None and cell.source.box is not None and (cell.source.page or 1) == page:
+            boxes.append((tuple(cell.source.box), (cell.table, cell.row, cell.column) in suspects))
+    if finding.source is not None and finding.source.box is not None and (finding.source.page or 1) == page:
+        boxes.append((tuple(finding.source.box), False))
+    return boxes
+
+
+def page_png(file: str, page: int, boxes: list[tuple[tuple[float, float, float, float], bool]]) -> Optional[bytes]:
+    """The page (PDF) or the picture with the boxes drawn (a suspect's cell thicker), as PNG; None if
+    the file cannot be drawn. Boxes are in the loader's units: PDF points or picture pixels, top-left."""
+    import io
+
+    from PIL import Image, ImageDraw
+    path = Path(file)
+    try:
+        if path.suffix.lower() == ".pdf":
+            import pypdfium2 as pdfium
+            document = pdfium.PdfDocument(str(path))
+            try:
+                if not 1 <= page <= len(document):
+                    return None
+                pdf_page = document[page - 1]
+                scale = PAGE_WIDTH / pdf_page.get_width()
+                image = pdf_page.render(scale=scale).to_pil().convert("RGB")
+            finally:
+                document.close()
+        elif path.suffix.lower() in IMAGE_SUFFIXES and page == 1:
+            image = Image.open(path)
+            image.load()
+            image = image.convert("RGB")
+            scale = 1.0
+            if image.width > PAGE_WIDTH:
+                scale = PAGE_WIDTH / image.width
+                image = image.resize((PAGE_WIDTH, max(1, round(image.height * scale))))
+        else:
+            return None
+    except Exception:  # a file changed or gone since the audit: no picture, the page says so
+        return None
+    draw = ImageDraw.Draw(image)
+    for (x0, y0, x1, y1), suspect in boxes:
+        pad = 3
+        draw.rectangle([x0 * scale - pad, y0 * scale - pad, x1 * scale + pad, y1 * scale + pad],
+                       outline=(0, 0, 0) if suspect else (198, 40, 40), width=5 if suspect else 3)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def other_report_cells(finding: Finding, file: str) -> list[tuple[str, str, str]]:
+    """A cross-report finding's cells in another report (last year's): (file name, cell, printed)."""
+    return [(Path(cell.file).name, cell.label or f"{cell.table}.{cell.row}.{cell.column}", cell.raw)
+            for cell in finding.cells if cell.file and cell.file != file]
