@@ -161,6 +161,10 @@ def test_english_with_lang_and_a_cookie(store_path):
     client = client_for(store_path)
     assert "Reports" in client.get("/?lang=en").text
     assert "Reports" in client.get("/agencies").text  # the cookie keeps it
+    rid = report_id(store_path, "shanghai-kewei-2024.md")
+    english = client.get(f"/reports/{rid}?lang=en").text
+    assert "Findings and decisions" in english and "表三“四、结转下年度继续办理”行" not in english
+    assert "表三“四、结转下年度继续办理”行" in client.get(f"/reports/{rid}?lang=zh").text
     assert "报告列表" in client.get("/?lang=zh").text
 
 

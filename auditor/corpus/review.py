@@ -113,7 +113,7 @@ DECISION_FILTERS = ("undecided", "confirmed", "dismissed", "needs_info")
 class ListQuery:
     agency: str = ""
     year: Optional[int] = None
-    code: str = ""
+    with_code: str = ""  # reports with a finding of this code
     status: str = ""
     decision: str = ""
     search: str = ""
@@ -153,9 +153,9 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
         where.append("(r.path LIKE ? OR r.agency_read LIKE ? OR r.id IN (SELECT s.report_id FROM findings s"
                      " WHERE s.code LIKE ?))")
         args += [f"%{query.search}%"] * 3
-    if query.code:
+    if query.with_code:
         where.append("r.id IN (SELECT report_id FROM findings WHERE code = ?)")
-        args.append(query.code)
+        args.append(query.with_code)
     if query.decision in DECISION_FILTERS:
         if query.decision == "undecided":
             where.append("r.id IN (SELECT up.report_id FROM finding_prints up WHERE up.severity != 'info'"

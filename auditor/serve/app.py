@@ -149,7 +149,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
             number = max(1, int(params.get("page") or 1))
         except ValueError:
             return refused(request, "bad_request", 400)
-        query = review.ListQuery(agency=params.get("agency", "").strip(), year=year, code=params.get("code", ""),
+        query = review.ListQuery(agency=params.get("agency", "").strip(), year=year, with_code=params.get("code", ""),
                                  status=params.get("status", ""), decision=params.get("decision", ""),
                                  search=params.get("q", "").strip(), sort=params.get("sort", "status"),
                                  descending=params.get("dir", "desc") != "asc", page=number, size=PAGE_SIZE)
@@ -216,7 +216,8 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
                           "alternatives": alternatives, "evidence": views.evidence(finding, view.path, sources),
                           "other_cells": views.other_report_cells(finding, view.path),
                           "history": store.history(item["fingerprint"]) if item["fingerprint"] else []})
-        tables = Markup(report_tables(view.result, lang)) if view.result.tables else ""  # escaped by html_report
+        tables = Markup(report_tables(views.in_language(view.result, lang), lang)) \
+            if view.result.tables else ""  # html_report escapes what it draws
         return page(request, "report.html", view=view, items=items, tables=tables, decisions=DECISIONS,
                     reasons=DISMISS_REASONS, reviewer=unquote(request.cookies.get(REVIEWER_COOKIE, "")),
                     name=os.path.basename(view.path))

@@ -151,7 +151,7 @@ def evidence(finding: Finding, file: str, sources: SourceLines) -> list[Excerpt]
             page = source.page or 1
             if ("page", page) not in seen:
                 seen.add(("page", page))
-                out.append(Excerpt(where=f"{name} 第{page}页" if page else name, page=page))
+                out.append(Excerpt(where=name, page=page))
         elif source.path:
             row = sources.html_row(source.file or file, source.path)
             if not row:
@@ -261,3 +261,10 @@ def other_report_cells(finding: Finding, file: str) -> list[tuple[str, str, str]
     """A cross-report finding's cells in another report (last year's): (file name, cell, printed)."""
     return [(Path(cell.file).name, cell.label or f"{cell.table}.{cell.row}.{cell.column}", cell.raw)
             for cell in finding.cells if cell.file and cell.file != file]
+
+
+def in_language(result: AuditResult, lang: str) -> AuditResult:
+    """The result with each finding's message in ``lang`` (the store keeps both), for the tables' tips."""
+    findings = [f.model_copy(update={"message": (f.message_en if lang == "en" else f.message_zh) or f.message})
+                for f in result.findings]
+    return result.model_copy(update={"findings": findings})
