@@ -213,6 +213,8 @@ def test_memo_lists_only_confirmed_findings_and_marks_them_sent(store_path):
     prints = findings_on_page(client, rid)
     decide(client, rid, prints["T3-ROW-TOTAL"][0], "confirmed")
     decide(client, rid, prints["N-LIST-SUM"][0], "dismissed", "not_an_error")
+    listing = client.get("/?agency=上海市科委").text
+    assert re.search(r'<td class="n decided">2/3 <span class="confirmed"[^>]*>✔1</span></td>', listing)
     agencies = client.get("/agencies").text
     assert "上海市科委" in agencies
     chosen = client.get("/agencies", params={"agency": "上海市科委"}).text

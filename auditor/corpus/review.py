@@ -180,9 +180,25 @@ def list_reports(store: Store, query: ListQuery) -> tuple[list[dict], int]:
                               [*outer_args, size, (page - 1) * size])
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, row)) for row in cursor]
+    _decided_counts(store, rows)
     if rows:
         return rows, rows[0]["matching"]
     return rows, store.db.execute(f"SELECT COUNT(*) FROM ({outer})", outer_args).fetchone()[0]
+
+
+def _decided_counts(store: Store, rows: list[dict]) -> None:
+    """Each row's findings to decide (not info), how many are decided and how many confirmed."""
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:
+        row.update(to_decide=0, decided=0, confirmed=0)
+    if not by_id:
+        return
+    for report_id, to_decide, decided, confirmed in store.db.execute(
+            "SELECT p.report_id, COUNT(*), COUNT(d.fingerprint), COALESCE(SUM(d.decision = 'confirmed'), 0)"
+            " FROM finding_prints p LEFT JOIN decisions d ON d.fingerprint = p.fingerprint"
+            f" WHERE p.severity != 'info' AND p.report_id IN ({','.join('?' * len(by_id))}) GROUP BY p.report_id",
+            list(by_id)):
+        by_id[report_id].update(to_decide=to_decide, decided=decided, confirmed=confirmed)
 
 
 def agencies(store: Store, limit: int = -1) -> list[str]:
