@@ -497,3 +497,18 @@ def test_a_cross_report_finding_shows_the_other_reports_cell():
         FindingCell(table="table3", row="carried_forward", column="total", label="四、结转下年度继续办理 / 总计",
                     raw="12", file="/r/a-2023.txt")])
     assert other_report_cells(finding, "/r/a-2024.txt") == [("a-2023.txt", "四、结转下年度继续办理 / 总计", "12")]
+
+
+def test_reports_another_process_adds_get_fingerprints_when_shown(store_path, tmp_path):
+    client = client_for(store_path)  # the app is open; then a batch writes into the same store
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(KEWEI, extra / "kewei-copy-2024.md")
+    run_batch([extra], store_path)
+    with Store(store_path) as store:
+        assert store.prints_behind()
+    assert "上海市科委" in listed(client.get("/?q=kewei-copy").text)
+    with Store(store_path) as store:
+        assert not store.prints_behind()
+    prints = findings_on_page(client, report_id(store_path, "kewei-copy-2024.md"))
+    assert set(prints) == {"T3-BALANCE", "T3-ROW-TOTAL", "N-LIST-SUM"}

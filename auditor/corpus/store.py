@@ -591,6 +591,13 @@ class Store:
             self.db.executemany("INSERT OR REPLACE INTO finding_prints(finding_id, report_id, severity, fingerprint,"
                                 " identity, place) VALUES (?,?,?,?,?,?)", rows)
 
+    def prints_behind(self) -> bool:
+        """Findings were stored after the last fingerprinting (by this process or another one, such as
+        ``auditor batch`` writing into a store the workbench has open): a new finding has a higher id."""
+        found = self.db.execute("SELECT (SELECT MAX(id) FROM findings), (SELECT MAX(finding_id) FROM finding_prints)"
+                                ).fetchone()
+        return found[0] is not None and (found[1] is None or found[0] > found[1])
+
     def content_hashes(self) -> dict[str, Optional[str]]:
         return dict(self.db.execute("SELECT path, content_hash FROM reports"))
 

@@ -65,6 +65,13 @@ class Workbench:
             store = self.local.store = Store(self.store_path)
         return store
 
+    def current(self) -> Store:
+        """The store with every finding fingerprinted (another process may have added reports)."""
+        store = self.store()
+        if store.prints_behind():
+            review.refresh(store)
+        return store
+
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader(__package__, "templates"), autoescape=True,
@@ -153,7 +160,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
                                  status=params.get("status", ""), decision=params.get("decision", ""),
                                  search=params.get("q", "").strip(), sort=params.get("sort", "status"),
                                  descending=params.get("dir", "desc") != "asc", page=number, size=PAGE_SIZE)
-        store = bench.store()
+        store = bench.current()
         rows, total = review.list_reports(store, query)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         return page(request, "list.html", rows=rows, total=total, pages=pages, query=query,
@@ -201,7 +208,7 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
     # ------------------------------------------------------------ one report
 
     def report_page(request: Request) -> Response:
-        view = views.load_view(bench.store(), request.path_params["report"])
+        view = views.load_view(bench.current(), request.path_params["report"])
         if view is None:
             return refused(request, "not_found", 404)
         lang = lang_of(request)
