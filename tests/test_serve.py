@@ -417,7 +417,7 @@ def test_serve_command_binds_localhost_and_prints_the_url(monkeypatch, tmp_path)
     assert seen == {"host": "127.0.0.1", "port": 8123}
     assert "http://127.0.0.1:8123/" in result.output
     result = CliRunner().invoke(main, ["serve", str(tmp_path / "s.sqlite"), "--host", "0.0.0.0"])
-    assert seen["host"] == "0.0.0.0"
+    assert seen["host"] == "0.0.0.0" and "other machines can reach it" in result.output
     not_a_store = tmp_path / "bad.sqlite"
     not_a_store.write_bytes(b"not sqlite at all" * 100)
     result = CliRunner().invoke(main, ["serve", str(not_a_store)])

@@ -366,4 +366,6 @@ def serve(store_path: Optional[str], host: str = "127.0.0.1", port: int = 8000, 
     app = create_app(path)
     shown = f"[{host}]" if ":" in host else host
     echo(f"auditor serve: http://{shown}:{port}/  (store: {path})")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        echo(f"注意：监听 {host}，其他机器也能访问本工作台 / note: listening on {host}, other machines can reach it")
     uvicorn.run(app, host=host, port=port, log_level="warning")
