@@ -103,8 +103,19 @@ def upload(driver, base: str, files: list[Path]) -> None:
     from selenium.webdriver.common.by import By
     driver.get(base + "/add")
     driver.find_element(By.ID, "files").send_keys("\n".join(str(f) for f in files))
-    driver.find_element(By.ID, "upload").click()
+    go(driver, driver.find_element(By.ID, "upload"))
     wait(lambda: driver.find_elements(By.CSS_SELECTOR, '.job-state[data-state="finished"]'))
+
+
+def go(driver, element) -> None:
+    """Click something that loads a new page, and wait until the new page has replaced the old."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def finding(driver, code: str):
@@ -144,12 +155,12 @@ def test_review_loop_in_a_browser(browser, tmp_path):
         # filter the list to reports with findings
         driver.get(server.url + "/")
         Select(driver.find_element(By.ID, "status-filter")).select_by_value("findings")
-        driver.find_element(By.ID, "apply-filter").click()
+        go(driver, driver.find_element(By.ID, "apply-filter"))
         agencies = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "table.reports a.open")]
         assert sorted(agencies) == ["上海市人民政府办公厅", "上海市科委"]
 
         # open a report; clicking a flagged cell shows its finding
-        driver.find_element(By.LINK_TEXT, "上海市科委").click()
+        go(driver, driver.find_element(By.LINK_TEXT, "上海市科委"))
         cell = driver.find_element(By.CSS_SELECTOR, 'td[data-row="carried_forward"][data-column="total"]')
         assert "flagged" in cell.get_attribute("class")
         cell.click()
@@ -160,20 +171,20 @@ def test_review_loop_in_a_browser(browser, tmp_path):
         form.find_element(By.CSS_SELECTOR, "input[value=confirmed]").click()
         form.find_element(By.NAME, "reviewer").clear()
         form.find_element(By.NAME, "reviewer").send_keys("王五")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        go(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         form = finding(driver, "N-LIST-SUM").find_element(By.CSS_SELECTOR, "form.decide")
         form.find_element(By.CSS_SELECTOR, "input[value=dismissed]").click()
         Select(form.find_element(By.NAME, "reason")).select_by_value("not_an_error")
         form.find_element(By.NAME, "note").send_keys("口径不同")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        go(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert "确认有误" in tag(driver, "T3-ROW-TOTAL")
         assert "并非错误" in tag(driver, "N-LIST-SUM")
         old_report = driver.current_url.split("#")[0]
 
         # the memo for the agency lists the confirmed finding only
         driver.get(server.url + "/agencies")
-        driver.find_element(By.LINK_TEXT, "上海市科委").click()
-        driver.find_element(By.ID, "memo-md").click()
+        go(driver, driver.find_element(By.LINK_TEXT, "上海市科委"))
+        driver.find_element(By.ID, "memo-md").click()  # a download: the page stays
         memo = wait(lambda: [p for p in driver.downloads.iterdir() if p.suffix == ".md"])[0]
         text = wait(lambda: memo.read_text(encoding="utf-8"))
         assert "T3-ROW-TOTAL" in text and "N-LIST-SUM" not in text and "T3-BALANCE" not in text
@@ -196,7 +207,7 @@ def test_review_loop_in_a_browser(browser, tmp_path):
         hostile.write_text("\n".join(lines).replace("| 3.其他 | 4 |", "| 3.其他 | <img src=x onerror=window.pwned=true> |"),
                            encoding="utf-8")
         upload(driver, server.url, [hostile])
-        driver.find_element(By.CSS_SELECTOR, "ul.audited a").click()
+        go(driver, driver.find_element(By.CSS_SELECTOR, "ul.audited a"))
         assert "<script>window.pwned=true</script>" in driver.find_element(By.CSS_SELECTOR, "h1.report-title").text
         assert driver.execute_script("return window.pwned === undefined")
         driver.get(server.url + "/?q=hostile")
