@@ -168,6 +168,17 @@ def test_english_with_lang_and_a_cookie(store_path):
     assert "报告列表" in client.get("/?lang=zh").text
 
 
+def test_only_this_machines_names_are_answered(store_path):
+    """DNS rebinding: a page elsewhere whose name now points at 127.0.0.1 gets nothing."""
+    from auditor.serve.app import allowed_hosts
+    app = create_app(store_path, hosts=allowed_hosts("127.0.0.1"))
+    assert TestClient(app, base_url="http://127.0.0.1:8000").get("/").status_code == 200
+    assert TestClient(app, base_url="http://localhost:8000").get("/").status_code == 200
+    assert TestClient(app, base_url="http://evil.example").get("/").status_code == 400
+    assert allowed_hosts("0.0.0.0") == ["*"]
+    assert "192.168.1.5" in allowed_hosts("192.168.1.5")
+
+
 def test_security_headers(store_path):
     response = client_for(store_path).get("/")
     assert "script-src 'self'" in response.headers["content-security-policy"]

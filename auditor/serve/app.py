@@ -22,6 +22,8 @@ import jinja2
 import yaml
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -80,7 +82,19 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def allowed_hosts(host: str) -> Optional[list[str]]:
+    """The Host headers the app answers: this machine's names when it listens on this machine (a web
+    page elsewhere that rebinds its own name to 127.0.0.1 is refused); any when told to listen on
+    every address; None means no check (tests)."""
+    if host in ("0.0.0.0", "::", ""):
+        return ["*"]
+    return sorted(set(LOCAL_HOSTS) | {host})
+
+
+def create_app(store_path, limits: UploadLimits = UploadLimits(), hosts: Optional[list[str]] = None) -> Starlette:
     bench = Workbench(Path(store_path), limits)
     templates = Jinja2Templates(env=_environment())
 
@@ -347,7 +361,8 @@ def create_app(store_path, limits: UploadLimits = UploadLimits()) -> Starlette:
         Route("/export.xlsx", export_xlsx),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes)
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.bench = bench
     return app
 
@@ -363,7 +378,7 @@ def default_store() -> Path:
 def serve(store_path: Optional[str], host: str = "127.0.0.1", port: int = 8000, echo=print) -> None:
     import uvicorn
     path = Path(store_path) if store_path else default_store()
-    app = create_app(path)
+    app = create_app(path, hosts=allowed_hosts(host))
     shown = f"[{host}]" if ":" in host else host
     echo(f"auditor serve: http://{shown}:{port}/  (store: {path})")
     if host not in ("127.0.0.1", "localhost", "::1"):
