@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 LOCK_EXTRAS := --extra test --extra ocr --extra scale
 UV_VERSION := 0.13.9
 
-.PHONY: demo test bench bench-compare ocr-bench fuzz corrupt-batch clean distclean venv lock
+.PHONY: demo test bench bench-compare bench-serve ocr-bench fuzz corrupt-batch clean distclean venv lock
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ test: $(STAMP)
 # OLD=a.json NEW=b.json` compares two such records (two commits).
 bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench.py
+
+# The workbench (auditor serve): list and report pages at 10,000 stored reports, out/bench_serve.json.
+bench-serve: $(STAMP)
+	$(VENV)/bin/python scripts/bench_serve.py --reports 10000
 
 OLD ?= out/bench-old.json
 NEW ?= out/bench.json

@@ -57,16 +57,33 @@ class _Keys:
     def report_key(self, file: str) -> str:
         if file not in self.known:
             digest = content_hash(file)
-            self.known[file] = f"sha256:{digest}" if digest else f"name:{Path(file).name}"
+            self.known[file] = report_key(digest, file)
         return self.known[file]
 
 
 def fingerprint(result: AuditResult, finding: Finding, keys: Optional[_Keys] = None) -> str:
     """The version-2 fingerprint of one finding of ``result``: content, identity, code, cells; no path."""
     file = finding.file or result.file
-    report = (keys or _Keys()).report_key(file)
-    agency, year = (result.agency or "", result.year or "") if file == result.file else ("", "")
-    return f"{_PREFIX}{report}|{agency}|{year}|{finding.code}|{finding.status.value}|{_cells(result.file, finding)}"
+    return stored_fingerprint((keys or _Keys()).report_key(file), result.file, result.agency, result.year, finding)
+
+
+def report_key(content_hash: Optional[str], file: str) -> str:
+    """The report part of a fingerprint from a content hash known already (the store keeps it)."""
+    return f"sha256:{content_hash}" if content_hash else f"name:{Path(file).name}"
+
+
+def stored_fingerprint(report: str, result_file: str, agency: Optional[str], year: Optional[int],
+                       finding: Finding) -> str:
+    """``fingerprint`` for a report whose key (``report_key``) is known: what the store's findings get."""
+    file = finding.file or result_file
+    agency, year = (agency or "", year or "") if file == result_file else ("", "")
+    return f"{_PREFIX}{report}|{agency}|{year}|{finding.code}|{finding.status.value}|{_cells(result_file, finding)}"
+
+
+def without_report(fingerprint_v2: str) -> str:
+    """A version-2 fingerprint without its report part: the same finding in another version of the
+    report (other bytes, same agency, year, code and cells with the same values)."""
+    return fingerprint_v2.split("|", 2)[2] if fingerprint_v2.startswith(_PREFIX) else fingerprint_v2
 
 
 def _legacy_file_key(file: str) -> str:

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("pipeline",),
     ("write", "memo", "baseline", "synth", "synth_image"),
     ("corpus",),
-    ("cli",),
+    ("cli", "serve"),
     ("__main__",),
 ]
 RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}

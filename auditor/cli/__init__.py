@@ -9,5 +9,6 @@ from .main import main
 
 # Modules whose commands register on ``main`` (one line each):
 from . import batch as _batch_commands  # noqa: F401,E402 - batch, report
+from . import serve as _serve_commands  # noqa: F401,E402 - serve, export
 
 __all__ = ["main"]

@@ -21,6 +21,21 @@ Tables (version 1):
   ``aggregate``: a parent and its components) whose findings are filed under ``report_id``
   (the later report, the parent).
 
+Tables (version 2, the reviewer's workbench, ``auditor serve``):
+
+* ``decisions``: the reviewer's decision on a finding, keyed by its baseline fingerprint (version 2,
+  ``baseline.fingerprint``): ``confirmed``, ``dismissed`` (reason ``reading_error``,
+  ``not_an_error``, ``accepted``) or ``needs_info``, a note and the reviewer's name. A fingerprint
+  holds the report's content, not its path or row id, so a decision survives a re-audit.
+* ``finding_states``: where a finding stands in the fix workflow (``open`` → ``sent`` → ``fixed`` →
+  ``verified``); a finding with no row is open.
+* ``decision_history``: every change of a decision or a state (``field``: ``decision`` | ``state``).
+* ``report_counts``: each report's findings counted by severity, with the not-assessable and
+  failed marks, kept by triggers on ``findings`` (the workbench's list reads it).
+* ``finding_prints``: each stored finding's fingerprint, its fingerprint without the report part
+  (``identity``: the same finding in another version) and its ``place`` (code and cells, no
+  values: what a corrected version no longer has), filled by ``corpus/review.py``.
+
 Crash safety: every write is one transaction (``Store.write_reports`` takes a whole chunk), so a
 SIGKILL loses at most the chunk in flight and a rerun never duplicates a row: a path is unique, and
 re-auditing it replaces the row, its findings and every link it was a member of.
@@ -40,7 +55,21 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 from . import SEVERITIES
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
-SCHEMA_VERSION = 2
+# A report whose findings include one of these codes has a statutory table that cannot be checked;
+# one of these kinds (on its own findings) means the file itself could not be audited.
+NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
+FAILED_KINDS = ("file", "limit", "internal")
+_NOT_ASSESSABLE = ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES)
+_FAILED = ",".join(f"'{k}'" for k in FAILED_KINDS)
+# a finding about the report's content (error, warning or review), not about what could not be read
+_FLAGGED = ("{row}.severity IN ('error', 'warning', 'review') AND {row}.code NOT IN (" + _NOT_ASSESSABLE + ")"
+            " AND {row}.kind NOT IN (" + _FAILED + ")")
+_COUNT_CHANGE = (
+    "n_error = n_error {sign} ({row}.severity = 'error'), n_warning = n_warning {sign} ({row}.severity = 'warning'),"
+    " n_review = n_review {sign} ({row}.severity = 'review'), n_info = n_info {sign} ({row}.severity = 'info'),"
+    " total = total {sign} 1, n_not_assessable = n_not_assessable {sign} ({row}.code IN (" + _NOT_ASSESSABLE + ")),"
+    " n_failed = n_failed {sign} ({row}.kind IN (" + _FAILED + ") AND {row}.link_id IS NULL),"
+    " n_flagged = n_flagged {sign} (" + _FLAGGED.format(row="{row}") + ")")
 
 MIGRATIONS: list[tuple[str, ...]] = [
     (  # 0 -> 1
@@ -113,9 +142,72 @@ MIGRATIONS: list[tuple[str, ...]] = [
         # the narrative's paragraphs (zlib-compressed JSON list) for the copied-text pair check
         "ALTER TABLE reports ADD COLUMN narrative BLOB",
     ),
+    (  # 2 -> 3: the reviewer's decisions and the fix state of findings (auditor serve)
+        """CREATE TABLE decisions (
+            fingerprint TEXT PRIMARY KEY,
+            decision TEXT NOT NULL,
+            reason TEXT,
+            note TEXT,
+            reviewer TEXT,
+            decided_at TEXT)""",
+        """CREATE TABLE finding_states (
+            fingerprint TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            changed_at TEXT NOT NULL)""",
+        """CREATE TABLE decision_history (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            reason TEXT,
+            note TEXT,
+            reviewer TEXT,
+            changed_at TEXT NOT NULL)""",
+        "CREATE INDEX decision_history_print ON decision_history(fingerprint)",
+        """CREATE TABLE finding_prints (
+            finding_id INTEGER PRIMARY KEY REFERENCES findings(id) ON DELETE CASCADE,
+            report_id INTEGER NOT NULL,
+            severity TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            place TEXT NOT NULL)""",
+        "CREATE INDEX finding_prints_print ON finding_prints(fingerprint)",
+        "CREATE INDEX finding_prints_identity ON finding_prints(identity)",
+        "CREATE INDEX finding_prints_report ON finding_prints(report_id, place)",
+        "CREATE INDEX decisions_decision ON decisions(decision)",
+        "CREATE INDEX findings_code_report ON findings(code, report_id)",  # the list's filter by code
+        # Each report's counts, kept by triggers as findings come and go: the reports list reads
+        # them instead of counting every report's findings for every page.
+        """CREATE TABLE report_counts (
+            report_id INTEGER PRIMARY KEY REFERENCES reports(id) ON DELETE CASCADE,
+            n_error INTEGER NOT NULL DEFAULT 0,
+            n_warning INTEGER NOT NULL DEFAULT 0,
+            n_review INTEGER NOT NULL DEFAULT 0,
+            n_info INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            n_not_assessable INTEGER NOT NULL DEFAULT 0,
+            n_failed INTEGER NOT NULL DEFAULT 0,
+            n_flagged INTEGER NOT NULL DEFAULT 0)""",
+        f"""CREATE TRIGGER findings_counted AFTER INSERT ON findings BEGIN
+            INSERT OR IGNORE INTO report_counts(report_id) VALUES (NEW.report_id);
+            UPDATE report_counts SET {_COUNT_CHANGE.format(sign="+", row="NEW")} WHERE report_id = NEW.report_id;
+        END""",
+        f"""CREATE TRIGGER findings_uncounted AFTER DELETE ON findings BEGIN
+            UPDATE report_counts SET {_COUNT_CHANGE.format(sign="-", row="OLD")} WHERE report_id = OLD.report_id;
+        END""",
+        f"""INSERT INTO report_counts(report_id, n_error, n_warning, n_review, n_info, total, n_not_assessable, n_failed,
+            n_flagged)
+            SELECT report_id, SUM(severity = 'error'), SUM(severity = 'warning'), SUM(severity = 'review'),
+            SUM(severity = 'info'), COUNT(*), SUM(code IN ({_NOT_ASSESSABLE})),
+            SUM(kind IN ({_FAILED}) AND link_id IS NULL), SUM({_FLAGGED.format(row="findings")})
+            FROM findings GROUP BY report_id""",
+    ),
 ]
-assert len(MIGRATIONS) == SCHEMA_VERSION
+SCHEMA_VERSION = len(MIGRATIONS)
 
+DECISIONS = ("confirmed", "dismissed", "needs_info")
+DISMISS_REASONS = ("reading_error", "not_an_error", "accepted")
+STATES = ("open", "sent", "fixed", "verified")  # a finding's place in the fix workflow
 FindingRow = tuple  # (code, severity, status, kind, message, cells_json, file, data_json)
 
 
@@ -151,8 +243,8 @@ class ReportRow:
     year: Optional[int] = None
     template: Optional[str] = None
     model: Optional[bytes] = None  # compress_model(Report JSON)
-    narrative: Optional[bytes] = None  # compress_model(JSON list of the narrative's paragraphs)
     findings: list[FindingRow] = field(default_factory=list)
+    narrative: Optional[bytes] = None  # compress_model(JSON list of the narrative's paragraphs)
 
 
 @dataclass
@@ -462,6 +554,113 @@ class Store:
                         "message": row[5], "cells": json.loads(row[6]), "file": row[7], "data": json.loads(row[8]),
                         "cross_report": row[9] is not None})
         return out
+
+
+    # ---------------------------------------------------------------- decisions and fix states (version 2)
+
+    def decide(self, fingerprint: str, decision: str, reason: Optional[str] = None, note: str = "",
+               reviewer: str = "", at: Optional[str] = None) -> None:
+        """Record (or change) the decision on the finding ``fingerprint``; every change is kept in
+        ``decision_history``. A dismissal needs a reason (``DISMISS_REASONS``)."""
+        if decision not in DECISIONS:
+            raise ValueError(f"unknown decision {decision!r} (one of {', '.join(DECISIONS)})")
+        if decision == "dismissed" and reason not in DISMISS_REASONS:
+            raise ValueError(f"a dismissal needs a reason (one of {', '.join(DISMISS_REASONS)})")
+        reason = reason if decision == "dismissed" else None
+        at = at or _now()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO decisions(fingerprint, decision, reason, note, reviewer, decided_at) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(fingerprint) DO UPDATE SET decision = excluded.decision, reason = excluded.reason,"
+                " note = excluded.note, reviewer = excluded.reviewer, decided_at = excluded.decided_at",
+                (fingerprint, decision, reason, note, reviewer, at))
+            self.db.execute("INSERT INTO decision_history(fingerprint, field, value, reason, note, reviewer, changed_at)"
+                            " VALUES (?, 'decision', ?, ?, ?, ?, ?)", (fingerprint, decision, reason, note, reviewer, at))
+
+    def decisions(self) -> dict[str, dict]:
+        """Every decision by fingerprint: decision, reason, note, reviewer, decided_at."""
+        return {row[0]: {"decision": row[1], "reason": row[2], "note": row[3], "reviewer": row[4],
+                         "decided_at": row[5]}
+                for row in self.db.execute("SELECT fingerprint, decision, reason, note, reviewer, decided_at"
+                                           " FROM decisions")}
+
+    def decisions_of(self, fingerprints: Iterable[str]) -> dict[str, dict]:
+        prints = list(fingerprints)
+        out: dict[str, dict] = {}
+        for start in range(0, len(prints), 500):
+            part = prints[start:start + 500]
+            for row in self.db.execute(
+                    "SELECT fingerprint, decision, reason, note, reviewer, decided_at FROM decisions"
+                    f" WHERE fingerprint IN ({','.join('?' * len(part))})", part):
+                out[row[0]] = {"decision": row[1], "reason": row[2], "note": row[3], "reviewer": row[4],
+                               "decided_at": row[5]}
+        return out
+
+    def history(self, fingerprint: str) -> list[dict]:
+        """Every change of the finding's decision and state, oldest first."""
+        return [{"field": row[0], "value": row[1], "reason": row[2], "note": row[3], "reviewer": row[4],
+                 "at": row[5]}
+                for row in self.db.execute("SELECT field, value, reason, note, reviewer, changed_at"
+                                           " FROM decision_history WHERE fingerprint = ? ORDER BY id", (fingerprint,))]
+
+    def set_state(self, fingerprints: Iterable[str], state: str, reviewer: str = "", note: str = "",
+                  at: Optional[str] = None) -> int:
+        """Move findings to ``state`` (``STATES``); a finding already there is left alone (no history)."""
+        if state not in STATES:
+            raise ValueError(f"unknown state {state!r} (one of {', '.join(STATES)})")
+        at = at or _now()
+        changed = 0
+        with self.transaction():
+            for fingerprint in dict.fromkeys(fingerprints):
+                old = self.db.execute("SELECT state FROM finding_states WHERE fingerprint = ?",
+                                      (fingerprint,)).fetchone()
+                if (old[0] if old else "open") == state:
+                    continue
+                self.db.execute("INSERT INTO finding_states(fingerprint, state, changed_at) VALUES (?,?,?)"
+                                " ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state,"
+                                " changed_at = excluded.changed_at", (fingerprint, state, at))
+                self.db.execute("INSERT INTO decision_history(fingerprint, field, value, note, reviewer, changed_at)"
+                                " VALUES (?, 'state', ?, ?, ?, ?)", (fingerprint, state, note, reviewer, at))
+                changed += 1
+        return changed
+
+    def states(self, fingerprints: Optional[Iterable[str]] = None) -> dict[str, str]:
+        """The state of each finding with one recorded (a finding with none is open)."""
+        if fingerprints is None:
+            return dict(self.db.execute("SELECT fingerprint, state FROM finding_states"))
+        prints = list(fingerprints)
+        out: dict[str, str] = {}
+        for start in range(0, len(prints), 500):
+            part = prints[start:start + 500]
+            out.update(self.db.execute("SELECT fingerprint, state FROM finding_states"
+                                       f" WHERE fingerprint IN ({','.join('?' * len(part))})", part))
+        return out
+
+    # ------------------------------------------------------------ fingerprints of stored findings
+
+    def unprinted(self) -> list[tuple]:
+        """Findings with no fingerprint yet: (finding id, report id, report path, content hash,
+        agency as read, year, code, severity, status, kind, message, cells JSON, file, data JSON)."""
+        return self.db.execute(
+            "SELECT f.id, r.id, r.path, r.content_hash, r.agency_read, r.year, f.code, f.severity, f.status, f.kind,"
+            " f.message, f.cells, f.file, f.data FROM findings f JOIN reports r ON r.id = f.report_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM finding_prints p WHERE p.finding_id = f.id) ORDER BY f.id").fetchall()
+
+    def write_prints(self, rows: Iterable[tuple[int, int, str, str, str, str]]) -> None:
+        """(finding id, report id, severity, fingerprint, identity, place) rows."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO finding_prints(finding_id, report_id, severity, fingerprint,"
+                                " identity, place) VALUES (?,?,?,?,?,?)", rows)
+
+    def prints_behind(self) -> bool:
+        """Findings were stored after the last fingerprinting (by this process or another one, such as
+        ``auditor batch`` writing into a store the workbench has open): a new finding has a higher id."""
+        found = self.db.execute("SELECT (SELECT MAX(id) FROM findings), (SELECT MAX(finding_id) FROM finding_prints)"
+                                ).fetchone()
+        return found[0] is not None and (found[1] is None or found[0] > found[1])
+
+    def content_hashes(self) -> dict[str, Optional[str]]:
+        return dict(self.db.execute("SELECT path, content_hash FROM reports"))
 
 
 # -------------------------------------------------------------------- fast model reading

@@ -205,6 +205,7 @@ class _ReportWriter:
                 key = (str(suspect.table), str(suspect.row), str(suspect.column))
                 if suspect not in self.suspects[key]:
                     self.suspects[key].append(suspect)
+        self.has_best = {s.group: True for f in result.findings for s in f.suspects or () if s.best}
         self.rendered: set[tuple[str, str, str]] = set()
 
     # ------------------------------------------------------------- cells
@@ -249,8 +250,10 @@ class _ReportWriter:
             attrs.append('tabindex="0"')
             title += [f"[{f.code}] {f.message}" for f in findings]
         for suspect in self.suspects.get(key, ()):
-            classes.append("suspect")
-            content += f'<span class="proposal">→ {_e(suspect.proposed)}</span>'
+            # the best correction's cell is the suspect; a cell of an alternative correction is marked apart
+            primary = suspect.rank == 1 and (suspect.best or not self.has_best.get(suspect.group))
+            classes.append("suspect" if primary else "suspect-alt")
+            content += f'<span class="proposal{"" if primary else " alt"}">→ {_e(suspect.proposed)}</span>'
         attrs.insert(0, f'class="{" ".join(classes)}"')
         attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
         return f"<td {' '.join(attrs)}>{content}</td>"
@@ -443,7 +446,7 @@ class _ReportWriter:
 
     # ------------------------------------------------------------- report
 
-    def render(self) -> str:
+    def render(self, findings_list: bool = True) -> str:
         t = self.t
         result = self.result
         identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
@@ -474,6 +477,9 @@ class _ReportWriter:
             table = result.tables.get(table_id)
             out.append(f"<h3>{_e(table_id)}</h3>")
             out.append(self.extras(table_id, table, [k for k in self.by_cell if k[0] == table_id]))
+        if not findings_list:
+            out.append("</section>")
+            return "".join(out)
         out.append(f"<h3>{_e(t['findings_list'])}</h3>")
         order = sorted(range(len(result.findings)), key=lambda n: (-result.findings[n].severity.rank, n))
         if order:
@@ -528,6 +534,15 @@ def _legend(t: dict) -> str:
         out.append(f' <span class="sample flagged-sample sev-{sev}">{_e(t[sev])}</span>')
     out.append(f'</p><p class="hint">{_e(t["click_hint"])}</p>')
     return "".join(out)
+
+
+TABLE_STYLE = _CSS  # the page's style, for a page that embeds ``report_tables``
+
+
+def report_tables(result: AuditResult, lang: str = "zh") -> str:
+    """One report's tables 2-4 as this page draws them (national layout, flagged and suspect cells),
+    without the list of findings: for the reviewer's workbench (``auditor serve``)."""
+    return _ReportWriter(0, result, lang if lang in _T else "zh").render(findings_list=False)
 
 
 def write_html(results: list[AuditResult], lang: str = "zh", **_) -> str:
