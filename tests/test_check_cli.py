@@ -91,8 +91,10 @@ def test_bad_inputs_become_findings_and_the_good_files_are_still_audited(tmp_pat
 def test_text_output_is_chinese_by_default_and_english_on_request():
     code, output = run("check", str(report_path("guilin-2020.txt")))
     assert "警告" in output and "TABLE-ABSENT" in output and "无法核对" in output and code == 0
+    assert "· 模板未能确定" in output.splitlines()[0]  # no table to tell the template by: said in words
     code, output = run("check", "--lang", "en", str(report_path("guilin-2020.txt")))
     assert "warning" in output and "not found" in output and "无法" not in output
+    assert output.splitlines()[0].endswith("· template unknown")
 
 
 def test_gb18030_copy_audits_exactly_like_the_original(tmp_path):

@@ -15,6 +15,7 @@ tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (uses wcwidth)
 _SEVERITY = SEVERITY_LABELS
 _HEAD = {"zh": ["级别", "代码", "位置", "说明"], "en": ["severity", "code", "where", "message"]}
 _TEMPLATE = {"zh": "模板", "en": "template"}
+_NO_TEMPLATE = {"zh": "模板未能确定", "en": "template unknown"}  # no table to tell it by
 
 
 def _where(finding) -> str:
@@ -117,7 +118,8 @@ def write_text(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFA
     for result in results:
         guess = result.template
         identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
-        template = f"{_TEMPLATE[lang]} {guess.overall} ({guess.confidence:.2f})"
+        template = _NO_TEMPLATE[lang] if guess.overall == "unknown" else \
+            f"{_TEMPLATE[lang]} {guess.overall} ({guess.confidence:.2f})"
         out.append(f"== {result.file}" + (f" · {identity}" if identity else "") + f" · {template}")
         rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), wrap_message(f.message) + _suggestion(f, lang) + _sentence(f, lang)]
                 for f in sorted(result.findings, key=lambda f: -f.severity.rank)]
