@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import SEVERITIES
+from ..model.findings import YearOnYearClaim
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: list[tuple[str, ...]] = [
     (  # 0 -> 1
@@ -113,6 +114,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
         # the narrative's paragraphs (zlib-compressed JSON list) for the copied-text pair check
         "ALTER TABLE reports ADD COLUMN narrative BLOB",
     ),
+    (  # 2 -> 3: the narrative's year-on-year claims (zlib-compressed JSON list), checked at the pair stage
+        "ALTER TABLE reports ADD COLUMN year_on_year BLOB",
+    ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -152,6 +156,7 @@ class ReportRow:
     template: Optional[str] = None
     model: Optional[bytes] = None  # compress_model(Report JSON)
     narrative: Optional[bytes] = None  # compress_model(JSON list of the narrative's paragraphs)
+    year_on_year: Optional[bytes] = None  # compress_model(JSON list of YearOnYearClaim)
     findings: list[FindingRow] = field(default_factory=list)
 
 
@@ -268,9 +273,10 @@ class Store:
                     self._forget(old[0])
                 cursor = self.db.execute(
                     "INSERT INTO reports(path, content_hash, rule_version, status, agency, agency_read, year,"
-                    " template, model, run_id, audited_at, narrative) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " template, model, run_id, audited_at, narrative, year_on_year)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (row.path, row.content_hash, rule_version, row.status, row.agency, row.agency_read, row.year,
-                     row.template, row.model, run_id, now, row.narrative))
+                     row.template, row.model, run_id, now, row.narrative, row.year_on_year))
                 report_id = cursor.lastrowid
                 self.db.executemany(
                     "INSERT INTO findings(report_id, code, severity, status, kind, message, cells, file, data)"
@@ -327,6 +333,13 @@ class Store:
         if found is None or found[0] is None:
             return None
         return json.loads(zlib.decompress(found[0]))
+
+    def load_year_on_year(self, report_id: int) -> list[YearOnYearClaim]:
+        """The year-on-year claims kept from a stored report's narrative (none when not kept)."""
+        found = self.db.execute("SELECT year_on_year FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if found is None or found[0] is None:
+            return []
+        return [YearOnYearClaim.model_validate(item) for item in json.loads(zlib.decompress(found[0]))]
 
     def report_ids(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT path, id FROM reports"))
