@@ -15,10 +15,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.check.narrative.check import NO_PREVIOUS_EN, NO_PREVIOUS_ZH
+from auditor.check.narrative.check import NO_PREVIOUS_EN, NO_PREVIOUS_ZH, check_narrative
 from auditor.cli.main import main
 from auditor.corpus.batch import BatchOptions, run_batch
 from auditor.corpus.store import MIGRATIONS, Store
+from auditor.extract.tables import extract
+from auditor.load import load_path
+from auditor.model.findings import Severity
+from auditor.model.report import CellState
+from auditor.policy import RunConfig
 
 DATA = Path(__file__).parent / "data" / "yoy"
 LAST_YEAR = Path(__file__).resolve().parents[1] / "examples" / "shanghai-bgt-2019.html"
@@ -115,3 +120,18 @@ def test_a_store_of_the_previous_schema_gains_the_column(tmp_path):
     with Store(db) as store:
         columns = {row[1] for row in store.db.execute("PRAGMA table_info(reports)")}
     assert "year_on_year" in columns
+
+
+def test_a_blank_count_last_year_is_not_an_accusation():
+    # last year's "new requests" row left blank (total and parts): no change is computed from a 0
+    document = load_path(WRONG)
+    report, previous = extract(document), extract(load_path(LAST_YEAR))
+    row = previous.tables["table3"].rows["new"]
+    for column, cell in row.items():
+        row[column] = cell.model_copy(update={"state": CellState.blank, "value": None, "raw": ""})
+    findings, summary = check_narrative(report, document, RunConfig(), previous=previous)
+    assert not [f for f in findings if f.code == "N-YOY"]
+    [note] = [n for n in summary.not_checked if n.code == "N-YOY"]
+    assert note.reason == "本年或上年的表格缺少对应数据（或单元格空白）"
+    [finding] = [f for f in findings if f.code == "N-YOY" or f.name == "narrative.yoy"]
+    assert finding.code == "N-NOT-CHECKED" and finding.severity == Severity.info

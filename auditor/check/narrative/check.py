@@ -351,10 +351,16 @@ class _Run:
         probe = Claim("count", spec.code, claim.text, claim.sentence, candidates=spec.candidates)
         now, _, _ = self.claim_readings(probe)
         before, _, _ = self.claim_readings(probe, self.previous)
-        pairs = [(a.value, b.value) for a, b in zip(now, before) if b.value > 0]
+        # per candidate, the reading with no blank read as 0 (a blank 总计 as its row's sum): a change
+        # from or to a blank cell is not asserted
+        this_year = {r.candidate.expr: r for r in now if not r.blanks}
+        last_year = {r.candidate.expr: r for r in before if not r.blanks}
+        pairs = [(this_year[e].value, last_year[e].value) for e in this_year if e in last_year and last_year[e].value > 0]
         if not pairs:
-            self.not_checked(claim, "本年或上年的表格缺少对应数据", "the counts are missing this year or last year")
+            self.not_checked(claim, "本年或上年的表格缺少对应数据（或单元格空白）",
+                             "the counts are missing (or blank) this year or last year")
             return
+        now = [this_year[e] for e in this_year if e in last_year]
         p = claim.number.value * claim.direction
         unit = Decimal(1).scaleb(-claim.number.decimals)
         changes = [(a - b) * 100 / b for a, b in pairs]
@@ -367,7 +373,7 @@ class _Run:
                   f"（{spec.zh}本年 {_fmt(a)}，上年 {_fmt(b)}，上年报告 {self.previous.file}）")
             en = (f"the narrative's \"{claim.text}\" disagrees with the two years' tables: the change is "
                   f"{_fmt(change)}% ({spec.en}: {_fmt(a)} this year, {_fmt(b)} last year, in {self.previous.file})")
-            self.finding(claim, Severity.review, zh, en, reported=p, computed=change,
+            self.finding(claim, Severity.review, zh, en, reported=p, computed=change, cells=_cells(now, self.report),
                          relation=f"{_fmt(p)}% == ({_fmt(a)} - {_fmt(b)}) / {_fmt(b)}")
 
     def list_sum(self, claim: Claim) -> None:
