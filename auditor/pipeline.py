@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import limits
 from .check.engine import run_rules
@@ -84,16 +84,20 @@ def recheck_year_on_year(result: AuditResult, previous: AuditResult, config: Run
     coverage.year_on_year = []
 
 
-def pair_year_on_year(results: list[AuditResult], config: RunConfig) -> None:
+def pair_year_on_year(results: list[AuditResult], config: RunConfig,
+                      agency_key: Callable[[Optional[str]], Optional[str]] = lambda name: name) -> None:
     """Within one run's results: each report's year-on-year claims checked against last year's report
-    of the same agency, when exactly one such report (with tables) is among them."""
+    of the same agency (``agency_key`` gives the comparable form of a name), when exactly one such
+    report (with tables) is among them."""
     by_identity: dict[tuple[str, int], list[AuditResult]] = {}
     for result in results:
-        if result.agency and result.year is not None and result.tables:
-            by_identity.setdefault((result.agency, result.year), []).append(result)
+        agency = agency_key(result.agency)
+        if agency and result.year is not None and result.tables:
+            by_identity.setdefault((agency, result.year), []).append(result)
     for result in results:
-        if result.claims.year_on_year and result.agency and result.year is not None:
-            previous = by_identity.get((result.agency, result.year - 1), [])
+        agency = agency_key(result.agency)
+        if result.claims.year_on_year and agency and result.year is not None:
+            previous = by_identity.get((agency, result.year - 1), [])
             if len(previous) == 1:  # two candidates: which one the narrative meant is not known
                 recheck_year_on_year(result, previous[0], config)
 

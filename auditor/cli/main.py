@@ -254,9 +254,16 @@ def per_file_ignores(file_config) -> dict[str, tuple[str, ...]]:
     return {glob: tuple(codes) for glob, codes in file_config.per_file_ignores.items()}
 
 
+def _pair_years(results, config) -> None:
+    """The "较去年…" claims checked against last year's report of the same agency, when it is among the files."""
+    from ..corpus.agency import normalize_agency  # the batch's comparable form of a name
+
+    pair_year_on_year(results, config, normalize_agency)
+
+
 def _audit_all(files, rules, config):
     results = [audit_file(path, rules, config) for path in files]
-    pair_year_on_year(results, config)  # "较去年…" against last year's report when it is among the files
+    _pair_years(results, config)
     return results
 
 
@@ -301,7 +308,7 @@ def _audit_verbose(files, rules, config, verbose: bool, data: Optional[bytes] = 
             count = len(result.findings)
             click.echo(f"{path}：{stages}；问题 {count} 条" if config.lang == "zh" else
                        f"{path}: {stages}; {count} finding(s)", err=True)
-    pair_year_on_year(results, config)  # "较去年…" against last year's report when it is among the files
+    _pair_years(results, config)
     return results
 
 
