@@ -8,18 +8,18 @@ from __future__ import annotations
 import time
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import limits
 from .check.engine import run_rules
 from .policy import RunConfig
-from .check.narrative import check_narrative
+from .check.narrative import check_narrative, check_year_on_year
 from .check.document import check_document
 from .check.document.sameness import narrative_paragraphs
 from .extract.tables import extract
 from .load import LoadError, load_bytes, load_path
 from .locate.search import locate
-from .model.findings import AuditResult, ClaimSummary, Finding
+from .model.findings import AuditResult, ClaimSummary, Finding, Status
 from .model.report import Document, Report
 from .problems import INTERNAL_ERROR, problem_finding
 
@@ -54,6 +54,52 @@ def audit_report(report: Report, rules, config: RunConfig, document: Optional[Do
     return AuditResult(file=report.file, agency=report.agency, year=report.year, template=report.template,
                        findings=config.apply(findings, report.file), stats=stats, tables=report.tables, corrections=corrections,
                        claims=claims, narrative=paragraphs)
+
+
+def result_report(result: AuditResult) -> Report:
+    """The tables of an audited report as a Report (what the cross-report checks read), no reload."""
+    return Report.model_construct(file=result.file, agency=result.agency, year=result.year, template=result.template,
+                                  tables=result.tables, notes=[], images=[])
+
+
+def recheck_year_on_year(result: AuditResult, previous: AuditResult, config: RunConfig) -> None:
+    """Check ``result``'s year-on-year claims against ``previous``, last year's report of the same
+    agency audited in the same run: their notes ("单份报告无法核对同比变化") give way to what the two
+    years' tables say (N-YOY, or a note naming the missing count); the coverage follows."""
+    kept = result.claims.year_on_year
+    if not kept or not previous.tables:
+        return
+    found, summary = check_year_on_year(kept, result_report(result), result_report(previous), config)
+    claims = set((k.sentence, k.text) for k in kept)
+
+    def replaced(finding: Finding) -> bool:  # the one-report note on a kept claim
+        return (finding.name == "narrative.yoy" and finding.status == Status.not_assessable
+                and any(finding.sentence == sentence and f"“{text}”" in finding.message_zh for sentence, text in claims))
+
+    result.findings = [f for f in result.findings if not replaced(f)] + config.apply(found, result.file)
+    coverage = result.claims
+    coverage.not_checked = [n for n in coverage.not_checked if (n.sentence, n.text) not in claims] + summary.not_checked
+    coverage.checked += summary.checked
+    coverage.agreed += summary.agreed
+    coverage.year_on_year = []
+
+
+def pair_year_on_year(results: list[AuditResult], config: RunConfig,
+                      agency_key: Callable[[Optional[str]], Optional[str]] = lambda name: name) -> None:
+    """Within one run's results: each report's year-on-year claims checked against last year's report
+    of the same agency (``agency_key`` gives the comparable form of a name), when exactly one such
+    report (with tables) is among them."""
+    by_identity: dict[tuple[str, int], list[AuditResult]] = {}
+    for result in results:
+        agency = agency_key(result.agency)
+        if agency and result.year is not None and result.tables:
+            by_identity.setdefault((agency, result.year), []).append(result)
+    for result in results:
+        agency = agency_key(result.agency)
+        if result.claims.year_on_year and agency and result.year is not None:
+            previous = by_identity.get((agency, result.year - 1), [])
+            if len(previous) == 1:  # two candidates: which one the narrative meant is not known
+                recheck_year_on_year(result, previous[0], config)
 
 
 def _failure(file: str, code: str, zh: str, en: str, config: RunConfig) -> AuditResult:

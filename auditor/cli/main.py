@@ -17,7 +17,7 @@ import click
 
 from .. import __version__
 from ..load.inputs import InputError, collect_inputs, skipped_lines
-from ..pipeline import audit_file
+from ..pipeline import audit_file, pair_year_on_year
 from ..policy import FAIL_LEVELS, UNREAD_KINDS, result_fails  # noqa: F401  (UNREAD_KINDS: a file not read)
 from ..baseline import apply_baseline, read_baseline, write_baseline
 from ..catalogue import KINDS, shipped_rules, with_rules
@@ -254,8 +254,17 @@ def per_file_ignores(file_config) -> dict[str, tuple[str, ...]]:
     return {glob: tuple(codes) for glob, codes in file_config.per_file_ignores.items()}
 
 
+def _pair_years(results, config) -> None:
+    """The "较去年…" claims checked against last year's report of the same agency, when it is among the files."""
+    from ..corpus.agency import normalize_agency  # the batch's comparable form of a name
+
+    pair_year_on_year(results, config, normalize_agency)
+
+
 def _audit_all(files, rules, config):
-    return [audit_file(path, rules, config) for path in files]
+    results = [audit_file(path, rules, config) for path in files]
+    _pair_years(results, config)
+    return results
 
 
 def _output_format(fmt: Optional[str], file_config, lang: str) -> str:
@@ -299,6 +308,7 @@ def _audit_verbose(files, rules, config, verbose: bool, data: Optional[bytes] = 
             count = len(result.findings)
             click.echo(f"{path}：{stages}；问题 {count} 条" if config.lang == "zh" else
                        f"{path}: {stages}; {count} finding(s)", err=True)
+    _pair_years(results, config)
     return results
 
 

@@ -37,6 +37,7 @@ from ..load.inputs import Inputs, Skipped, collect_inputs, expand_paths, skipped
 from ..check.diff import cell_changes
 from ..check.document.sameness import COPIED_TEXT, check_copied_text
 from ..check.crossyear import crossyear_rule_paths, evaluate_aggregate, evaluate_pair, load_crossreport_rules
+from ..check.narrative import check_year_on_year
 from ..policy import UNREAD_KINDS, RunConfig, Selection
 from ..model.findings import Severity
 from ..limits import DEFAULT as DEFAULT_LIMITS
@@ -419,7 +420,8 @@ class Batch:
         agency, year = self._identity(item["agency"], item["year"])
         return ReportRow(path=item["path"], content_hash=item["hash"], status=item["status"], agency=agency,
                          agency_read=item["agency"], year=year, template=item["template"], model=item["model"],
-                         findings=item["findings"], narrative=item.get("narrative"))
+                         findings=item["findings"], narrative=item.get("narrative"),
+                         year_on_year=item.get("year_on_year"))
 
     def _versioned(self, row: ReportRow) -> ReportRow:
         """A report of an agency and year the store already holds with other content: the stored one is
@@ -565,6 +567,9 @@ class Batch:
                 texts = self.store.load_narrative(previous_id), self.store.load_narrative(current_id)
                 if all(texts):
                     found += check_copied_text(*texts, current, previous.file, self.config)
+            kept = self.store.load_year_on_year(current_id)  # "较去年…": the per-report note said it waits for this
+            if kept:
+                found += check_year_on_year(kept, current, previous, self.config)[0]
             findings = self.config.apply(found, current.file)
             rows = [finding_row(f.model_dump(mode="json")) for f in findings]
             links.append(LinkRow("pair", current_id, str(previous_id), (previous_id,), rows))

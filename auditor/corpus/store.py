@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import SEVERITIES
+from ..model.findings import YearOnYearClaim
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
 # A report whose findings include one of these codes has a statutory table that cannot be checked;
@@ -202,6 +203,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
             SUM(kind IN ({_FAILED}) AND link_id IS NULL), SUM({_FLAGGED.format(row="findings")})
             FROM findings GROUP BY report_id""",
     ),
+    (  # 3 -> 4: the narrative's year-on-year claims (zlib-compressed JSON list), checked at the pair stage
+        "ALTER TABLE reports ADD COLUMN year_on_year BLOB",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -245,6 +249,7 @@ class ReportRow:
     model: Optional[bytes] = None  # compress_model(Report JSON)
     findings: list[FindingRow] = field(default_factory=list)
     narrative: Optional[bytes] = None  # compress_model(JSON list of the narrative's paragraphs)
+    year_on_year: Optional[bytes] = None  # compress_model(JSON list of YearOnYearClaim)
 
 
 @dataclass
@@ -360,9 +365,10 @@ class Store:
                     self._forget(old[0])
                 cursor = self.db.execute(
                     "INSERT INTO reports(path, content_hash, rule_version, status, agency, agency_read, year,"
-                    " template, model, run_id, audited_at, narrative) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " template, model, run_id, audited_at, narrative, year_on_year)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (row.path, row.content_hash, rule_version, row.status, row.agency, row.agency_read, row.year,
-                     row.template, row.model, run_id, now, row.narrative))
+                     row.template, row.model, run_id, now, row.narrative, row.year_on_year))
                 report_id = cursor.lastrowid
                 self.db.executemany(
                     "INSERT INTO findings(report_id, code, severity, status, kind, message, cells, file, data)"
@@ -419,6 +425,13 @@ class Store:
         if found is None or found[0] is None:
             return None
         return json.loads(zlib.decompress(found[0]))
+
+    def load_year_on_year(self, report_id: int) -> list[YearOnYearClaim]:
+        """The year-on-year claims kept from a stored report's narrative (none when not kept)."""
+        found = self.db.execute("SELECT year_on_year FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if found is None or found[0] is None:
+            return []
+        return [YearOnYearClaim.model_validate(item) for item in json.loads(zlib.decompress(found[0]))]
 
     def report_ids(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT path, id FROM reports"))

@@ -119,6 +119,8 @@ def audit_chunk(tasks: Sequence[Task], spec: Optional[dict] = None) -> list[dict
             "agency": result.agency, "year": result.year, "template": result.template.overall,
             "model": model,
             "narrative": compress_model(json.dumps(result.narrative, ensure_ascii=False)) if result.narrative else None,
+            "year_on_year": compress_model(json.dumps([c.model_dump(mode="json") for c in result.claims.year_on_year],
+                                                      ensure_ascii=False)) if result.claims.year_on_year else None,
             "findings": [finding_row(f.model_dump(mode="json")) for f in result.findings],
         })
     return out

@@ -135,6 +135,21 @@ class ClaimNote(BaseModel):
     source: Optional[Source] = None
 
 
+class YearOnYearClaim(BaseModel):
+    """A year-on-year claim of the narrative ("申请数量较去年回落12.3%") whose subject is known, kept
+    so that it can be checked once last year's report of the same agency is at hand: the pair stage
+    of a batch (from the store) or ``auditor check`` given both years."""
+
+    text: str  # the claim as matched
+    sentence: str
+    value: Decimal  # the printed percentage, unsigned (a string in JSON: exact)
+    decimals: int
+    number_text: str
+    direction: int  # +1 up, -1 down
+    specs: list[str]  # the claims vocabulary's ids of the subject
+    source: Optional[Source] = None
+
+
 class ClaimSummary(BaseModel):
     """Coverage of the narrative check (auditor/narrative): claims found, compared, agreeing."""
 
@@ -144,6 +159,8 @@ class ClaimSummary(BaseModel):
     agreed_on_blank: int = 0  # agreed only with blank cells read as 0 (or a blank 总计 as its row's sum)
     not_checked: list[ClaimNote] = Field(default_factory=list)
     old_table_sums: int = 0  # pre-2019 统计表: parent = sum of children relations checked
+    # the year-on-year claims, for the check against last year's report; not in the JSON output
+    year_on_year: list[YearOnYearClaim] = Field(default_factory=list, exclude=True)
 
 
 class AuditStats(BaseModel):

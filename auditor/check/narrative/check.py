@@ -23,16 +23,21 @@ from typing import Optional
 
 from ...policy import RunConfig
 from ...present.labels import cell_label
-from ...model.findings import ClaimNote, ClaimSummary, Finding, FindingCell, Severity, Status
+from ...model.findings import ClaimNote, ClaimSummary, Finding, FindingCell, Severity, Status, YearOnYearClaim
 from ...model.report import Cell, CellState, Document, Report
 from ...ruleset import CellKey, NotInTemplate, compile_expression
 from ...templates import PRE_TEMPLATE, resolve, table_number
-from .claims import Candidate, Claim, Number, Vocabulary, extract_claims, load_vocabulary
+from .claims import Candidate, Claim, Number, Sentence, Vocabulary, extract_claims, load_vocabulary
 
 _VALUE = (CellState.number, CellState.uncertain, CellState.inferred)
 _BLANK = (CellState.blank, CellState.dash)
 _PART_GROUP = {"table3": "applicants", "table4": "parts"}
 MAX_SUBSET_PARTS = 14  # the overlap test tries every subset of at most this many parts
+# A year-on-year claim on one report alone. The same words in every flow: the batch's pair stage and
+# ``auditor check`` given both years then say what they found (check_year_on_year).
+NO_PREVIOUS_ZH = "单份报告无法核对同比变化，须与同一机关上一年度的报告对照（与上年报告一并审核时核对）"
+NO_PREVIOUS_EN = ("a year-on-year change cannot be checked on one report alone: it needs the same agency's "
+                  "report of the year before (checked when that report is audited with it)")
 
 
 def _fmt(value: Optional[Decimal]) -> str:
@@ -336,20 +341,26 @@ class _Run:
                      relation=f"{_fmt(p)}% == {_fmt(n)} / {_fmt(d)}")
 
     def yoy(self, claim: Claim) -> None:
-        if self.previous is None or not claim.specs:
-            reason = ("上年报告不在库中，无法核对同比变化" if self.previous is None else "无法确定同比变化的对象")
-            reason_en = ("last year's report is not in the store" if self.previous is None
-                         else "the subject of the change is not known")
-            self.not_checked(claim, reason, reason_en)
+        if not claim.specs:
+            self.not_checked(claim, "无法确定同比变化的对象", "the subject of the change is not known")
+            return
+        if self.previous is None:  # checked later when last year's report is at hand (check_year_on_year)
+            self.not_checked(claim, NO_PREVIOUS_ZH, NO_PREVIOUS_EN)
             return
         spec = self.vocabulary.claims[claim.specs[0]]
         probe = Claim("count", spec.code, claim.text, claim.sentence, candidates=spec.candidates)
         now, _, _ = self.claim_readings(probe)
         before, _, _ = self.claim_readings(probe, self.previous)
-        pairs = [(a.value, b.value) for a, b in zip(now, before) if b.value > 0]
+        # per candidate, the reading with no blank read as 0 (a blank 总计 as its row's sum): a change
+        # from or to a blank cell is not asserted
+        this_year = {r.candidate.expr: r for r in now if not r.blanks}
+        last_year = {r.candidate.expr: r for r in before if not r.blanks}
+        pairs = [(this_year[e].value, last_year[e].value) for e in this_year if e in last_year and last_year[e].value > 0]
         if not pairs:
-            self.not_checked(claim, "本年或上年的表格缺少对应数据", "the counts are missing this year or last year")
+            self.not_checked(claim, "本年或上年的表格缺少对应数据（或单元格空白）",
+                             "the counts are missing (or blank) this year or last year")
             return
+        now = [this_year[e] for e in this_year if e in last_year]
         p = claim.number.value * claim.direction
         unit = Decimal(1).scaleb(-claim.number.decimals)
         changes = [(a - b) * 100 / b for a, b in pairs]
@@ -357,9 +368,13 @@ class _Run:
         self.checked(ok)
         if not ok:
             change = changes[0].quantize(unit / 10)
-            zh = f"正文“{claim.text}”与两年的表格不符：按表格计算变化为 {_fmt(change)}%"
-            en = f"the narrative's \"{claim.text}\" disagrees with the two years' tables: the change is {_fmt(change)}%"
-            self.finding(claim, Severity.review, zh, en, reported=p, computed=change)
+            a, b = pairs[0]
+            zh = (f"正文“{claim.text}”与两年的表格不符：按表格计算变化为 {_fmt(change)}%"
+                  f"（{spec.zh}本年 {_fmt(a)}，上年 {_fmt(b)}，上年报告 {self.previous.file}）")
+            en = (f"the narrative's \"{claim.text}\" disagrees with the two years' tables: the change is "
+                  f"{_fmt(change)}% ({spec.en}: {_fmt(a)} this year, {_fmt(b)} last year, in {self.previous.file})")
+            self.finding(claim, Severity.review, zh, en, reported=p, computed=change, cells=_cells(now, self.report),
+                         relation=f"{_fmt(p)}% == ({_fmt(a)} - {_fmt(b)}) / {_fmt(b)}")
 
     def list_sum(self, claim: Claim) -> None:
         whole, parts = claim.whole, claim.parts
@@ -428,14 +443,40 @@ def check_claims(claims: list[Claim], report: Report, config: RunConfig,
     return run.findings, run.summary
 
 
+def _kept(claim: Claim) -> YearOnYearClaim:
+    number = claim.number
+    return YearOnYearClaim(text=claim.text, sentence=claim.sentence.text, value=number.value,
+                           decimals=number.decimals, number_text=number.text, direction=claim.direction,
+                           specs=list(claim.specs), source=claim.source)
+
+
+def _restored(kept: YearOnYearClaim, code: str) -> Claim:
+    sentence = Sentence(text=kept.sentence, folded=kept.sentence, where=kept.source, index=0, paragraph=0)
+    number = Number(kept.value, kept.decimals, "%", "exact", kept.number_text, 0, 0)
+    return Claim("yoy", code, kept.text, sentence, number, specs=tuple(kept.specs), direction=kept.direction)
+
+
+def check_year_on_year(kept: list[YearOnYearClaim], report: Report, previous: Report,
+                       config: RunConfig) -> tuple[list[Finding], ClaimSummary]:
+    """The year-on-year claims kept from ``report``'s narrative check (``ClaimSummary.year_on_year``),
+    checked against ``previous``, last year's report of the same agency: N-YOY where the tables'
+    change disagrees, N-NOT-CHECKED where a count is missing; nothing where the claim agrees."""
+    vocabulary = load_vocabulary()
+    claims = [_restored(k, vocabulary.yoy_code) for k in kept]
+    return check_claims(claims, report, config, previous)
+
+
 def check_narrative(report: Report, document: Document, config: RunConfig,
                     previous: Optional[Report] = None) -> tuple[list[Finding], ClaimSummary]:
     """The narrative check and, for a pre-2019 report, its old 统计表: findings and coverage.
-    ``previous`` is last year's report of the same agency, when the caller has it (year-on-year claims)."""
+    ``previous`` is last year's report of the same agency, when the caller has it (year-on-year claims);
+    without it the year-on-year claims whose subject is known are kept in the summary for later."""
     from .pre2019 import check_old_table
 
     claims = extract_claims(document, report)
     findings, summary = check_claims(claims, report, config, previous)
+    if previous is None:
+        summary.year_on_year = [_kept(c) for c in claims if c.kind == "yoy" and c.specs and c.number is not None]
     if report.template.overall == PRE_TEMPLATE or not report.table("table3").found:
         table_findings, sums = check_old_table(document, report, config)
         findings += table_findings
