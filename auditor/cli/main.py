@@ -288,7 +288,7 @@ def _complete_format(ctx, param, incomplete: str) -> list[str]:
 
 def _read_stdin(config: RunConfig) -> bytes:
     """The report on standard input, never more than the size limit allows (the loader then says so)."""
-    return click.get_binary_stream("stdin").read(config.limits.file_bytes + 1)
+    return sys.stdin.buffer.read(config.limits.file_bytes + 1)
 
 
 _STAGES = {"zh": {"load": "读取", "extract": "提取", "check": "核对"}, "en": {"load": "load", "extract": "extract",
