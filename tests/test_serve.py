@@ -524,3 +524,28 @@ def test_reports_another_process_adds_get_fingerprints_when_shown(store_path, tm
         assert not store.prints_behind()
     prints = findings_on_page(client, report_id(store_path, "kewei-copy-2024.md"))
     assert set(prints) == {"T3-BALANCE", "T3-ROW-TOTAL", "N-LIST-SUM", "DOC-PART-NUMBER"}
+
+
+def test_memo_command_writes_only_the_confirmed_findings_and_marks_them_sent(store_path, tmp_path):
+    """``auditor memo --store --confirmed-only``: the decisions taken in the workbench choose the items."""
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    client = client_for(store_path)
+    rid = report_id(store_path, "shanghai-kewei-2024.md")
+    prints = findings_on_page(client, rid)
+    decide(client, rid, prints["T3-ROW-TOTAL"][0], "confirmed")
+    decide(client, rid, prints["N-LIST-SUM"][0], "dismissed", "not_an_error")
+    memo = tmp_path / "memo.md"
+    result = CliRunner().invoke(main, ["memo", str(KEWEI), "--store", str(store_path), "--confirmed-only",
+                                       "-o", str(memo)])
+    assert result.exit_code == 0, result.output
+    text = memo.read_text(encoding="utf-8")
+    # the one confirmed blank total (its T3-BALANCE shares the cell, so the item names both codes)
+    assert "T3-ROW-TOTAL" in text and "N-LIST-SUM" not in text and "DOC-PART-NUMBER" not in text
+    assert "“四、结转下年度继续办理”行“总计”列" in text
+    with Store(store_path) as store:
+        assert store.states() == {prints["T3-ROW-TOTAL"][0]: "sent"}
+    without = CliRunner().invoke(main, ["memo", str(KEWEI), "--confirmed-only", "-o", str(memo)])
+    assert without.exit_code == 2 and "--store" in without.output

@@ -409,6 +409,34 @@ def baseline(paths, rule_dirs, lang, select, extend_select, ignore, disable, sev
     click.echo(f"已记录 {count} 条问题到 {output}" if config.lang == "zh" else f"recorded {count} finding(s) in {output}")
 
 
+class _ConfirmedOnly:
+    """``memo --store DB --confirmed-only``: keep the findings a reviewer confirmed in the store (by the
+    same fingerprint the workbench decides on) and mark the ones a letter tells the agency about as sent."""
+
+    def __init__(self, store_path: str, lang: str):
+        from ..baseline import fingerprint
+        from ..corpus.store import Store, StoreError
+
+        self.store_path, self.lang, self.fingerprint, self.sent = store_path, lang, fingerprint, []
+        try:
+            with Store(store_path) as store:
+                self.confirmed = {p for p, d in store.decisions().items() if d["decision"] == "confirmed"}
+        except StoreError as error:
+            usage_error(USAGE_STORE, f"结果数据库无法使用：{error}", str(error), lang)
+
+    def keep(self, result, finding) -> bool:
+        return self.fingerprint(result, finding) in self.confirmed
+
+    def include(self, result, finding) -> None:
+        self.sent.append(self.fingerprint(result, finding))
+
+    def mark_sent(self) -> None:
+        from ..corpus.store import Store
+
+        with Store(self.store_path) as store:
+            store.set_state(self.sent, "sent", note="auditor memo")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -431,8 +459,12 @@ def baseline(paths, rule_dirs, lang, select, extend_select, ignore, disable, sev
 @click.option("--number", default=None, help="发文字号 (config: number).")
 @click.option("--signature", "--sender", "signature", default=None, help="署名; the office when absent (config: signature).")
 @click.option("--date", "date_text", default=None, help="成文日期 as YYYY-MM-DD; today when absent (config: date).")
+@click.option("--store", "store_path", type=click.Path(exists=True, dir_okay=False),
+              help="A results store with reviewers' decisions (auditor serve).")
+@click.option("--confirmed-only", is_flag=True,
+              help="With --store: only the findings a reviewer confirmed; they are marked sent.")
 def memo(paths, output, split_dir, split_format, make_zip, template_path, template_dir, include, include_hints,
-         rule_dirs, lang, office, number, signature, date_text):
+         rule_dirs, lang, office, number, signature, date_text, store_path, confirmed_only):
     """Write the correction memos to the agencies (Markdown or 公文 DOCX)."""
     import datetime
 
@@ -443,6 +475,9 @@ def memo(paths, output, split_dir, split_format, make_zip, template_path, templa
     if bool(output) == bool(split_dir):
         usage_error(USAGE_BAD_OPTION, "请给出 -o 文件 或 --split 目录（二选一）",
                     "give either -o FILE or --split DIR", lang)
+    if confirmed_only and not store_path:
+        usage_error(USAGE_BAD_OPTION, "--confirmed-only 需要与 --store 结果数据库一起使用",
+                    "--confirmed-only needs --store with a results store", lang)
     settings = file_config.memo
     date_text = date_text or settings.get("date")
     today = None
@@ -476,6 +511,9 @@ def memo(paths, output, split_dir, split_format, make_zip, template_path, templa
         include_hints=bool(settings.get("include-hints", False) if include_hints is None else include_hints),
         office=office or str(settings.get("office", "")), number=number or str(settings.get("number", "")),
         signature=signature or str(settings.get("signature", "")))
+    decided = _ConfirmedOnly(store_path, lang) if confirmed_only else None
+    if decided is not None:
+        options.keep, options.on_include = decided.keep, decided.include
     target = output or split_dir
     try:
         letters = build_memos(results, options)
@@ -488,6 +526,8 @@ def memo(paths, output, split_dir, split_format, make_zip, template_path, templa
         usage_error(USAGE_MEMO_TEMPLATE, f"更正建议函模板无法使用：{error}", str(error), lang)
     except OSError as error:
         _output_error(target, error, lang)
+    if decided is not None:
+        decided.mark_sent()
     report_skipped(inputs, lang)
     click.echo(f"已写出 {len(letters)} 份更正建议函：{', '.join(str(p) for p in written)}" if lang == "zh" else
                f"wrote {len(letters)} memo(s): {', '.join(str(p) for p in written)}")
