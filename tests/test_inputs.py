@@ -59,8 +59,12 @@ def test_check_lists_the_skipped_files_in_the_text_and_on_stderr_for_machine_for
     assert "未审核 7 个文件（不是报告）" in result.stdout
     assert f"{folder / 'notes.txt'}：文本中没有“信息公开”" in result.stdout
     assert f"{folder / 'README.md'}：文件名表明不是报告" in result.stdout
+    # a hidden folder is counted, not listed (as files of other types would be)
+    assert "  另有 1 个隐藏文件或目录，未逐一列出；如需审核，请直接指定该文件" in result.stdout
+    assert f"{folder / '.git'}" not in result.stdout
     english = run("check", "--lang", "en", folder)
     assert "7 file(s) not audited (no report):" in english.stdout and "its name says it is no report" in english.stdout
+    assert "  and 1 hidden file(s) or folder(s), not listed; name a file to audit it anyway" in english.stdout
     machine = run("check", "--format", "json", folder)
     data = json.loads(machine.stdout)  # stdout stays JSON
     assert sorted(Path(r["file"]).name for r in data["reports"]) == ["empty.txt", "report.txt", "trad-ok.txt"]

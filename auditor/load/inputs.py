@@ -186,12 +186,33 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
             continue
 
 
+# Plainly no report (hidden, another file type): counted in one line, not listed one by one. A file of a
+# report type left out by its name or its text is listed: it may be a report the user expects audited.
+SUMMED_REASONS = ("hidden", "type")
+
+
 def skipped_lines(skipped: list[Skipped], lang: str = "zh") -> list[str]:
-    """The skipped files, one line each, and a count first; nothing when none was skipped."""
+    """A count first, then each skipped file of a report type with its reason, then one line for the
+    hidden files and files of other types; nothing when none was skipped."""
     if not skipped:
         return []
     head = f"未审核 {len(skipped)} 个文件（不是报告）：" if lang == "zh" else f"{len(skipped)} file(s) not audited (no report):"
     separator = "：" if lang == "zh" else ": "
-    return [head] + [f"  {item.path}{separator}{item.text(lang)}" for item in skipped]
+    lines = [head] + [f"  {item.path}{separator}{item.text(lang)}" for item in skipped
+                      if item.reason not in SUMMED_REASONS]
+    types = sorted({item.suffix or ("无扩展名" if lang == "zh" else "no extension")
+                    for item in skipped if item.reason == "type"})
+    hidden = sum(item.reason == "hidden" for item in skipped)
+    others = sum(item.reason == "type" for item in skipped)
+    parts = []
+    if others:
+        parts.append(f"{others} 个其他类型的文件（{'、'.join(types)}）" if lang == "zh"
+                     else f"{others} file(s) of other types ({', '.join(types)})")
+    if hidden:
+        parts.append(f"{hidden} 个隐藏文件或目录" if lang == "zh" else f"{hidden} hidden file(s) or folder(s)")
+    if parts:
+        lines.append(f"  另有 {'和 '.join(parts)}，未逐一列出；如需审核，请直接指定该文件" if lang == "zh"
+                     else f"  and {' and '.join(parts)}, not listed; name a file to audit it anyway")
+    return lines
 
 
