@@ -27,14 +27,19 @@ def enabled() -> bool:
     return os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("", "0", "false", "no")
 
 
-def cache_root() -> Path:
-    """The folder of this version's entries."""
+def cache_base() -> Path:
+    """auditor's cache folder: ``AUDITOR_CACHE_DIR``, else the user cache folder (every cache lives under it)."""
     base = os.environ.get(CACHE_DIR_ENV)
     if not base:
         import platformdirs
 
         base = platformdirs.user_cache_dir("auditor")
-    return Path(base) / f"data-{__version__}"
+    return Path(base)
+
+
+def cache_root() -> Path:
+    """The folder of this version's entries."""
+    return cache_base() / f"data-{__version__}"
 
 
 def key_of(*parts: object) -> str:

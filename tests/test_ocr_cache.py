@@ -129,7 +129,21 @@ def test_an_unwritable_cache_leaves_the_run_uncached(tmp_path, reads, monkeypatc
 def test_the_default_folder_is_the_user_cache(monkeypatch):
     platformdirs = pytest.importorskip("platformdirs")
     monkeypatch.delenv(ocr_cache.CACHE_ENV, raising=False)
+    monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)
+    monkeypatch.delenv("AUDITOR_CACHE_DIR", raising=False)
     assert ocr_cache.cache_dir() == __import__("pathlib").Path(platformdirs.user_cache_dir("auditor")) / "ocr"
+
+
+def test_the_settings_of_every_cache_apply_to_the_ocr_cache(monkeypatch, tmp_path):
+    """AUDITOR_NO_CACHE turns the OCR cache off too, AUDITOR_CACHE_DIR moves it; AUDITOR_OCR_CACHE wins."""
+    monkeypatch.delenv(ocr_cache.CACHE_ENV, raising=False)
+    monkeypatch.setenv("AUDITOR_NO_CACHE", "1")
+    assert ocr_cache.cache_dir() is None
+    monkeypatch.setenv("AUDITOR_NO_CACHE", "0")
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path))
+    assert ocr_cache.cache_dir() == tmp_path / "ocr"
+    monkeypatch.setenv(ocr_cache.CACHE_ENV, str(tmp_path / "mine"))
+    assert ocr_cache.cache_dir() == tmp_path / "mine"
 
 
 @needs_ocr

@@ -400,6 +400,7 @@ def test_export_cells_with_provenance(store_path, tmp_path):
     new = [r for r in kewei if (r["table"], r["row"], r["column"]) == ("table3", "new", "total")]
     assert new[0]["value"] == "34" and new[0]["state"] == "number"
     assert CliRunner().invoke(main, ["export", str(store_path)]).exit_code == 2  # --cells or --decisions
+    assert CliRunner().invoke(main, ["export", str(store_path), "--cells", "--decisions"]).exit_code == 2  # one of them
 
 
 def test_export_decisions(store_path):

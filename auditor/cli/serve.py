@@ -37,20 +37,21 @@ def serve(store: Optional[str], host: str, port: int, lang: str) -> None:
 
 @main.command()
 @click.argument("store", type=click.Path(exists=True, dir_okay=False))
-@click.option("--cells", "what", flag_value="cells", help="Every cell read, with its provenance.")
-@click.option("--decisions", "what", flag_value="decisions", help="The reviewer's decisions and fix states.")
+@click.option("--cells", is_flag=True, help="Every cell read, with its provenance.")
+@click.option("--decisions", is_flag=True, help="The reviewer's decisions and fix states.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to FILE (default: stdout as CSV); decisions to a .xlsx file are a workbook.")
 @LANG_OPTION
-def export(store: str, what: Optional[str], output: Optional[str], lang: str) -> None:
-    """Write a results store as CSV: --cells (every cell with its provenance) or --decisions."""
+def export(store: str, cells: bool, decisions: bool, output: Optional[str], lang: str) -> None:
+    """Write a results store as CSV (decisions also as a workbook): --cells or --decisions."""
     from ..corpus.export import CELL_COLUMNS, DECISION_COLUMNS, cell_rows, decision_rows, decisions_xlsx
     from ..corpus.review import refresh
     from ..corpus.store import Store, StoreError
     from ..write.rows_format import spreadsheet_safe
 
-    if what is None:
-        usage_error(USAGE_BAD_OPTION, "请指定 --cells 或 --decisions", "give --cells or --decisions", lang)
+    if cells == decisions:
+        usage_error(USAGE_BAD_OPTION, "请指定 --cells 或 --decisions（二选一）", "give either --cells or --decisions", lang)
+    what = "cells" if cells else "decisions"
     try:
         with Store(store) as db:
             if what == "decisions":

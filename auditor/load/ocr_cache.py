@@ -9,7 +9,8 @@ ruling edges, in the page's pixels; the rows are rebuilt from them for each file
 The folder (``platformdirs.user_cache_dir("auditor")/ocr``) is safe to delete. An entry that cannot
 be read or parsed is ignored (and read again by OCR); a folder that cannot be written leaves the
 run uncached. ``AUDITOR_OCR_CACHE=off`` (or ``0``) turns the cache off; any other value is the
-folder to use instead of the default.
+folder to use instead of the default. Without it, the settings of every cache apply (datacache.py):
+``AUDITOR_NO_CACHE=1`` turns it off too and ``AUDITOR_CACHE_DIR`` moves it (to its ``ocr`` folder).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from .. import datacache
 from .geometry import Edge, Glyph
 
 CACHE_ENV = "AUDITOR_OCR_CACHE"
@@ -35,11 +37,9 @@ def cache_dir() -> Optional[Path]:
         if setting.strip().lower() in _OFF or not setting.strip():
             return None
         return Path(setting)
-    try:
-        import platformdirs
-    except ImportError:  # pragma: no cover - platformdirs is a dependency; without it, no cache
+    if not datacache.enabled():
         return None
-    return Path(platformdirs.user_cache_dir("auditor")) / "ocr"
+    return datacache.cache_base() / "ocr"
 
 
 def content_hash(data: bytes) -> str:
