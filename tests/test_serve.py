@@ -219,12 +219,18 @@ def test_decide_change_history_and_restart(store_path):
     assert "排除 · 读取错误（本工具读错）" in page
 
 
-def test_memo_lists_only_confirmed_findings_and_marks_them_sent(store_path):
+def confirm_one_dismiss_another(store_path) -> tuple[TestClient, dict[str, list[str]]]:
+    """上海市科委's report: T3-ROW-TOTAL confirmed, N-LIST-SUM dismissed (not an error)."""
     client = client_for(store_path)
     rid = report_id(store_path, "shanghai-kewei-2024.md")
     prints = findings_on_page(client, rid)
     decide(client, rid, prints["T3-ROW-TOTAL"][0], "confirmed")
     decide(client, rid, prints["N-LIST-SUM"][0], "dismissed", "not_an_error")
+    return client, prints
+
+
+def test_memo_lists_only_confirmed_findings_and_marks_them_sent(store_path):
+    client, prints = confirm_one_dismiss_another(store_path)
     listing = client.get("/?agency=上海市科委").text
     assert re.search(r'<td class="n decided">2/4 <span class="confirmed"[^>]*>✔1</span></td>', listing)
     agencies = client.get("/agencies").text
@@ -533,11 +539,7 @@ def test_memo_command_writes_only_the_confirmed_findings_and_marks_them_sent(sto
 
     from auditor.cli import main
 
-    client = client_for(store_path)
-    rid = report_id(store_path, "shanghai-kewei-2024.md")
-    prints = findings_on_page(client, rid)
-    decide(client, rid, prints["T3-ROW-TOTAL"][0], "confirmed")
-    decide(client, rid, prints["N-LIST-SUM"][0], "dismissed", "not_an_error")
+    _, prints = confirm_one_dismiss_another(store_path)
     memo = tmp_path / "memo.md"
     result = CliRunner().invoke(main, ["memo", str(KEWEI), "--store", str(store_path), "--confirmed-only",
                                        "-o", str(memo)])
