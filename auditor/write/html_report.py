@@ -32,6 +32,7 @@ from ..templates import (
 )
 
 TABLES = ("table2", "table3", "table4")
+LISTED_CELLS = 8  # the lean page names this many cells of a finding; the others are marked in the tables
 
 # Every word the page prints, zh and en: data, beside this module.
 _T: dict[str, dict[str, str]] = load_yaml(
@@ -54,8 +55,8 @@ th,td{border:1px solid #999;padding:.2em .45em;font-size:.88em}
 th{background:#f4f4f4;font-weight:600}
 table.summary td.n{text-align:right}
 table.grid td{text-align:right;min-width:3.2em;font-variant-numeric:tabular-nums;position:relative}
-table.grid th.rowlabel{text-align:left;font-weight:normal;background:#fafafa}
-table.grid th.group{background:#f0f0f0}
+table.grid th.rowlabel,table.grid tbody th{text-align:left;font-weight:normal;background:#fafafa}
+table.grid th.group,table.grid tbody th.group{background:#f0f0f0}
 .cell-blank{background:repeating-linear-gradient(45deg,#f6f6f6 0 4px,#e4e4e4 4px 8px);color:#777;font-style:italic}
 .cell-blank .mark{font-size:.8em}
 .cell-dash{color:#555;background:#f7f7f0}
@@ -98,17 +99,18 @@ border:1px solid #888;box-shadow:0 4px 18px rgba(0,0,0,.25);padding:.6em .9em;z-
 details.report{margin-top:1.6em;border-top:2px solid #ccc}
 details.report>summary{cursor:pointer;padding:.3em 0}
 details.report>summary h2{display:inline;border:0;font-size:1.2em;margin:0;overflow-wrap:anywhere}
-details.report.clean>summary h2{font-weight:normal;font-size:1em}
+details.report.folded>summary h2{font-weight:normal;font-size:1em}
 table.reports{width:100%}
 table.reports td,table.reports th{font-size:.85em}
-table.reports td.file{overflow-wrap:anywhere;min-width:12em}
+table.reports td:nth-child(2){overflow-wrap:anywhere;min-width:12em}
+table.reports td:nth-child(1),table.reports td:nth-child(n+7),table.reports tfoot th{text-align:right}
 table.reports th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
 table.reports th[aria-sort=ascending] button::after{content:" ▲"}
 table.reports th[aria-sort=descending] button::after{content:" ▼"}
-table.reports tr.st-clean td.status{color:#2e7d32}
-table.reports tr.st-failed td.status{color:var(--err);font-weight:700}
-table.reports tr.st-not_assessable td.status{color:var(--warn)}
-table.reports tr.st-findings td.status{font-weight:700}
+table.reports tr[data-status=clean] td:nth-child(6){color:#2e7d32}
+table.reports tr[data-status=failed] td:nth-child(6){color:var(--err);font-weight:700}
+table.reports tr[data-status=not_assessable] td:nth-child(6){color:var(--warn)}
+table.reports tr[data-status=findings] td:nth-child(6){font-weight:700}
 #list-controls{margin:.6em 0;display:flex;gap:1em;flex-wrap:wrap;align-items:center;font-size:.9em}
 #list-controls[hidden]{display:none}
 @media print{#list-controls{display:none}#panel{display:none}td.flagged{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
@@ -153,6 +155,18 @@ _JS = """
     var li=t.closest('li[data-finding]');
     if(li&&!li.closest('#panel')){showFinding(li);}
   });
+  // a flagged cell's tooltip: its findings' codes and messages, written when first hovered
+  document.addEventListener('mouseover',function(e){
+    var td=e.target instanceof Element&&e.target.closest('td[data-findings]');
+    if(!td||td.hasAttribute('title')){return;}
+    var lines=[];
+    td.getAttribute('data-findings').split(/\s+/).forEach(function(id){
+      var item=document.getElementById('finding-'+id);
+      if(item){lines.push('['+item.getAttribute('data-code')+'] '+item.querySelector('.message').textContent);}
+    });
+    td.setAttribute('title',lines.join('\n'));
+  });
+  document.querySelectorAll('td[data-findings]:not([tabindex])').forEach(function(td){td.tabIndex=0;});
   document.addEventListener('keydown',function(e){
     if(e.key==='Escape'){panel.hidden=true;clearActive();return;}
     if(e.key==='Enter'&&e.target instanceof Element&&e.target.matches('td[data-findings]')){showCell(e.target);}
@@ -169,7 +183,7 @@ _JS = """
   var textBox=document.getElementById('filter-text');
   var shown=document.getElementById('shown');
   function key(row,index,numeric){
-    if(index<0){return Number(row.getAttribute('data-rank'));}
+    if(index<0){return Number(row.getAttribute('data-rank')||0);}
     var text=row.cells[index].textContent.trim();
     if(!numeric){return text;}
     return text===''?0:Number(text);
@@ -188,7 +202,7 @@ _JS = """
     rows.sort(function(a,b){
       var x=key(a,index,numeric),y=key(b,index,numeric);
       var order=numeric?x-y:String(x).localeCompare(String(y),'zh-CN');
-      return order*sign||(Number(a.getAttribute('data-index'))-Number(b.getAttribute('data-index')));
+      return order*sign||(Number(a.cells[0].textContent)-Number(b.cells[0].textContent));
     });
     rows.forEach(function(row){tbody.appendChild(row);});
   });
@@ -263,6 +277,7 @@ class _ReportWriter:
         # lean (the page of many reports): a plain cell of table 2 or 3 is a bare <td>, its row named by
         # its <tr data-row>, its column by its place in the table's data-columns; no tooltip.
         self.lean = lean
+        self.rowlabel = "" if lean else ' class="rowlabel"'  # the lean page styles every body <th> so
         self.rid = f"r{index}"
         self.result = result
         self.lang = lang
@@ -293,14 +308,16 @@ class _ReportWriter:
         self.rendered.add(key)
         cell = table.cell(row, column) if table is not None else Cell(state=CellState.missing)
         t = self.t
-        if (placed and self.lean and key not in self.by_cell and key not in self.suspects
-                and cell.state not in (CellState.uncertain, CellState.inferred)):
+        lean = placed and self.lean
+        if lean and key not in self.by_cell and key not in self.suspects \
+                and cell.state not in (CellState.uncertain, CellState.inferred):
             if cell.state == CellState.number:
                 return f"<td>{_e(cell.raw.strip() or _fmt(cell.value))}</td>"
             mark = {CellState.blank: t["blank"], CellState.missing: t["missing"]}.get(cell.state)
             content = f'<span class="mark">{_e(mark)}</span>' if mark else _e(cell.raw.strip() or "—")
             return f'<td class="cell-{cell.state.value}">{content}</td>'
-        classes = ["cell", f"cell-{cell.state.value}"]
+        classes = ([] if cell.state == CellState.number else [f"cell-{cell.state.value}"]) if lean \
+            else ["cell", f"cell-{cell.state.value}"]
         if cell.state in (CellState.number, CellState.uncertain, CellState.inferred):
             content = _e(cell.raw.strip() or _fmt(cell.value))
             if cell.state != CellState.number:
@@ -311,29 +328,43 @@ class _ReportWriter:
             content = f'<span class="mark">{_e(t["missing"])}</span>'
         else:  # dash, text
             content = _e(cell.raw.strip() or "—")
-        title = [self._label(view, row, column), f"{t['value']}: {cell.raw!s}" if cell.raw else
-                 (t["blank_long"] if cell.state == CellState.blank else
-                  t["missing_long"] if cell.state == CellState.missing else "")]
-        if cell.source is not None:
-            title.append(cell.source.short())
-        attrs = [f'data-report="{self.rid}"', f'data-table="{_e(table_id)}"', f'data-row="{_e(row)}"',
-                 f'data-column="{_e(column)}"', f'data-state="{_e(cell.state.value)}"']
+        if lean:  # the lean page: the script writes a flagged cell's tooltip from the list of findings
+            attrs, title = [], [self.where(cell.source)] if cell.state != CellState.number else []
+        else:
+            attrs = [f'data-report="{self.rid}"', f'data-table="{_e(table_id)}"', f'data-row="{_e(row)}"',
+                     f'data-column="{_e(column)}"', f'data-state="{_e(cell.state.value)}"']
+            title = [self._label(view, row, column), f"{t['value']}: {cell.raw!s}" if cell.raw else
+                     (t["blank_long"] if cell.state == CellState.blank else
+                      t["missing_long"] if cell.state == CellState.missing else "")]
+            if cell.source is not None:
+                title.append(cell.source.short())
         numbers = self.by_cell.get(key)
         if numbers:
             findings = [self.result.findings[n] for n in numbers]
             worst = max((f.severity for f in findings), key=lambda s: s.rank)
             classes += ["flagged", f"sev-{worst.value}"]
             attrs.append(f'data-findings="{" ".join(_fid(self.index, n) for n in numbers)}"')
-            attrs.append('tabindex="0"')
-            title += [f"[{f.code}] {f.message}" for f in findings]
+            if not lean:  # the lean page's script makes a flagged cell focusable
+                attrs.append('tabindex="0"')
+                title += [f"[{f.code}] {f.message}" for f in findings]
         for suspect in self.suspects.get(key, ()):
             # the best correction's cell is the suspect; a cell of an alternative correction is marked apart
             primary = suspect.rank == 1 and (suspect.best or not self.has_best.get(suspect.group))
             classes.append("suspect" if primary else "suspect-alt")
             content += f'<span class="proposal{"" if primary else " alt"}">→ {_e(suspect.proposed)}</span>'
         attrs.insert(0, f'class="{" ".join(classes)}"')
-        attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
+        if any(title):
+            attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
         return f"<td {' '.join(attrs)}>{content}</td>"
+
+    def where(self, source) -> str:
+        """A source's place; on the lean page without the file name when it is the report's own."""
+        if source is None:
+            return ""
+        if self.lean and source.file == self.result.file and (source.page is not None or source.line is not None):
+            return " ".join(self.t[key].format(value) for key, value in (("at_page", source.page), ("at_line", source.line))
+                            if value is not None)
+        return source.short()
 
     # ------------------------------------------------------------- tables
 
@@ -366,7 +397,7 @@ class _ReportWriter:
             out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
             out.append("</tr></thead><tbody>")
             for row in rows:
-                out.append(f'<tr data-row="{_e(row)}"><th class="rowlabel">{_e(self._name(view.row(row)))}</th>')
+                out.append(f'<tr data-row="{_e(row)}"><th{self.rowlabel}>{_e(self._name(view.row(row)))}</th>')
                 for column in columns:
                     if column in view.layout[row]:
                         out.append(self.cell("table2", table, row, column, view, placed=True))
@@ -424,13 +455,13 @@ class _ReportWriter:
             if in_results and row == result_rows[0]:
                 out.append(f'<th class="rowlabel group" rowspan="{len(result_rows)}">{_e(self._text(row_group))}</th>')
             if not in_results:
-                out.append(f'<th class="rowlabel" colspan="3">{_e(head)}</th>')
+                out.append(f'<th{self.rowlabel} colspan="3">{_e(head)}</th>')
             elif not item:
-                out.append(f'<th class="rowlabel" colspan="2">{_e(head)}</th>')
+                out.append(f'<th{self.rowlabel} colspan="2">{_e(head)}</th>')
             else:
                 if row in heading_span:
                     out.append(f'<th class="rowlabel group" rowspan="{heading_span[row]}">{_e(head)}</th>')
-                out.append(f'<th class="rowlabel">{_e(item)}</th>')
+                out.append(f'<th{self.rowlabel}>{_e(item)}</th>')
             out += [self.cell("table3", table, row, c, view, placed=True) for c in columns]
             out.append("</tr>")
         out.append("</tbody></table></div>")
@@ -448,7 +479,9 @@ class _ReportWriter:
         def heading(row: str) -> str:
             return self._text(display.row_headings.get(row)) or self._name(view.row(row))
 
-        out = ['<div class="scroll"><table class="grid t4" data-table="table4"><thead><tr>']
+        # one body row holds every row of the table: each place in data-columns says "row:column"
+        places = " ".join(f"{r}:{c}" for r in single + grouped for c in columns)
+        out = [f'<div class="scroll"><table class="grid t4" data-table="table4" data-columns="{_e(places)}"><thead><tr>']
         out += [f'<th colspan="{n}" rowspan="2">{_e(heading(row))}</th>' for row in single]
         if grouped:
             out.append(f'<th colspan="{n * len(grouped)}">{_e(self._text(display.row_group))}</th>')
@@ -460,7 +493,7 @@ class _ReportWriter:
             out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
         out.append("</tr></thead><tbody><tr>")
         for row in single + grouped:
-            out += [self.cell("table4", table, row, c, view) for c in columns]
+            out += [self.cell("table4", table, row, c, view, placed=True) for c in columns]
         out.append("</tr></tbody></table></div>")
         return "".join(out)
 
@@ -475,7 +508,7 @@ class _ReportWriter:
         for _, row, column in keys:
             row_label = self._name(view.row(row)) if view and view.row(row) else row
             column_label = self._name(view.column(column)) if view and view.column(column) else column
-            out.append(f'<tr><th class="rowlabel">{_e(row_label)}</th><th class="rowlabel">{_e(column_label)}</th>'
+            out.append(f'<tr><th{self.rowlabel}>{_e(row_label)}</th><th{self.rowlabel}>{_e(column_label)}</th>'
                        f'{self.cell(table_id, table, row, column, view)}</tr>')
         out.append("</tbody></table></div>")
         return "".join(out)
@@ -498,10 +531,17 @@ class _ReportWriter:
         if finding.rests_on_uncertain:
             rows.append(("", _e(t["on_uncertain"])))
         if finding.cells:
+            named = list(finding.cells)
+            if self.lean:  # past the first few, cells marked in this report's tables are counted, not named
+                marked = [c for c in named[LISTED_CELLS:] if (not c.file or c.file == self.result.file)
+                          and (c.table, c.row, c.column) in self.rendered]
+                named = [c for c in named if c not in marked]
             cells = "；".join(
                 f"{_e(c.label or f'{c.table}.{c.row}.{c.column}')} = {_e(c.raw if c.raw else t['blank'] if c.state == 'blank' else t['missing'] if c.state == 'missing' else '')}"
-                + (f" <small>({_e(c.source.short())})</small>" if c.source else "")
-                for c in finding.cells)
+                + (f" <small>({_e(self.where(c.source))})</small>" if c.source else "")
+                for c in named)
+            if len(named) < len(finding.cells):
+                cells += "；" + _e(t["more_cells"].format(len(finding.cells) - len(named)))
             rows.append((t["cells"], cells))
         if finding.missing:
             rows.append((t["missing_ops"], _e("、".join(finding.missing))))
@@ -515,7 +555,7 @@ class _ReportWriter:
                              f"{_e(s.current)} → <b class=\"proposed\">{_e(s.proposed)}</b>"
                              f" — {_e(s.reason)} ({_e(unique)})")
             rows.append((t["suspects"], "<br>".join(items)))
-        where = finding.source.short() if finding.source else ""
+        where = self.where(finding.source)
         detail = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows)
         return (f'<li id="finding-{fid}" class="finding sev-{sev}" data-finding="{fid}" data-code="{_e(finding.code)}">'
                 f'<span class="badge sev-{sev}">{_e(t[sev])}</span> <code class="code">{_e(finding.code)}</code> '
@@ -539,11 +579,11 @@ class _ReportWriter:
             end = "</section>"
         else:  # the page of many reports: each report folds; a clean one is one closed line, no tables
             status = report_status(result)
-            out = [f'<details class="report st-{status}{" clean" if status == "clean" else ""}" '
-                   f'id="report-{self.rid}" data-report="{self.rid}"{"" if status == "clean" else " open"}>'
+            out = [f'<details class="report st-{status}{"" if status == "findings" else " folded"}" '
+                   f'id="report-{self.rid}" data-report="{self.rid}"{" open" if status == "findings" else ""}>'
                    f'<summary>{heading} <small class="hint">{_e(t["st_" + status])}</small></summary>', meta]
             end = "</details>"
-            if status == "clean":
+            if status != "findings":  # nothing is marked in its tables: the line and its findings
                 return "".join(out + self.findings_list() + [end])
         finding_tables = {key[0] for key in self.by_cell}
         for table_id in TABLES:
@@ -554,7 +594,9 @@ class _ReportWriter:
                     out.append(f"<h3>{_e(t[table_id])}</h3><p class=\"hint\">{_e(t['not_found'])}</p>")
                 continue
             template = _pick_template(result, table_id, table)
-            out.append(f'<h3>{_e(t[table_id])} <small class="hint">({_e(t["template"])} {_e(template)})</small></h3>')
+            hint = "" if self.lean and template == guess.overall else \
+                f' <small class="hint">({_e(t["template"])} {_e(template)})</small>'
+            out.append(f'<h3>{_e(t[table_id])}{hint}</h3>')
             if present:
                 out.append(getattr(self, table_id)(table, template))
             else:
@@ -625,11 +667,12 @@ def _report_list(results: list[AuditResult], drawn: set[int], t: dict) -> str:
             counts[finding.severity.value] += 1
         rank = _STATUS_RANK[status] * 1000000 + counts["error"] * 10000 + counts["warning"] * 100 + counts["review"]
         name = f'<a href="#report-r{i}">{_e(result.file)}</a>' if i in drawn else _e(result.file)
-        out.append(f'<tr class="st-{status}" data-report="r{i}" data-index="{i}" data-status="{status}" data-rank="{rank}">'
-                   f'<td class="n">{i + 1}</td><td class="file">{name}</td><td>{_e(result.agency or "")}</td>'
+        # kept small: a thousand rows (the cells' look comes from the table's style by column)
+        out.append(f'<tr data-report="r{i}" data-status="{status}"' + (f' data-rank="{rank}">' if rank else ">")
+                   + f'<td>{i + 1}</td><td>{name}</td><td>{_e(result.agency or "")}</td>'
                    f'<td>{_e(result.year or "")}</td><td>{_e(result.template.overall)}</td>'
-                   f'<td class="status">{_e(t["st_" + status])}</td>')
-        out += [f'<td class="n sev-{s}">{counts[s] or ""}</td>' for s in severities]
+                   f'<td>{_e(t["st_" + status])}</td>')
+        out += [f'<td>{counts[s] or ""}</td>' for s in severities]
         out.append("</tr>")
     out.append(f'</tbody><tfoot><tr><th colspan="6">{_e(t["total"])}</th>')
     out += [f'<th class="n">{totals[s]}</th>' for s in severities]
