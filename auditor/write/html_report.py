@@ -160,11 +160,11 @@ _JS = """
     var td=e.target instanceof Element&&e.target.closest('td[data-findings]');
     if(!td||td.hasAttribute('title')){return;}
     var lines=[];
-    td.getAttribute('data-findings').split(/\s+/).forEach(function(id){
+    td.getAttribute('data-findings').split(/\\s+/).forEach(function(id){
       var item=document.getElementById('finding-'+id);
       if(item){lines.push('['+item.getAttribute('data-code')+'] '+item.querySelector('.message').textContent);}
     });
-    td.setAttribute('title',lines.join('\n'));
+    td.setAttribute('title',lines.join('\\n'));
   });
   document.querySelectorAll('td[data-findings]:not([tabindex])').forEach(function(td){td.tabIndex=0;});
   document.addEventListener('keydown',function(e){
