@@ -18,6 +18,7 @@ from auditor.load import load_path
 from auditor.model.report import Cell, CellState, Table
 from auditor.ruleset import load_default_rules
 from auditor.write import FORMATTERS
+from auditor.model.findings import report_status
 from auditor.write.html_report import flagged_cells, write_html
 from conftest import DATA, report_path
 
@@ -224,6 +225,78 @@ def test_results_without_tables_still_render():
                                                              message="文件为空")])
     tree = lxml_html.fromstring(write_html([result]))
     assert tree.get_element_by_id("finding-r0-f0") is not None and not marked_cells(tree)
+
+
+# ------------------------------------------------------------------ the list of reports, at scale
+
+
+def failed_result() -> AuditResult:
+    return audit_file(Path("empty.txt"), RULES, CONFIG, data=b"")
+
+
+def list_rows(tree) -> list:
+    return tree.xpath('//table[@id="reports"]/tbody/tr')
+
+
+def test_the_list_has_one_row_per_report_with_its_status_and_counts(results):
+    everything = results + [failed_result()]
+    tree = lxml_html.fromstring(write_html(everything))
+    rows = list_rows(tree)
+    assert len(rows) == len(everything)
+    status = {Path(r.file).name: row.get("data-status") for r, row in zip(everything[1:], rows[1:])}
+    # real reports whose status we know: a slipped digit, clean ones, a pre-2019 one, an empty file
+    assert rows[0].get("data-status") == "findings" and rows[0].get("data-report") == "r0"
+    assert status["tianshui-2020.txt"] == "clean" and status["shanghai-kewei-2024.md"] == "findings"
+    assert status["guidong-2020.txt"] == status["shuyang-fgj-2023.html"] == "clean"
+    assert status["pingtan-2018.txt"] == status["yiyang-2018.txt"] == "not_assessable"
+    assert status["empty.txt"] == "failed"
+    words = {"clean": "无问题", "findings": "有问题", "not_assessable": "无法核对", "failed": "未能审核"}
+    for number, (result, row) in enumerate(zip(everything, rows)):
+        cells = [td.text_content() for td in row.xpath("./td")]
+        assert cells[:6] == [str(number + 1), result.file, result.agency or "", str(result.year or ""),
+                             result.template.overall, words[report_status(result)]]
+        counts = Counter(f.severity.value for f in result.findings)
+        assert cells[6:] == [str(counts[s]) if counts[s] else "" for s in ("error", "warning", "review", "info")]
+    totals = [th.text_content() for th in tree.xpath('//table[@id="reports"]/tfoot/tr/th')][1:]
+    assert totals == [str(sum(f.severity.value == s for r in everything for f in r.findings))
+                      for s in ("error", "warning", "review", "info")]
+    assert tree.xpath('string(//select[@id="filter-status"]/option[@value="clean"])').startswith("无问题 (")
+
+
+def test_only_reports_with_findings_draw_tables(results):
+    everything = results + [failed_result()]
+    tree = lxml_html.fromstring(write_html(everything))
+    statuses = [report_status(r) for r in everything]
+    assert {"clean", "findings", "not_assessable", "failed"} == set(statuses)
+    for number, (result, status) in enumerate(zip(everything, statuses)):
+        section = tree.xpath(f'//details[@id="report-r{number}"]')
+        link = tree.xpath(f'//table[@id="reports"]//a[@href="#report-r{number}"]')
+        if status == "clean" and not result.findings:  # its row in the list is its one line
+            assert not section and not link
+            continue
+        assert len(section) == 1 and len(link) == 1
+        tables = section[0].xpath(".//table")
+        if status == "findings":  # its tables as read (none for a report whose tables were not found)
+            assert section[0].get("open") is not None and bool(tables) == bool(result.tables), result.file
+        else:  # one closed line with its findings: no table markup at all
+            assert not tables and section[0].get("open") is None
+            assert len(section[0].xpath(".//li[@data-finding]")) == len(result.findings)
+
+
+def test_each_clean_report_adds_a_small_row_only():
+    """Bytes a clean report adds to the page: its row (measured 157 bytes of markup plus its file
+    name and agency, tests/data/guidong-2020.txt); the bound allows 200."""
+    clean = audit_file(report_path("guidong-2020.txt"), RULES, CONFIG)
+    assert report_status(clean) == "clean" and not clean.findings
+
+    def page(copies: int) -> int:
+        return len(write_html([clean.model_copy(update={"file": f"/报告/湖南省/郴州市/桂东县-{n:05d}.txt"})
+                               for n in range(copies)]).encode("utf-8"))
+
+    name = len(f"/报告/湖南省/郴州市/桂东县-{0:05d}.txt".encode("utf-8")) + len(clean.agency.encode("utf-8"))
+    per_report = (page(210) - page(10)) / 200
+    assert per_report <= 200 + name, per_report
+    assert write_html([clean]).count("<table") == 1  # the list; no table of the report
 
 
 # ------------------------------------------------------------------ headless Chromium
