@@ -399,3 +399,70 @@ def test_page_in_headless_chromium(browser, results, page, tmp_path):
     cells = {(c.table, c.row, c.column) for c in results[0].findings[0].cells}
     assert len(active) == len(cells) and all("r0-f0" in ids.split() for ids in active)
     assert _errors(browser.get_log("browser")) == []
+
+
+def test_list_sorts_filters_and_fits_1280_in_headless_chromium(browser, results, tmp_path):
+    """Sorting by status and by file, the status filter (rows and reports below hidden), and no
+    horizontal scrolling at 1280×800."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    everything = results + [failed_result()]
+    statuses = [report_status(r) for r in everything]
+    path = tmp_path / "reports.html"
+    path.write_text(write_html(everything), encoding="utf-8")
+    browser.set_window_size(1280, 800)
+    try:
+        browser.get(path.resolve().as_uri())
+        assert _errors(browser.get_log("browser")) == []
+        width = browser.execute_script("return window.innerWidth")
+        assert 1200 <= width <= 1280
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        assert browser.find_element(By.ID, "list-controls").is_displayed()  # the script shows the controls
+
+        def column(index: int) -> list[str]:
+            return browser.execute_script(
+                "return Array.from(document.querySelectorAll('#reports tbody tr')).filter(function(r){return !r.hidden;})"
+                ".map(function(r){return r.cells[index].textContent;});".replace("index", str(index)))
+
+        def status_order() -> list[str]:
+            return browser.execute_script(
+                "return Array.from(document.querySelectorAll('#reports tbody tr')).map(function(r){return r.dataset.status;});")
+
+        browser.find_element(By.CSS_SELECTOR, '#reports button[data-sort="status"]').click()
+        rank = {"failed": 4, "findings": 3, "not_assessable": 2, "clean": 0}
+        order = status_order()
+        assert order[0] == "failed" and [rank[s] for s in order] == sorted((rank[s] for s in statuses), reverse=True)
+        assert sorted(order) == sorted(statuses)
+        files = browser.find_elements(By.CSS_SELECTOR, '#reports thead button[data-sort="text"]')[0]
+        files.click()
+        ascending = column(1)
+        assert sorted(ascending) == sorted(r.file for r in everything) and ascending != [r.file for r in everything]
+        assert ascending.index("/".join((str(DATA), "guidong-2020.txt"))) < ascending.index(
+            "/".join((str(DATA), "yiyang-2018.txt")))
+        files.click()
+        assert column(1) == ascending[::-1]
+
+        Select(browser.find_element(By.ID, "filter-status")).select_by_value("not_assessable")
+        shown = column(0)
+        assert len(shown) == statuses.count("not_assessable") == int(browser.find_element(By.ID, "shown").text)
+        hidden = browser.execute_script(
+            "return Array.from(document.querySelectorAll('details.report')).filter(function(d){return d.hidden;})"
+            ".map(function(d){return d.id;});")
+        drawn = {f"report-r{n}" for n, r in enumerate(everything) if r.findings or statuses[n] != "clean"}
+        assert set(hidden) == {f"report-r{n}" for n, s in enumerate(statuses) if s != "not_assessable"} & drawn
+        browser.find_element(By.ID, "filter-text").send_keys("pingtan")
+        assert sorted(Path(name).name for name in column(1)) == ["pingtan-2018.txt", "pingtan-2019.txt",
+                                                                 "pingtan-dishuiju-2013.txt"]
+        Select(browser.find_element(By.ID, "filter-status")).select_by_value("")
+        browser.find_element(By.ID, "filter-text").clear()
+        browser.execute_script("document.getElementById('filter-text').dispatchEvent(new Event('input'));")
+        assert len(column(0)) == len(everything)
+        # a report with findings, its tables scrolled into view: still no horizontal scrolling
+        browser.execute_script("document.getElementById('report-r0').scrollIntoView();")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        screenshot = tmp_path / "list.png"
+        assert browser.save_screenshot(str(screenshot))
+        assert _errors(browser.get_log("browser")) == []
+    finally:
+        browser.set_window_size(1400, 1000)
