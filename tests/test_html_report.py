@@ -253,9 +253,11 @@ def test_the_list_has_one_row_per_report_with_its_status_and_counts(results):
     words = {"clean": "无问题", "findings": "有问题", "not_assessable": "无法核对", "failed": "未能审核"}
     for number, (result, row) in enumerate(zip(everything, rows)):
         cells = [td.text_content() for td in row.xpath("./td")]
-        assert cells[:6] == [str(number + 1), result.file, result.agency or "", str(result.year or ""),
-                             result.template.overall, words[report_status(result)]]
         counts = Counter(f.severity.value for f in result.findings)
+        worst = next((word for s, word in (("error", "错误"), ("warning", "警告"), ("review", "复核")) if counts[s]), "")
+        status_text = words[report_status(result)] + (f"（最重：{worst}）" if report_status(result) == "findings" else "")
+        assert cells[:6] == [str(number + 1), result.file, result.agency or "", str(result.year or ""),
+                             result.template.overall, status_text]
         assert cells[6:] == [str(counts[s]) if counts[s] else "" for s in ("error", "warning", "review", "info")]
     totals = [th.text_content() for th in tree.xpath('//table[@id="reports"]/tfoot/tr/th')][1:]
     assert totals == [str(sum(f.severity.value == s for r in everything for f in r.findings))

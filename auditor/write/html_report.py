@@ -105,12 +105,16 @@ table.reports td,table.reports th{font-size:.85em}
 table.reports td:nth-child(2){overflow-wrap:anywhere;min-width:12em}
 table.reports td:nth-child(1),table.reports td:nth-child(n+7),table.reports tfoot th{text-align:right}
 table.reports th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
-table.reports th[aria-sort=ascending] button::after{content:" ▲"}
-table.reports th[aria-sort=descending] button::after{content:" ▼"}
+table.reports th button::after{content:" ⇅";color:#aaa;font-weight:normal}
+#list-controls[hidden]~.scroll th button::after{content:none}
+table.reports th[aria-sort=ascending] button::after{content:" ▲";color:inherit}
+table.reports th[aria-sort=descending] button::after{content:" ▼";color:inherit}
 table.reports tr[data-status=clean] td:nth-child(6){color:#2e7d32}
 table.reports tr[data-status=failed] td:nth-child(6){color:var(--err);font-weight:700}
 table.reports tr[data-status=not_assessable] td:nth-child(6){color:var(--warn)}
 table.reports tr[data-status=findings] td:nth-child(6){font-weight:700}
+table.reports b.sev-error{color:var(--err)}table.reports b.sev-warning{color:var(--warn)}
+table.reports b.sev-review{color:var(--rev)}
 #list-controls{margin:.6em 0;display:flex;gap:1em;flex-wrap:wrap;align-items:center;font-size:.9em}
 #list-controls[hidden]{display:none}
 @media print{#list-controls{display:none}#panel{display:none}td.flagged{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
@@ -362,8 +366,10 @@ class _ReportWriter:
         if source is None:
             return ""
         if self.lean and source.file == self.result.file and (source.page is not None or source.line is not None):
-            return " ".join(self.t[key].format(value) for key, value in (("at_page", source.page), ("at_line", source.line))
-                            if value is not None)
+            page = self.t["at_page"].format(source.page) if source.page is not None else ""
+            line = "" if source.line is None else self.t["at_line"].format(source.line) if source.column is None \
+                else self.t["at_line_column"].format(source.line, source.column)
+            return " ".join(x for x in (page, line) if x)
         return source.short()
 
     # ------------------------------------------------------------- tables
@@ -667,11 +673,14 @@ def _report_list(results: list[AuditResult], drawn: set[int], t: dict) -> str:
             counts[finding.severity.value] += 1
         rank = _STATUS_RANK[status] * 1000000 + counts["error"] * 10000 + counts["warning"] * 100 + counts["review"]
         name = f'<a href="#report-r{i}">{_e(result.file)}</a>' if i in drawn else _e(result.file)
+        # findings by severity: the worst one beside the status
+        worst = next((f'<b class="sev-{s}">{_e(t["worst"].format(t[s]))}</b>' for s in ("error", "warning", "review")
+                      if counts[s]), "") if status == "findings" else ""
         # kept small: a thousand rows (the cells' look comes from the table's style by column)
         out.append(f'<tr data-report="r{i}" data-status="{status}"' + (f' data-rank="{rank}">' if rank else ">")
                    + f'<td>{i + 1}</td><td>{name}</td><td>{_e(result.agency or "")}</td>'
                    f'<td>{_e(result.year or "")}</td><td>{_e(result.template.overall)}</td>'
-                   f'<td>{_e(t["st_" + status])}</td>')
+                   f'<td>{_e(t["st_" + status])}{worst}</td>')
         out += [f'<td>{counts[s] or ""}</td>' for s in severities]
         out.append("</tr>")
     out.append(f'</tbody><tfoot><tr><th colspan="6">{_e(t["total"])}</th>')
