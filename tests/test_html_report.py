@@ -60,11 +60,12 @@ def expected_cells(results: list[AuditResult]) -> set[tuple[str, str, str, str]]
 def grid_cells(tree) -> dict[tuple[str, str, str, str], object]:
     """Every drawn cell of the tables by (report, table, row, column). A cell names its place itself,
     or (the lean page of many reports) through its <tr data-row> and its place in the table's
-    data-columns ("column", or "row:column" for table 4's single body row)."""
+    data-columns; table 4's single body row: place p is data-rows[p // len(columns)], data-columns[p % ...]."""
     cells = {}
     for table in tree.xpath('//table[contains(concat(" ", @class, " "), " grid ")]'):
         report = table.xpath("ancestor::*[@data-report][1]")[0].get("data-report")
         places = (table.get("data-columns") or "").split()
+        rows = (table.get("data-rows") or "").split()
         for tr in table.xpath("./tbody/tr"):
             for position, td in enumerate(tr.xpath("./td")):
                 if "na" in (td.get("class") or "").split():
@@ -72,8 +73,8 @@ def grid_cells(tree) -> dict[tuple[str, str, str, str], object]:
                 if td.get("data-column"):
                     row, column = td.get("data-row"), td.get("data-column")
                 else:
-                    place = places[position]
-                    row, column = place.split(":") if ":" in place else (tr.get("data-row"), place)
+                    row = rows[position // len(places)] if rows else tr.get("data-row")
+                    column = places[position % len(places)] if rows else places[position]
                 key = (td.get("data-report") or report, td.get("data-table") or table.get("data-table"), row, column)
                 assert key not in cells, f"{key} drawn twice"
                 cells[key] = td

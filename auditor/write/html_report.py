@@ -32,7 +32,7 @@ from ..templates import (
 )
 
 TABLES = ("table2", "table3", "table4")
-LISTED_CELLS = 8  # the lean page names this many cells of a finding; the others are marked in the tables
+LISTED_CELLS = 6  # the lean page names this many cells of a finding; the others are marked in the tables
 
 # Every word the page prints, zh and en: data, beside this module.
 _T: dict[str, dict[str, str]] = load_yaml(
@@ -367,8 +367,8 @@ class _ReportWriter:
             return ""
         if self.lean and source.file == self.result.file and (source.page is not None or source.line is not None):
             page = self.t["at_page"].format(source.page) if source.page is not None else ""
-            line = "" if source.line is None else self.t["at_line"].format(source.line) if source.column is None \
-                else self.t["at_line_column"].format(source.line, source.column)
+            line = "" if source.line is None else self.t["at_line"].format(source.line) if source.column in (None, 1) \
+                else self.t["at_line_column"].format(source.line, source.column)  # column 1: the line is enough
             return " ".join(x for x in (page, line) if x)
         return source.short()
 
@@ -485,9 +485,10 @@ class _ReportWriter:
         def heading(row: str) -> str:
             return self._text(display.row_headings.get(row)) or self._name(view.row(row))
 
-        # one body row holds every row of the table: each place in data-columns says "row:column"
-        places = " ".join(f"{r}:{c}" for r in single + grouped for c in columns)
-        out = [f'<div class="scroll"><table class="grid t4" data-table="table4" data-columns="{_e(places)}"><thead><tr>']
+        # one body row holds every row of the table: the cell at place p is of row data-rows[p // columns]
+        # and column data-columns[p % columns]
+        out = [f'<div class="scroll"><table class="grid t4" data-table="table4" data-rows="{_e(" ".join(single + grouped))}"'
+               f' data-columns="{_e(" ".join(columns))}"><thead><tr>']
         out += [f'<th colspan="{n}" rowspan="2">{_e(heading(row))}</th>' for row in single]
         if grouped:
             out.append(f'<th colspan="{n * len(grouped)}">{_e(self._text(display.row_group))}</th>')
