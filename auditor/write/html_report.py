@@ -1,13 +1,22 @@
 """The reviewer's HTML report (``--format html``): one self-contained page, no network.
 
-At the top a summary of the reports and their findings; then, per report, tables 2, 3 and 4 drawn
-in the national template's own layout (table 2's sub-tables, table 3's two header rows and grouped
-row labels, table 4's fifteen columns under their header tree). Every cell carries ``data-report``,
-``data-table``, ``data-row`` and ``data-column``; its class says its state (``cell-blank``,
-``cell-dash``, ``cell-text``, ``cell-uncertain``, ``cell-inferred``, ``cell-missing``) so a blank is
-never mistaken for a zero. The cells of a finding are ``flagged sev-<worst severity>`` with
-``data-findings`` naming the findings; clicking one (or Enter on it) opens a panel with those
-findings, hovering shows a short tooltip. Then the list of findings.
+At the top the list of reports: one row each (file, agency, year, template, status — clean, findings
+with the worst severity, not assessable, failed — and findings by severity), sorted and filtered by
+the page's script; without script it stays a plain table. Below, per report with findings, a folding
+block with tables 2, 3 and 4 drawn in the national template's own layout (table 2's sub-tables, table
+3's two header rows and grouped row labels, table 4's fifteen columns under their header tree) and its
+findings; a report not assessable or failed, or clean with info findings, is one closed line with its
+findings; a clean report is its row in the list. So a page of 1,000 reports stays near 2 MB
+(scripts/bench_html.py).
+
+Cells are lean on this page: a cell's row is its ``<tr data-row>`` and its column its place in the
+table's ``data-columns`` (table 4: ``data-rows`` × ``data-columns``); its class says its state
+(``cell-blank``, ``cell-dash``, ``cell-text``, ``cell-uncertain``, ``cell-inferred``, ``cell-missing``;
+none for a plain number) so a blank is never mistaken for a zero. The cells of a finding are ``flagged
+sev-<worst severity>`` with ``data-findings`` naming the findings; clicking one (or Enter on it) opens a
+panel with those findings, hovering shows a tooltip the script writes. The workbench's view of one
+report (``report_tables``) draws every cell with ``data-report``, ``data-table``, ``data-row``,
+``data-column`` and a tooltip.
 
 Everything printed comes from the report or the rules and is escaped with ``html.escape``; the page
 has a Content-Security-Policy that forbids any fetch, and no external URL at all.
