@@ -264,6 +264,8 @@ def test_the_list_has_one_row_per_report_with_its_status_and_counts(results):
     assert totals == [str(sum(f.severity.value == s for r in everything for f in r.findings))
                       for s in ("error", "warning", "review", "info")]
     assert tree.xpath('string(//select[@id="filter-status"]/option[@value="clean"])').startswith("无问题 (")
+    # without script the controls (which need it) stay hidden; the list and the reports are plain HTML
+    assert tree.get_element_by_id("list-controls").get("hidden") is not None
 
 
 def test_only_reports_with_findings_draw_tables(results):
