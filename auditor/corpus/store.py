@@ -53,13 +53,11 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import SEVERITIES
-from ..model.findings import YearOnYearClaim
+from ..model.findings import FAILED_KINDS, NOT_ASSESSABLE_CODES, YearOnYearClaim
 from ..model.report import Cell, CellState, Report, Source, Table, TemplateGuess
 
-# A report whose findings include one of these codes has a statutory table that cannot be checked;
-# one of these kinds (on its own findings) means the file itself could not be audited.
-NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
-FAILED_KINDS = ("file", "limit", "internal")
+# The codes of a table that cannot be checked and the kinds of a file that could not be audited
+# (auditor/model/findings.py, shared with the HTML report's list), as SQL lists.
 _NOT_ASSESSABLE = ",".join(f"'{c}'" for c in NOT_ASSESSABLE_CODES)
 _FAILED = ",".join(f"'{k}'" for k in FAILED_KINDS)
 # a finding about the report's content (error, warning or review), not about what could not be read

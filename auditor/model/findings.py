@@ -201,3 +201,25 @@ class AuditRun(BaseModel):
     fail_on: Literal["error", "warning", "review", "info", "never"] = "error"
     failing: int = 0  # findings at or above fail_on, over all reports
     reports: list[AuditResult] = Field(default_factory=list)
+
+
+# A report's review status, as the reports lists show it (the store's SQL and the HTML report).
+# A finding with one of these codes means a statutory table could not be checked; one of these kinds
+# (the report's own finding) means the file itself could not be audited.
+NOT_ASSESSABLE_CODES = ("TABLE-ABSENT", "PRE-2019")
+FAILED_KINDS = ("file", "limit", "internal")
+REPORT_STATUSES = ("clean", "findings", "not_assessable", "failed")
+
+
+def report_status(result: AuditResult) -> str:
+    """clean, findings (an error, warning or review on the content), not_assessable or failed.
+    Findings on the content come before "not assessable", as in the store's list."""
+    own = [f for f in result.findings if not f.file or f.file == result.file]
+    if any(f.kind in FAILED_KINDS for f in own):
+        return "failed"
+    if any(f.severity.value in ("error", "warning", "review") and f.code not in NOT_ASSESSABLE_CODES
+           and f.kind not in FAILED_KINDS for f in result.findings):
+        return "findings"
+    if any(f.code in NOT_ASSESSABLE_CODES for f in result.findings):
+        return "not_assessable"
+    return "clean"

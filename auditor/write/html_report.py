@@ -1,13 +1,22 @@
 """The reviewer's HTML report (``--format html``): one self-contained page, no network.
 
-At the top a summary of the reports and their findings; then, per report, tables 2, 3 and 4 drawn
-in the national template's own layout (table 2's sub-tables, table 3's two header rows and grouped
-row labels, table 4's fifteen columns under their header tree). Every cell carries ``data-report``,
-``data-table``, ``data-row`` and ``data-column``; its class says its state (``cell-blank``,
-``cell-dash``, ``cell-text``, ``cell-uncertain``, ``cell-inferred``, ``cell-missing``) so a blank is
-never mistaken for a zero. The cells of a finding are ``flagged sev-<worst severity>`` with
-``data-findings`` naming the findings; clicking one (or Enter on it) opens a panel with those
-findings, hovering shows a short tooltip. Then the list of findings.
+At the top the list of reports: one row each (file, agency, year, template, status — clean, findings
+with the worst severity, not assessable, failed — and findings by severity), sorted and filtered by
+the page's script; without script it stays a plain table. Below, per report with findings, a folding
+block with tables 2, 3 and 4 drawn in the national template's own layout (table 2's sub-tables, table
+3's two header rows and grouped row labels, table 4's fifteen columns under their header tree) and its
+findings; a report not assessable or failed, or clean with info findings, is one closed line with its
+findings; a clean report is its row in the list. So a page of 1,000 reports stays near 2 MB
+(scripts/bench_html.py).
+
+Cells are lean on this page: a cell's row is its ``<tr data-row>`` and its column its place in the
+table's ``data-columns`` (table 4: ``data-rows`` × ``data-columns``); its class says its state
+(``cell-blank``, ``cell-dash``, ``cell-text``, ``cell-uncertain``, ``cell-inferred``, ``cell-missing``;
+none for a plain number) so a blank is never mistaken for a zero. The cells of a finding are ``flagged
+sev-<worst severity>`` with ``data-findings`` naming the findings; clicking one (or Enter on it) opens a
+panel with those findings, hovering shows a tooltip the script writes. The workbench's view of one
+report (``report_tables``) draws every cell with ``data-report``, ``data-table``, ``data-row``,
+``data-column`` and a tooltip.
 
 Everything printed comes from the report or the rules and is escaped with ``html.escape``; the page
 has a Content-Security-Policy that forbids any fetch, and no external URL at all.
@@ -21,7 +30,7 @@ from importlib import resources
 from typing import Iterable, Optional
 
 from ..resources import load_yaml
-from ..model.findings import AuditResult, Finding, Severity, Suspect
+from ..model.findings import REPORT_STATUSES, AuditResult, Finding, Severity, Suspect, report_status
 from ..model.report import Cell, CellState, Table
 from ..templates import (
     DEFAULT_TEMPLATE,
@@ -32,6 +41,7 @@ from ..templates import (
 )
 
 TABLES = ("table2", "table3", "table4")
+LISTED_CELLS = 6  # the lean page names this many cells of a finding; the others are marked in the tables
 
 # Every word the page prints, zh and en: data, beside this module.
 _T: dict[str, dict[str, str]] = load_yaml(
@@ -46,15 +56,16 @@ _CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;
 margin:0 auto;max-width:1280px;padding:1em 1.5em 4em;color:#222;line-height:1.45}
 h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.25em;border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2em}
-h3{font-size:1.05em;margin:1.4em 0 .4em}h4{font-size:.95em;margin:.8em 0 .3em;color:#444}
+h3{font-size:1.05em;margin:1.4em 0 .4em}
+.scroll{max-width:100%;overflow-x:auto}h4{font-size:.95em;margin:.8em 0 .3em;color:#444}
 table{border-collapse:collapse;margin:.3em 0 .8em}
 caption{text-align:left;font-size:.88em;color:#444;padding:.2em 0}
 th,td{border:1px solid #999;padding:.2em .45em;font-size:.88em}
 th{background:#f4f4f4;font-weight:600}
 table.summary td.n{text-align:right}
-table.grid td.cell{text-align:right;min-width:3.2em;font-variant-numeric:tabular-nums;position:relative}
-table.grid th.rowlabel{text-align:left;font-weight:normal;background:#fafafa}
-table.grid th.group{background:#f0f0f0}
+table.grid td{text-align:right;min-width:3.2em;font-variant-numeric:tabular-nums;position:relative}
+table.grid th.rowlabel,table.grid tbody th{text-align:left;font-weight:normal;background:#fafafa}
+table.grid th.group,table.grid tbody th.group{background:#f0f0f0}
 .cell-blank{background:repeating-linear-gradient(45deg,#f6f6f6 0 4px,#e4e4e4 4px 8px);color:#777;font-style:italic}
 .cell-blank .mark{font-size:.8em}
 .cell-dash{color:#555;background:#f7f7f0}
@@ -94,7 +105,28 @@ border:1px solid #888;box-shadow:0 4px 18px rgba(0,0,0,.25);padding:.6em .9em;z-
 #panel h3{margin:.1em 0 .4em;font-size:1em}
 #panel .close{float:right;cursor:pointer;border:1px solid #888;background:#f4f4f4;border-radius:3px}
 #panel ol{padding-left:1.2em;margin:0}
-@media print{#panel{display:none}td.flagged{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
+details.report{margin-top:1.6em;border-top:2px solid #ccc}
+details.report>summary{cursor:pointer;padding:.3em 0}
+details.report>summary h2{display:inline;border:0;font-size:1.2em;margin:0;overflow-wrap:anywhere}
+details.report.folded>summary h2{font-weight:normal;font-size:1em}
+table.reports{width:100%}
+table.reports td,table.reports th{font-size:.85em}
+table.reports td:nth-child(2){overflow-wrap:anywhere;min-width:12em}
+table.reports td:nth-child(1),table.reports td:nth-child(n+7),table.reports tfoot th{text-align:right}
+table.reports th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
+table.reports th button::after{content:" ⇅";color:#aaa;font-weight:normal}
+#list-controls[hidden]~.scroll th button::after{content:none}
+table.reports th[aria-sort=ascending] button::after{content:" ▲";color:inherit}
+table.reports th[aria-sort=descending] button::after{content:" ▼";color:inherit}
+table.reports tr[data-status=clean] td:nth-child(6){color:#2e7d32}
+table.reports tr[data-status=failed] td:nth-child(6){color:var(--err);font-weight:700}
+table.reports tr[data-status=not_assessable] td:nth-child(6){color:var(--warn)}
+table.reports tr[data-status=findings] td:nth-child(6){font-weight:700}
+table.reports b.sev-error{color:var(--err)}table.reports b.sev-warning{color:var(--warn)}
+table.reports b.sev-review{color:var(--rev)}
+#list-controls{margin:.6em 0;display:flex;gap:1em;flex-wrap:wrap;align-items:center;font-size:.9em}
+#list-controls[hidden]{display:none}
+@media print{#list-controls{display:none}#panel{display:none}td.flagged{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
 _JS = """
@@ -136,10 +168,71 @@ _JS = """
     var li=t.closest('li[data-finding]');
     if(li&&!li.closest('#panel')){showFinding(li);}
   });
+  // a flagged cell's tooltip: its findings' codes and messages, written when first hovered
+  document.addEventListener('mouseover',function(e){
+    var td=e.target instanceof Element&&e.target.closest('td[data-findings]');
+    if(!td||td.hasAttribute('title')){return;}
+    var lines=[];
+    td.getAttribute('data-findings').split(/\\s+/).forEach(function(id){
+      var item=document.getElementById('finding-'+id);
+      if(item){lines.push('['+item.getAttribute('data-code')+'] '+item.querySelector('.message').textContent);}
+    });
+    td.setAttribute('title',lines.join('\\n'));
+  });
+  document.querySelectorAll('td[data-findings]:not([tabindex])').forEach(function(td){td.tabIndex=0;});
   document.addEventListener('keydown',function(e){
     if(e.key==='Escape'){panel.hidden=true;clearActive();return;}
     if(e.key==='Enter'&&e.target instanceof Element&&e.target.matches('td[data-findings]')){showCell(e.target);}
   });
+  // The list of reports: sort by a column, filter by status and by text; the reports filtered out
+  // of the list are hidden below too. Without script the list and every report stay as printed.
+  var list=document.getElementById('reports');
+  var controls=document.getElementById('list-controls');
+  if(!list||!controls){return;}
+  controls.hidden=false;
+  var tbody=list.tBodies[0];
+  var rows=Array.prototype.slice.call(tbody.rows);
+  var statusBox=document.getElementById('filter-status');
+  var textBox=document.getElementById('filter-text');
+  var shown=document.getElementById('shown');
+  function key(row,index,numeric){
+    if(index<0){return Number(row.getAttribute('data-rank')||0);}
+    var text=row.cells[index].textContent.trim();
+    if(!numeric){return text;}
+    return text===''?0:Number(text);
+  }
+  list.tHead.addEventListener('click',function(e){
+    var button=e.target instanceof Element&&e.target.closest('button[data-sort]');
+    if(!button){return;}
+    var th=button.closest('th');
+    var kind=button.getAttribute('data-sort');
+    var index=kind==='status'?-1:th.cellIndex;
+    var numeric=kind!=='text';
+    var descending=th.getAttribute('aria-sort')!=='descending'&&(numeric||th.getAttribute('aria-sort')==='ascending');
+    list.tHead.querySelectorAll('th[aria-sort]').forEach(function(h){h.removeAttribute('aria-sort');});
+    th.setAttribute('aria-sort',descending?'descending':'ascending');
+    var sign=descending?-1:1;
+    rows.sort(function(a,b){
+      var x=key(a,index,numeric),y=key(b,index,numeric);
+      var order=numeric?x-y:String(x).localeCompare(String(y),'zh-CN');
+      return order*sign||(Number(a.cells[0].textContent)-Number(b.cells[0].textContent));
+    });
+    rows.forEach(function(row){tbody.appendChild(row);});
+  });
+  function filter(){
+    var status=statusBox.value,text=textBox.value.trim().toLowerCase(),count=0;
+    rows.forEach(function(row){
+      var show=(!status||row.getAttribute('data-status')===status)&&
+        (!text||row.textContent.toLowerCase().indexOf(text)>=0);
+      row.hidden=!show;
+      if(show){count++;}
+      var section=document.getElementById('report-'+row.getAttribute('data-report'));
+      if(section&&section!==row){section.hidden=!show;}
+    });
+    shown.textContent=String(count);
+  }
+  statusBox.addEventListener('change',filter);
+  textBox.addEventListener('input',filter);
 })();
 """
 
@@ -192,8 +285,12 @@ def _pick_template(result: AuditResult, table_id: str, table: Optional[Table]) -
 
 
 class _ReportWriter:
-    def __init__(self, index: int, result: AuditResult, lang: str):
+    def __init__(self, index: int, result: AuditResult, lang: str, lean: bool = False):
         self.index = index
+        # lean (the page of many reports): a plain cell of table 2 or 3 is a bare <td>, its row named by
+        # its <tr data-row>, its column by its place in the table's data-columns; no tooltip.
+        self.lean = lean
+        self.rowlabel = "" if lean else ' class="rowlabel"'  # the lean page styles every body <th> so
         self.rid = f"r{index}"
         self.result = result
         self.lang = lang
@@ -218,12 +315,22 @@ class _ReportWriter:
         return f"{name(r, row)} / {name(c, column)}"
 
     def cell(self, table_id: str, table: Optional[Table], row: str, column: str,
-             view: Optional[TableView] = None) -> str:
+             view: Optional[TableView] = None, placed: bool = False) -> str:
+        """One cell; ``placed``: its row and column are given by its <tr> and its table."""
         key = (table_id, row, column)
         self.rendered.add(key)
         cell = table.cell(row, column) if table is not None else Cell(state=CellState.missing)
         t = self.t
-        classes = ["cell", f"cell-{cell.state.value}"]
+        lean = placed and self.lean
+        if lean and key not in self.by_cell and key not in self.suspects \
+                and cell.state not in (CellState.uncertain, CellState.inferred):
+            if cell.state == CellState.number:
+                return f"<td>{_e(cell.raw.strip() or _fmt(cell.value))}</td>"
+            mark = {CellState.blank: t["blank"], CellState.missing: t["missing"]}.get(cell.state)
+            content = f'<span class="mark">{_e(mark)}</span>' if mark else _e(cell.raw.strip() or "—")
+            return f'<td class="cell-{cell.state.value}">{content}</td>'
+        classes = ([] if cell.state == CellState.number else [f"cell-{cell.state.value}"]) if lean \
+            else ["cell", f"cell-{cell.state.value}"]
         if cell.state in (CellState.number, CellState.uncertain, CellState.inferred):
             content = _e(cell.raw.strip() or _fmt(cell.value))
             if cell.state != CellState.number:
@@ -234,29 +341,45 @@ class _ReportWriter:
             content = f'<span class="mark">{_e(t["missing"])}</span>'
         else:  # dash, text
             content = _e(cell.raw.strip() or "—")
-        title = [self._label(view, row, column), f"{t['value']}: {cell.raw!s}" if cell.raw else
-                 (t["blank_long"] if cell.state == CellState.blank else
-                  t["missing_long"] if cell.state == CellState.missing else "")]
-        if cell.source is not None:
-            title.append(cell.source.short())
-        attrs = [f'data-report="{self.rid}"', f'data-table="{_e(table_id)}"', f'data-row="{_e(row)}"',
-                 f'data-column="{_e(column)}"', f'data-state="{_e(cell.state.value)}"']
+        if lean:  # the lean page: the script writes a flagged cell's tooltip from the list of findings
+            attrs, title = [], [self.where(cell.source)] if cell.state != CellState.number else []
+        else:
+            attrs = [f'data-report="{self.rid}"', f'data-table="{_e(table_id)}"', f'data-row="{_e(row)}"',
+                     f'data-column="{_e(column)}"', f'data-state="{_e(cell.state.value)}"']
+            title = [self._label(view, row, column), f"{t['value']}: {cell.raw!s}" if cell.raw else
+                     (t["blank_long"] if cell.state == CellState.blank else
+                      t["missing_long"] if cell.state == CellState.missing else "")]
+            if cell.source is not None:
+                title.append(cell.source.short())
         numbers = self.by_cell.get(key)
         if numbers:
             findings = [self.result.findings[n] for n in numbers]
             worst = max((f.severity for f in findings), key=lambda s: s.rank)
             classes += ["flagged", f"sev-{worst.value}"]
             attrs.append(f'data-findings="{" ".join(_fid(self.index, n) for n in numbers)}"')
-            attrs.append('tabindex="0"')
-            title += [f"[{f.code}] {f.message}" for f in findings]
+            if not lean:  # the lean page's script makes a flagged cell focusable
+                attrs.append('tabindex="0"')
+                title += [f"[{f.code}] {f.message}" for f in findings]
         for suspect in self.suspects.get(key, ()):
             # the best correction's cell is the suspect; a cell of an alternative correction is marked apart
             primary = suspect.rank == 1 and (suspect.best or not self.has_best.get(suspect.group))
             classes.append("suspect" if primary else "suspect-alt")
             content += f'<span class="proposal{"" if primary else " alt"}">→ {_e(suspect.proposed)}</span>'
         attrs.insert(0, f'class="{" ".join(classes)}"')
-        attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
+        if any(title):
+            attrs.append(f'title="{_e(chr(10).join(x for x in title if x))}"')
         return f"<td {' '.join(attrs)}>{content}</td>"
+
+    def where(self, source) -> str:
+        """A source's place; on the lean page without the file name when it is the report's own."""
+        if source is None:
+            return ""
+        if self.lean and source.file == self.result.file and (source.page is not None or source.line is not None):
+            page = self.t["at_page"].format(source.page) if source.page is not None else ""
+            line = "" if source.line is None else self.t["at_line"].format(source.line) if source.column in (None, 1) \
+                else self.t["at_line_column"].format(source.line, source.column)  # column 1: the line is enough
+            return " ".join(x for x in (page, line) if x)
+        return source.short()
 
     # ------------------------------------------------------------- tables
 
@@ -283,19 +406,20 @@ class _ReportWriter:
                 for column in view.layout[row]:
                     if column not in columns:
                         columns.append(column)
-            out.append(f'<table class="grid t2" data-table="table2"><caption>{_e(label)}</caption><thead><tr>'
+            out.append(f'<div class="scroll"><table class="grid t2" data-table="table2" data-columns="{_e(" ".join(columns))}">'
+                       f'<caption>{_e(label)}</caption><thead><tr>'
                        f'<th>{_e(self._text(display.row_header) or t["info_col"])}</th>')
             out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
             out.append("</tr></thead><tbody>")
             for row in rows:
-                out.append(f'<tr><th class="rowlabel">{_e(self._name(view.row(row)))}</th>')
+                out.append(f'<tr data-row="{_e(row)}"><th{self.rowlabel}>{_e(self._name(view.row(row)))}</th>')
                 for column in columns:
                     if column in view.layout[row]:
-                        out.append(self.cell("table2", table, row, column, view))
+                        out.append(self.cell("table2", table, row, column, view, placed=True))
                     else:
                         out.append('<td class="na"></td>')
                 out.append("</tr>")
-            out.append("</tbody></table>")
+            out.append("</tbody></table></div>")
         return "".join(out)
 
     def table3(self, table: Optional[Table], template: str) -> str:
@@ -304,7 +428,8 @@ class _ReportWriter:
         columns = list(view.column_ids)
         column_group = display.column_group
         legal = [c for c in columns if column_group and c in view.column_groups.get(column_group.group, ())]
-        out = ['<table class="grid t3" data-table="table3"><thead>',
+        out = [f'<div class="scroll"><table class="grid t3" data-table="table3" data-columns="{_e(" ".join(columns))}">'
+               '<thead>',
                f'<tr><th rowspan="3" colspan="3" class="corner">{_e(self._text(display.corner))}</th>'
                f'<th colspan="{len(columns)}">{_e(self._text(display.columns_caption))}</th></tr><tr>']
         for column in columns:
@@ -340,21 +465,21 @@ class _ReportWriter:
                 heading_span[row] = span
         for row in rows:
             head, item = parts[row]
-            out.append("<tr>")
+            out.append(f'<tr data-row="{_e(row)}">')
             in_results = row in outcomes
             if in_results and row == result_rows[0]:
                 out.append(f'<th class="rowlabel group" rowspan="{len(result_rows)}">{_e(self._text(row_group))}</th>')
             if not in_results:
-                out.append(f'<th class="rowlabel" colspan="3">{_e(head)}</th>')
+                out.append(f'<th{self.rowlabel} colspan="3">{_e(head)}</th>')
             elif not item:
-                out.append(f'<th class="rowlabel" colspan="2">{_e(head)}</th>')
+                out.append(f'<th{self.rowlabel} colspan="2">{_e(head)}</th>')
             else:
                 if row in heading_span:
                     out.append(f'<th class="rowlabel group" rowspan="{heading_span[row]}">{_e(head)}</th>')
-                out.append(f'<th class="rowlabel">{_e(item)}</th>')
-            out += [self.cell("table3", table, row, c, view) for c in columns]
+                out.append(f'<th{self.rowlabel}>{_e(item)}</th>')
+            out += [self.cell("table3", table, row, c, view, placed=True) for c in columns]
             out.append("</tr>")
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
         return "".join(out)
 
     def table4(self, table: Optional[Table], template: str) -> str:
@@ -369,7 +494,10 @@ class _ReportWriter:
         def heading(row: str) -> str:
             return self._text(display.row_headings.get(row)) or self._name(view.row(row))
 
-        out = ['<table class="grid t4" data-table="table4"><thead><tr>']
+        # one body row holds every row of the table: the cell at place p is of row data-rows[p // columns]
+        # and column data-columns[p % columns]
+        out = [f'<div class="scroll"><table class="grid t4" data-table="table4" data-rows="{_e(" ".join(single + grouped))}"'
+               f' data-columns="{_e(" ".join(columns))}"><thead><tr>']
         out += [f'<th colspan="{n}" rowspan="2">{_e(heading(row))}</th>' for row in single]
         if grouped:
             out.append(f'<th colspan="{n * len(grouped)}">{_e(self._text(display.row_group))}</th>')
@@ -381,8 +509,8 @@ class _ReportWriter:
             out += [f"<th>{_e(self._name(view.column(c)))}</th>" for c in columns]
         out.append("</tr></thead><tbody><tr>")
         for row in single + grouped:
-            out += [self.cell("table4", table, row, c, view) for c in columns]
-        out.append("</tr></tbody></table>")
+            out += [self.cell("table4", table, row, c, view, placed=True) for c in columns]
+        out.append("</tr></tbody></table></div>")
         return "".join(out)
 
     def extras(self, table_id: str, table: Optional[Table], keys: Iterable[tuple[str, str, str]]) -> str:
@@ -391,14 +519,14 @@ class _ReportWriter:
             return ""
         t = self.t
         view = template_view(table_id, _pick_template(self.result, table_id, table)) if table_id in TABLES else None
-        out = [f'<h4>{_e(t["extra"])}</h4><table class="grid extra" data-table="{_e(table_id)}"><thead><tr>'
+        out = [f'<h4>{_e(t["extra"])}</h4><div class="scroll"><table class="grid extra" data-table="{_e(table_id)}"><thead><tr>'
                f'<th>{_e(t["row"])}</th><th>{_e(t["column"])}</th><th>{_e(t["value"])}</th></tr></thead><tbody>']
         for _, row, column in keys:
             row_label = self._name(view.row(row)) if view and view.row(row) else row
             column_label = self._name(view.column(column)) if view and view.column(column) else column
-            out.append(f'<tr><th class="rowlabel">{_e(row_label)}</th><th class="rowlabel">{_e(column_label)}</th>'
+            out.append(f'<tr><th{self.rowlabel}>{_e(row_label)}</th><th{self.rowlabel}>{_e(column_label)}</th>'
                        f'{self.cell(table_id, table, row, column, view)}</tr>')
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
         return "".join(out)
 
     # ------------------------------------------------------------- findings
@@ -419,10 +547,17 @@ class _ReportWriter:
         if finding.rests_on_uncertain:
             rows.append(("", _e(t["on_uncertain"])))
         if finding.cells:
+            named = list(finding.cells)
+            if self.lean:  # past the first few, cells marked in this report's tables are counted, not named
+                marked = [c for c in named[LISTED_CELLS:] if (not c.file or c.file == self.result.file)
+                          and (c.table, c.row, c.column) in self.rendered]
+                named = [c for c in named if c not in marked]
             cells = "；".join(
                 f"{_e(c.label or f'{c.table}.{c.row}.{c.column}')} = {_e(c.raw if c.raw else t['blank'] if c.state == 'blank' else t['missing'] if c.state == 'missing' else '')}"
-                + (f" <small>({_e(c.source.short())})</small>" if c.source else "")
-                for c in finding.cells)
+                + (f" <small>({_e(self.where(c.source))})</small>" if c.source else "")
+                for c in named)
+            if len(named) < len(finding.cells):
+                cells += "；" + _e(t["more_cells"].format(len(finding.cells) - len(named)))
             rows.append((t["cells"], cells))
         if finding.missing:
             rows.append((t["missing_ops"], _e("、".join(finding.missing))))
@@ -436,7 +571,7 @@ class _ReportWriter:
                              f"{_e(s.current)} → <b class=\"proposed\">{_e(s.proposed)}</b>"
                              f" — {_e(s.reason)} ({_e(unique)})")
             rows.append((t["suspects"], "<br>".join(items)))
-        where = finding.source.short() if finding.source else ""
+        where = self.where(finding.source)
         detail = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows)
         return (f'<li id="finding-{fid}" class="finding sev-{sev}" data-finding="{fid}" data-code="{_e(finding.code)}">'
                 f'<span class="badge sev-{sev}">{_e(t[sev])}</span> <code class="code">{_e(finding.code)}</code> '
@@ -451,11 +586,21 @@ class _ReportWriter:
         result = self.result
         identity = " · ".join(str(x) for x in (result.agency, result.year) if x)
         guess = result.template
-        out = [f'<section class="report" id="report-{self.rid}" data-report="{self.rid}">',
-               f"<h2>{_e(result.file)}" + (f" · {_e(identity)}" if identity else "") + "</h2>",
-               f'<p class="meta">{_e(t["template"])}: {_e(guess.overall)} ({guess.confidence:.2f})'
-               + "".join(f' <span class="badge sev-{s.value}">{_e(t[s.value])} {c}</span>'
-                         for s, c in self._counts().items() if c) + "</p>"]
+        heading = f"<h2>{_e(result.file)}" + (f" · {_e(identity)}" if identity else "") + "</h2>"
+        meta = (f'<p class="meta">{_e(t["template"])}: {_e(guess.overall)} ({guess.confidence:.2f})'
+                + "".join(f' <span class="badge sev-{s.value}">{_e(t[s.value])} {c}</span>'
+                          for s, c in self._counts().items() if c) + "</p>")
+        if not self.lean:
+            out = [f'<section class="report" id="report-{self.rid}" data-report="{self.rid}">', heading, meta]
+            end = "</section>"
+        else:  # the page of many reports: each report folds; a clean one is one closed line, no tables
+            status = report_status(result)
+            out = [f'<details class="report st-{status}{"" if status == "findings" else " folded"}" '
+                   f'id="report-{self.rid}" data-report="{self.rid}"{" open" if status == "findings" else ""}>'
+                   f'<summary>{heading} <small class="hint">{_e(t["st_" + status])}</small></summary>', meta]
+            end = "</details>"
+            if status != "findings":  # nothing is marked in its tables: the line and its findings
+                return "".join(out + self.findings_list() + [end])
         finding_tables = {key[0] for key in self.by_cell}
         for table_id in TABLES:
             table = result.tables.get(table_id)
@@ -465,7 +610,9 @@ class _ReportWriter:
                     out.append(f"<h3>{_e(t[table_id])}</h3><p class=\"hint\">{_e(t['not_found'])}</p>")
                 continue
             template = _pick_template(result, table_id, table)
-            out.append(f'<h3>{_e(t[table_id])} <small class="hint">({_e(t["template"])} {_e(template)})</small></h3>')
+            hint = "" if self.lean and template == guess.overall else \
+                f' <small class="hint">({_e(t["template"])} {_e(template)})</small>'
+            out.append(f'<h3>{_e(t[table_id])}{hint}</h3>')
             if present:
                 out.append(getattr(self, table_id)(table, template))
             else:
@@ -477,18 +624,21 @@ class _ReportWriter:
             table = result.tables.get(table_id)
             out.append(f"<h3>{_e(table_id)}</h3>")
             out.append(self.extras(table_id, table, [k for k in self.by_cell if k[0] == table_id]))
-        if not findings_list:
-            out.append("</section>")
-            return "".join(out)
-        out.append(f"<h3>{_e(t['findings_list'])}</h3>")
-        order = sorted(range(len(result.findings)), key=lambda n: (-result.findings[n].severity.rank, n))
+        if findings_list:
+            out += self.findings_list()
+        out.append(end)
+        return "".join(out)
+
+    def findings_list(self) -> list[str]:
+        t = self.t
+        findings = self.result.findings
+        out = [f"<h3>{_e(t['findings_list'])}</h3>"]
+        order = sorted(range(len(findings)), key=lambda n: (-findings[n].severity.rank, n))
         if order:
-            out.append('<ol class="findings">' + "".join(self.finding_item(n, result.findings[n]) for n in order)
-                       + "</ol>")
+            out.append('<ol class="findings">' + "".join(self.finding_item(n, findings[n]) for n in order) + "</ol>")
         else:
             out.append(f"<p>{_e(t['no_findings'])}</p>")
-        out.append("</section>")
-        return "".join(out)
+        return out
 
     def _counts(self) -> dict[Severity, int]:
         counts = {s: 0 for s in Severity}
@@ -497,28 +647,55 @@ class _ReportWriter:
         return counts
 
 
-def _summary(results: list[AuditResult], t: dict) -> str:
+_STATUS_RANK = {"failed": 4, "findings": 3, "not_assessable": 2, "clean": 0}  # worst first when sorted down
+
+
+def _report_list(results: list[AuditResult], drawn: set[int], t: dict) -> str:
+    """The list of reports: one row each (agency, year, template, status, findings by severity),
+    sortable and filterable by the page's script; a clean report with nothing to show is its row."""
     severities = [s.value for s in Severity]
-    out = ['<table class="summary"><thead><tr>', f'<th>#</th><th>{_e(t["file"])}</th><th>{_e(t["agency"])}</th>',
-           f'<th>{_e(t["year"])}</th><th>{_e(t["template"])}</th>']
-    out += [f'<th><span class="badge sev-{s}">{_e(t[s])}</span></th>' for s in severities]
-    out.append("</tr></thead><tbody>")
+    statuses = [report_status(result) for result in results]
+    by_status = {s: statuses.count(s) for s in REPORT_STATUSES}
     totals = {s: 0 for s in severities}
-    for i, result in enumerate(results):
+    for result in results:
+        for finding in result.findings:
+            totals[finding.severity.value] += 1
+    out = [f"<p>{len(results)} {_e(t['reports'])}: "
+           + " · ".join(f'{_e(t["st_" + s])} <b>{by_status[s]}</b>' for s in REPORT_STATUSES)
+           + f" · {sum(totals.values())} {_e(t['findings'])}</p>"]
+    options = "".join(f'<option value="{s}">{_e(t["st_" + s])} ({by_status[s]})</option>' for s in REPORT_STATUSES)
+    out.append(f'<div id="list-controls" hidden><label>{_e(t["status"])} <select id="filter-status">'
+               f'<option value="">{_e(t["all"])}</option>{options}</select></label>'
+               f'<label>{_e(t["search"])} <input id="filter-text" type="search"></label>'
+               f'<span>{_e(t["shown"])} <b id="shown">{len(results)}</b> / {len(results)}</span></div>')
+
+    def head(label: str, sort: str) -> str:
+        return f'<th><button type="button" data-sort="{sort}">{label}</button></th>'
+
+    out.append('<div class="scroll"><table class="summary reports" id="reports"><thead><tr>'
+               + head("#", "number") + head(_e(t["file"]), "text") + head(_e(t["agency"]), "text")
+               + head(_e(t["year"]), "number") + head(_e(t["template"]), "text") + head(_e(t["status"]), "status"))
+    out += [head(f'<span class="badge sev-{s}">{_e(t[s])}</span>', "number") for s in severities]
+    out.append("</tr></thead><tbody>")
+    for i, (result, status) in enumerate(zip(results, statuses)):
         counts = {s: 0 for s in severities}
         for finding in result.findings:
             counts[finding.severity.value] += 1
-            totals[finding.severity.value] += 1
-        out.append(f'<tr data-report="r{i}"><td class="n">{i + 1}</td><td><a href="#report-r{i}">{_e(result.file)}</a></td>'
-                   f"<td>{_e(result.agency or '')}</td><td>{_e(result.year or '')}</td>"
-                   f"<td>{_e(result.template.overall)}</td>")
-        out += [f'<td class="n sev-{s}">{counts[s] or ""}</td>' for s in severities]
+        rank = _STATUS_RANK[status] * 1000000 + counts["error"] * 10000 + counts["warning"] * 100 + counts["review"]
+        name = f'<a href="#report-r{i}">{_e(result.file)}</a>' if i in drawn else _e(result.file)
+        # findings by severity: the worst one beside the status
+        worst = next((f'<b class="sev-{s}">{_e(t["worst"].format(t[s]))}</b>' for s in ("error", "warning", "review")
+                      if counts[s]), "") if status == "findings" else ""
+        # kept small: a thousand rows (the cells' look comes from the table's style by column)
+        out.append(f'<tr data-report="r{i}" data-status="{status}"' + (f' data-rank="{rank}">' if rank else ">")
+                   + f'<td>{i + 1}</td><td>{name}</td><td>{_e(result.agency or "")}</td>'
+                   f'<td>{_e(result.year or "")}</td><td>{_e(result.template.overall)}</td>'
+                   f'<td>{_e(t["st_" + status])}{worst}</td>')
+        out += [f'<td>{counts[s] or ""}</td>' for s in severities]
         out.append("</tr>")
-    out.append(f'</tbody><tfoot><tr><th colspan="5">{_e(t["total"])}</th>')
+    out.append(f'</tbody><tfoot><tr><th colspan="6">{_e(t["total"])}</th>')
     out += [f'<th class="n">{totals[s]}</th>' for s in severities]
-    out.append("</tr></tfoot></table>")
-    total = sum(totals.values())
-    out.append(f"<p>{len(results)} {_e(t['reports'])} · {total} {_e(t['findings'])}</p>")
+    out.append("</tr></tfoot></table></div>")
     return "".join(out)
 
 
@@ -549,8 +726,10 @@ def write_html(results: list[AuditResult], lang: str = "zh", **_) -> str:
     """The whole page as one string: inline CSS and script, no external resource."""
     lang = lang if lang in _T else "zh"
     t = _T[lang]
-    body = [_summary(results, t), _legend(t)]
-    body += [_ReportWriter(i, result, lang).render() for i, result in enumerate(results)]
+    # a clean report without any finding is its row in the list: nothing below
+    drawn = {i for i, result in enumerate(results) if result.findings or report_status(result) != "clean"}
+    body = [_report_list(results, drawn, t), _legend(t)]
+    body += [_ReportWriter(i, results[i], lang, lean=True).render() for i in sorted(drawn)]
     csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
     return (
         "<!DOCTYPE html>\n"
