@@ -321,7 +321,7 @@ _SEMICOLON = re.compile(";")
 
 
 def _row_text(row) -> str:
-    return " ".join(p.text for p in row.pieces).strip()
+    return " ".join([p.text for p in row.pieces]).strip()
 
 
 def _table_line_ranges(report: Optional[Report]) -> list[tuple[int, int]]:
@@ -353,9 +353,27 @@ class _Paragraph:
     heading: bool = False
 
 
+# The last report's paragraphs: the narrative, the document checks and the store each ask for them
+# (read only) on the same document and report, one after another. One tuple, read and replaced whole
+# (safe with threads); the objects are held, so identity cannot be a recycled id.
+_last_paragraphs: Optional[tuple] = None
+
+
 def paragraphs(document: Document, report: Optional[Report] = None) -> list[_Paragraph]:
     """The narrative's paragraphs: ``line`` rows outside the table regions, wrapped lines joined."""
+    global _last_paragraphs
+    last = _last_paragraphs
+    if last is not None and last[0] is document and last[1] is report and last[2] is document.rows \
+            and last[3] == len(document.rows):
+        return last[4]
+    found = _paragraphs(document, report)
+    _last_paragraphs = (document, report, document.rows, len(document.rows), found)
+    return found
+
+
+def _paragraphs(document: Document, report: Optional[Report]) -> list[_Paragraph]:
     ranges = _table_line_ranges(report)
+    in_table = {line for a, b in ranges for line in range(a, b + 1)}
     found: list[_Paragraph] = []
     last: Optional[Source] = None  # the previous narrative row's source, None after a table row
     for row in document.rows:
@@ -365,7 +383,7 @@ def paragraphs(document: Document, report: Optional[Report] = None) -> list[_Par
         text = _row_text(row)
         source = row.pieces[0].source
         line = source.line
-        if line is not None and len(text) <= _SHORT_ROW and any(a <= line <= b for a, b in ranges):
+        if line in in_table and len(text) <= _SHORT_ROW:
             last = None
             continue
         heading = _is_heading(text)
