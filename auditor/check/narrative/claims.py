@@ -205,16 +205,26 @@ def load_vocabulary(relative: str = VOCABULARY_FILE) -> Vocabulary:
 _SPACE_NEAR_WIDE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
 
 
+class _CharFolds(dict):
+    """code point -> the character's NFKC form when that is one character, else the character itself;
+    filled as characters are met (``str.translate`` asks it: one C loop instead of a call per character)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        value = self[code] = folded if len(folded) == 1 else char
+        return value
+
+
+_CHAR_FOLDS = _CharFolds()
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """The form claims are matched in: simplified, full-width folded (character by character, so
     "（" becomes "(" and "％" "%"), no spaces next to Chinese characters, runs of spaces as one."""
-    text = to_simplified(text)
-    out = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char)
-        out.append(folded if len(folded) == 1 else char)
-    text = "".join(out).replace("\xa0", " ").replace("\u3000", " ")
+    text = to_simplified(text).translate(_CHAR_FOLDS)
+    text = text.replace("\xa0", " ").replace("\u3000", " ")
     text = _SPACE_NEAR_WIDE.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
