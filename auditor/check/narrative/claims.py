@@ -486,15 +486,20 @@ def sentences(document: Document, report: Optional[Report] = None,
 
 # ------------------------------------------------------------------ numbers
 
+@lru_cache(maxsize=8)
+def _about_before(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if w != "左右")  # 左右 stands after the number
+
+
 def _bound(vocabulary: Vocabulary, text: str, start: int, end: int, over_word: Optional[str]) -> str:
     before = text[max(0, start - 4):start]
     after = text[end:end + 3]
-    if over_word or any(before.endswith(w) for w in vocabulary.over_before) or \
-            any(after.startswith(w) for w in vocabulary.over_suffix):
+    # str.endswith/startswith with a tuple: any of the words (an empty tuple matches nothing)
+    if over_word or before.endswith(vocabulary.over_before) or after.startswith(vocabulary.over_suffix):
         return "over"
-    if any(before.endswith(w) for w in vocabulary.under_before):
+    if before.endswith(vocabulary.under_before):
         return "under"
-    if any(before.endswith(w) for w in vocabulary.about_before if w != "左右") or after.startswith("左右"):
+    if before.endswith(_about_before(vocabulary.about_before)) or after.startswith("左右"):
         return "about"
     return "exact"
 
@@ -519,23 +524,29 @@ def _mask_brackets(text: str) -> tuple[str, list[tuple[int, int]]]:
     the (start, end) spans of those insides."""
     if "(" not in text:
         return text, []
-    chars = list(text)
     spans = []
     depth, opened = 0, -1
-    for index, char in enumerate(text):
-        if char == "(":
+    for match in _BRACKET.finditer(text):  # only the brackets matter: visit them, not every character
+        index = match.start()
+        if match.group() == "(":
             if depth == 0:
                 opened = index + 1
             depth += 1
-        elif char == ")" and depth:
+        elif depth:
             depth -= 1
             if depth == 0:
                 spans.append((opened, index))
-                for k in range(opened, index):
-                    chars[k] = "\0"
     if depth:  # unbalanced: leave it as it is
         return text, []
-    return "".join(chars), spans
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], "\0" * (end - start)]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), spans
+
+
+_BRACKET = re.compile(r"[()]")
 
 
 _CLAUSE = re.compile(r"[,;:，；：。]")
