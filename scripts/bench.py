@@ -5,7 +5,7 @@
 
 Measured on the same files in the same run:
 
-* **per report, by stage** (load, extract, rules, locate, narrative), median of ``--repeat`` runs, for
+* **per report, by stage** (load, extract, rules, locate, narrative, document), median of ``--repeat`` runs, for
   every text/Markdown/HTML example and every corpus PDF (../shared/corpus, skipped when absent);
 * **HTML against lxml**: ``--pages`` synthetic pages (tables of random consistent values inside site
   chrome of varied size), auditor's whole audit against lxml's bare parse of the same bytes;
@@ -43,7 +43,7 @@ TARGETS = {
     "batch_text_per_core": (">=", 200.0), "batch_html_per_core": (">=", 120.0),
     "startup_check_s": ("<=", 0.30), "startup_version_s": ("<=", 0.15), "batch_peak_rss_mb": ("<=", 300.0),
 }
-STAGES = ("load", "extract", "rules", "locate", "narrative")
+STAGES = ("load", "extract", "rules", "locate", "narrative", "document")
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -57,6 +57,8 @@ def stage_times(path: Path, data: bytes, rules, config, repeat: int) -> dict:
     from auditor.load import load_bytes
     from auditor.locate.search import locate_errors
     from auditor.check.narrative import check_narrative
+    from auditor.check.document import check_document
+    from auditor.check.document.sameness import narrative_paragraphs
 
     samples: dict[str, list[float]] = {stage: [] for stage in STAGES + ("total",)}
     for _ in range(repeat):
@@ -71,6 +73,9 @@ def stage_times(path: Path, data: bytes, rules, config, repeat: int) -> dict:
         locate_errors(report, relations, config)
         marks.append(time.perf_counter())
         check_narrative(report, document, config)
+        marks.append(time.perf_counter())
+        check_document(report, document, config)  # the document checks and the paragraphs the store keeps,
+        narrative_paragraphs(document, report)  # as audit_report runs them
         marks.append(time.perf_counter())
         for index, stage in enumerate(STAGES):
             samples[stage].append(marks[index + 1] - marks[index])

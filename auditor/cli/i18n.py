@@ -149,9 +149,9 @@ def _lang_argument(args: list[str]) -> Optional[str]:
 
 @lru_cache(maxsize=1)
 def help_texts() -> dict:
-    import yaml
+    from ..resources import read_yaml_file  # the data cache: no YAML parser imported when it holds the file
 
-    return yaml.safe_load(HELP_FILE.read_text(encoding="utf-8"))
+    return read_yaml_file(HELP_FILE)
 
 
 def _command_key(ctx_path: Sequence[str]) -> str:

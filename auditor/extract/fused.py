@@ -266,16 +266,12 @@ def _digit_count(text: str) -> int:
 
 def _raw_keyword_spans(text: str, keywords: Sequence[str]) -> list[tuple[int, int]]:
     """Spans of ``text`` whose normalised form is one of the (normalised) keywords."""
-    folded: list[str] = []
-    owner: list[int] = []
-    for index, char in enumerate(text):
-        for out in normalize(char):
-            folded.append(out)
-            owner.append(index)
-    spans = []
-    for start, end in _keyword_spans("".join(folded), keywords):
-        spans.append((owner[start], owner[end - 1] + 1))
-    return spans
+    pieces = list(map(normalize, text))
+    folded = "".join(pieces)
+    if len(folded) == len(text) and "" not in pieces:  # every character folds to one: same offsets
+        return _keyword_spans(folded, keywords)
+    owner = [index for index, piece in enumerate(pieces) for _ in piece]
+    return [(owner[start], owner[end - 1] + 1) for start, end in _keyword_spans(folded, keywords)]
 
 
 def _item_tail(text: str, run_start: int, run_end: int, label: str) -> int:

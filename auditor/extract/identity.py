@@ -53,6 +53,10 @@ def _clean_agency(name: str) -> str:
     return name.rstrip("的")
 
 
+def _head(document: Document, count: int) -> list[str]:
+    return [to_simplified(t) for t, _ in islice(document.text_lines(), count)]
+
+
 def read_identity(document: Document, keys: list[str]) -> Identity:
     identity = Identity()
     titles = _title_lines(document, keys)
@@ -61,8 +65,9 @@ def read_identity(document: Document, keys: list[str]) -> Identity:
         if match:
             identity.year, identity.year_source = int(match.group(1)), "title"
             break
-    head = [to_simplified(t) for t, _ in islice(document.text_lines(), 200)]
+    head = None  # the first lines, simplified: only when the title settles neither the year nor the agency
     if identity.year is None:
+        head = _head(document, 200)
         for line in head:
             match = _PERIOD.search(line)
             if match:
@@ -80,7 +85,7 @@ def read_identity(document: Document, keys: list[str]) -> Identity:
                 break
         if identity.agency:
             return identity
-    for line in head[:40]:
+    for line in head[:40] if head is not None else _head(document, 40):
         match = _META_AGENCY.search(line)
         if match:
             identity.agency = match.group("agency")

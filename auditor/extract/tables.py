@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from rapidfuzz import fuzz
 
 from ..model.cells import MAX_DIGITS, overlong_number
 from .fused import confirm_by_arithmetic, relation_for, unfuse_document
@@ -117,6 +116,8 @@ def _fuzzy_row(view: TableView, key: str) -> Optional[str]:
     view and key: fuzzy scoring against every row is slow)."""
     if len(key) < 4:
         return None
+    from rapidfuzz import fuzz  # imported when a label first needs it (start-up of a plain check)
+
     scored = []
     for spec in view.rows:
         names = [label_key(spec.zh)] + list(spec.labels) + list(spec.keywords)

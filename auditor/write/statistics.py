@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+import tabulate as tabulate_module
 from tabulate import tabulate
 
 from ..model.findings import AuditResult
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS
 from .rule_catalogue import code_catalogue
 from .text_format import fail_line
+
+tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (was set by importing text_format)
 
 _HEAD = {"zh": ["数量", "代码", "级别", "标题"], "en": ["count", "code", "severity", "title"]}
 

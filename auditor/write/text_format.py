@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import re
 
-import tabulate as tabulate_module
-from tabulate import tabulate
-from wcwidth import wcswidth
-
 from ..model.findings import AuditResult, Severity
 from .levels import DEFAULT_FAIL_ON, SEVERITY_LABELS, failing_count
 
-tabulate_module.WIDE_CHARS_MODE = True  # align Chinese text (uses wcwidth)
+
+def _tabulate(rows: list, headers: list[str]) -> str:
+    """tabulate with Chinese text aligned (wcwidth); both imported only when a table is written."""
+    import tabulate as tabulate_module
+
+    tabulate_module.WIDE_CHARS_MODE = True
+    return tabulate_module.tabulate(rows, headers=headers, tablefmt="simple")
 
 _SEVERITY = SEVERITY_LABELS
 _HEAD = {"zh": ["级别", "代码", "位置", "说明"], "en": ["severity", "code", "where", "message"]}
@@ -39,6 +41,8 @@ def wrap_message(text: str, width: int = 88) -> str:
     two). Lines break at spaces and between two Chinese characters, never inside a run of other
     characters — a number, a code, a path or an English word stays whole (a longer one stands
     alone on its line) — and never before closing punctuation."""
+    from wcwidth import wcswidth  # imported with the first message written, not at start-up
+
     lines: list[str] = []
     line, used = "", 0
     for token in _TOKEN.findall(text):
@@ -124,7 +128,7 @@ def write_text(results: list[AuditResult], lang: str = "zh", fail_on: str = DEFA
         rows = [[_SEVERITY[lang][f.severity.value], f.code, _where(f), wrap_message(f.message) + _suggestion(f, lang) + _sentence(f, lang)]
                 for f in sorted(result.findings, key=lambda f: -f.severity.rank)]
         if rows:
-            out.append(tabulate(rows, headers=_HEAD[lang], tablefmt="simple"))
+            out.append(_tabulate(rows, _HEAD[lang]))
         else:
             out.append("未发现问题" if lang == "zh" else "no findings")
         out.append("")

@@ -18,6 +18,8 @@ from .text import DocumentText
 NUMERALS = "一二三四五六七八九十"
 _NUMBERED = re.compile(rf"(?<![\u4e00-\u9fff])([{NUMERALS}]{{1,3}})\s*[、.]\s*")
 _LINE_HEADING = re.compile(r"^[#\s]*")
+_CLAUSE_END = re.compile(r"[。；;\n]")
+_NOT_CONTENT = re.compile(r"[^\w\u4e00-\u9fff]+")
 MAX_LINE_HEADING = 24  # an unnumbered heading is a short line
 MAX_HEADING_LINE = 40  # a numbered heading taking its whole line: the content starts on the next one
 
@@ -51,7 +53,7 @@ def _which_part(text: str, position: int, knowledge: Knowledge) -> Optional[tupl
     window = text[position:position + knowledge.heading_reach + 30]
     for part in knowledge.parts:
         match = part.heading.search(window)
-        if match is None or match.start() > knowledge.heading_reach or re.search(r"[。；;\n]", window[:match.start()]):
+        if match is None or match.start() > knowledge.heading_reach or _CLAUSE_END.search(window, 0, match.start()):
             continue
         if best is None or match.start() < best[0]:
             best = (match.start(), part, position + match.end())
@@ -88,7 +90,7 @@ def _candidates(document: DocumentText, knowledge: Knowledge) -> list[PartHeadin
 
 def content_size(text: str) -> int:
     """Letters, digits and Chinese characters: what counts as content."""
-    return len(re.findall(r"[\w\u4e00-\u9fff]", text))
+    return len(_NOT_CONTENT.sub("", text))
 
 
 def _without_contents_table(headings: list[PartHeading], text: str) -> list[PartHeading]:

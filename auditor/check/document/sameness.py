@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
-from rapidfuzz import fuzz
-
 from ...model.findings import Finding
 from ...model.report import Document, Report
 from ...policy import RunConfig
@@ -84,6 +82,8 @@ def comparable_paragraphs(texts: list[str]) -> list[str]:
 
 def copied_paragraphs(previous: list[str], current: list[str]) -> list[Copied]:
     """This year's long paragraphs (boilerplate left out) that last year's report holds almost verbatim."""
+    from rapidfuzz import fuzz  # only with last year's report (batch): not imported by a plain check
+
     threshold = knowledge().copied_similarity
     before = comparable_paragraphs(previous)
     found = []

@@ -1,6 +1,7 @@
 """A document as folded lines with their sources, joined into one text the document checks search."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -13,6 +14,10 @@ class Line:
     text: str  # folded (claims.fold): simplified, full-width folded
     start: int  # offset in DocumentText.text
     source: Optional[Source]
+
+
+def _start(line: Line) -> int:
+    return line.start
 
 
 @dataclass
@@ -35,12 +40,9 @@ class DocumentText:
         return cls(lines, "\n".join(line.text for line in lines))
 
     def line_at(self, offset: int) -> Optional[Line]:
-        best = None
-        for line in self.lines:
-            if line.start > offset:
-                break
-            best = line
-        return best
+        """The last line starting at or before ``offset`` (lines are in order of their start)."""
+        index = bisect_right(self.lines, offset, key=_start)
+        return self.lines[index - 1] if index else None
 
     def source_at(self, offset: int) -> Optional[Source]:
         line = self.line_at(offset)

@@ -205,16 +205,26 @@ def load_vocabulary(relative: str = VOCABULARY_FILE) -> Vocabulary:
 _SPACE_NEAR_WIDE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
 
 
+class _CharFolds(dict):
+    """code point -> the character's NFKC form when that is one character, else the character itself;
+    filled as characters are met (``str.translate`` asks it: one C loop instead of a call per character)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        value = self[code] = folded if len(folded) == 1 else char
+        return value
+
+
+_CHAR_FOLDS = _CharFolds()
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """The form claims are matched in: simplified, full-width folded (character by character, so
     "（" becomes "(" and "％" "%"), no spaces next to Chinese characters, runs of spaces as one."""
-    text = to_simplified(text)
-    out = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char)
-        out.append(folded if len(folded) == 1 else char)
-    text = "".join(out).replace("\xa0", " ").replace("\u3000", " ")
+    text = to_simplified(text).translate(_CHAR_FOLDS)
+    text = text.replace("\xa0", " ").replace("\u3000", " ")
     text = _SPACE_NEAR_WIDE.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -321,7 +331,7 @@ _SEMICOLON = re.compile(";")
 
 
 def _row_text(row) -> str:
-    return " ".join(p.text for p in row.pieces).strip()
+    return " ".join([p.text for p in row.pieces]).strip()
 
 
 def _table_line_ranges(report: Optional[Report]) -> list[tuple[int, int]]:
@@ -353,9 +363,27 @@ class _Paragraph:
     heading: bool = False
 
 
+# The last report's paragraphs: the narrative, the document checks and the store each ask for them
+# (read only) on the same document and report, one after another. One tuple, read and replaced whole
+# (safe with threads); the objects are held, so identity cannot be a recycled id.
+_last_paragraphs: Optional[tuple] = None
+
+
 def paragraphs(document: Document, report: Optional[Report] = None) -> list[_Paragraph]:
     """The narrative's paragraphs: ``line`` rows outside the table regions, wrapped lines joined."""
+    global _last_paragraphs
+    last = _last_paragraphs
+    if last is not None and last[0] is document and last[1] is report and last[2] is document.rows \
+            and last[3] == len(document.rows):
+        return last[4]
+    found = _paragraphs(document, report)
+    _last_paragraphs = (document, report, document.rows, len(document.rows), found)
+    return found
+
+
+def _paragraphs(document: Document, report: Optional[Report]) -> list[_Paragraph]:
     ranges = _table_line_ranges(report)
+    in_table = {line for a, b in ranges for line in range(a, b + 1)}
     found: list[_Paragraph] = []
     last: Optional[Source] = None  # the previous narrative row's source, None after a table row
     for row in document.rows:
@@ -365,7 +393,7 @@ def paragraphs(document: Document, report: Optional[Report] = None) -> list[_Par
         text = _row_text(row)
         source = row.pieces[0].source
         line = source.line
-        if line is not None and len(text) <= _SHORT_ROW and any(a <= line <= b for a, b in ranges):
+        if line in in_table and len(text) <= _SHORT_ROW:
             last = None
             continue
         heading = _is_heading(text)
@@ -458,15 +486,20 @@ def sentences(document: Document, report: Optional[Report] = None,
 
 # ------------------------------------------------------------------ numbers
 
+@lru_cache(maxsize=8)
+def _about_before(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if w != "左右")  # 左右 stands after the number
+
+
 def _bound(vocabulary: Vocabulary, text: str, start: int, end: int, over_word: Optional[str]) -> str:
     before = text[max(0, start - 4):start]
     after = text[end:end + 3]
-    if over_word or any(before.endswith(w) for w in vocabulary.over_before) or \
-            any(after.startswith(w) for w in vocabulary.over_suffix):
+    # str.endswith/startswith with a tuple: any of the words (an empty tuple matches nothing)
+    if over_word or before.endswith(vocabulary.over_before) or after.startswith(vocabulary.over_suffix):
         return "over"
-    if any(before.endswith(w) for w in vocabulary.under_before):
+    if before.endswith(vocabulary.under_before):
         return "under"
-    if any(before.endswith(w) for w in vocabulary.about_before if w != "左右") or after.startswith("左右"):
+    if before.endswith(_about_before(vocabulary.about_before)) or after.startswith("左右"):
         return "about"
     return "exact"
 
@@ -491,23 +524,29 @@ def _mask_brackets(text: str) -> tuple[str, list[tuple[int, int]]]:
     the (start, end) spans of those insides."""
     if "(" not in text:
         return text, []
-    chars = list(text)
     spans = []
     depth, opened = 0, -1
-    for index, char in enumerate(text):
-        if char == "(":
+    for match in _BRACKET.finditer(text):  # only the brackets matter: visit them, not every character
+        index = match.start()
+        if match.group() == "(":
             if depth == 0:
                 opened = index + 1
             depth += 1
-        elif char == ")" and depth:
+        elif depth:
             depth -= 1
             if depth == 0:
                 spans.append((opened, index))
-                for k in range(opened, index):
-                    chars[k] = "\0"
     if depth:  # unbalanced: leave it as it is
         return text, []
-    return "".join(chars), spans
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], "\0" * (end - start)]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), spans
+
+
+_BRACKET = re.compile(r"[()]")
 
 
 _CLAUSE = re.compile(r"[,;:，；：。]")
