@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,19 @@ def gold_mismatches(report, expected: dict) -> list[tuple]:
                 if got != value:
                     wrong.append((table_id, row, column, value, got))
     return wrong
+
+
+def browser_paths() -> tuple[str, str]:
+    """Headless Chromium and its driver for the browser tests; the test skips with the reason when absent."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        pytest.skip("selenium is not installed (pip install selenium)")
+    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or \
+        ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
+    if not chromium:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    if not driver:
+        pytest.skip("chromedriver is not installed (apt-get install chromium-driver)")
+    return chromium, driver

@@ -1,8 +1,6 @@
 """The reviewer HTML report: the page's cells and marks (lxml), then the page in headless Chromium."""
 from __future__ import annotations
 
-import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from auditor.ruleset import load_default_rules
 from auditor.write import FORMATTERS
 from auditor.model.findings import report_status
 from auditor.write.html_report import flagged_cells, write_html
-from conftest import DATA, report_path
+from conftest import DATA, browser_paths, report_path
 
 RULES = load_default_rules()
 CONFIG = RunConfig()
@@ -307,24 +305,9 @@ def test_each_clean_report_adds_a_small_row_only():
 # ------------------------------------------------------------------ headless Chromium
 
 
-def _browser_paths() -> tuple[str, str]:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.skip("selenium is not installed (pip install selenium)")
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or \
-        ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
-    if not chromium:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    if not driver:
-        pytest.skip("chromedriver is not installed (apt-get install chromium-driver)")
-    return chromium, driver
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium, driver_path = _browser_paths()
+    chromium, driver_path = browser_paths()
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service

@@ -4,7 +4,6 @@ memo (only the confirmed one in it), re-upload a corrected copy and see the find
 decisions survive a restart of the server; a hostile report's script never runs."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -15,24 +14,11 @@ import pytest
 
 pytest.importorskip("uvicorn")
 
+from conftest import browser_paths  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 BLANK_TOTAL = "| 四、结转下年度继续办理 | 1 | 0 | 0 | 0 | 0 | 0 |  |"
-
-
-def browser_paths() -> tuple[str, str]:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.skip("selenium is not installed (pip install selenium)")
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or \
-        ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
-    if not chromium:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    if not driver:
-        pytest.skip("chromedriver is not installed (apt-get install chromium-driver)")
-    return chromium, driver
 
 
 class Server:
